@@ -1,0 +1,19 @@
+// The one HTTP error type: a status, a stable code, and the field at fault when there is one.
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+
+  toJSON() {
+    return { error: { code: this.code, message: this.message, ...(this.field ? { field: this.field } : {}) } };
+  }
+}
+
+export const notFound = () => new HttpError(404, "not_found", "not found");
+export const unauthorized = () => new HttpError(401, "unauthorized", "missing or wrong bearer token");
+export const invalidPayload = (message: string, field?: string) => new HttpError(422, "invalid_payload", message, field);
