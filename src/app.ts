@@ -1,0 +1,110 @@
+// createApp(deps) → the Elysia app; it never listens (serve does), so tests call app.handle().
+import { Elysia } from "elysia";
+import { bearerToken, sameSecret } from "./auth";
+import type { Config } from "./config";
+import { HttpError, notFound, unauthorized } from "./errors";
+import type { Logger } from "./log";
+import { normalizePayload } from "./normalize/index";
+import type { Pipeline } from "./pipeline";
+import type { Store } from "./store/store";
+import { VERSION } from "./version";
+
+export interface AppDeps {
+  config: Pick<Config, "authToken" | "secretPath" | "userLabel" | "maxBodyBytes">;
+  pipeline: Pipeline;
+  store: Store;
+  clock: () => Date;
+  log: Logger;
+}
+
+export function createApp({ config, pipeline, store, clock, log }: AppDeps) {
+  const requireToken = (header: string | undefined) => {
+    if (!sameSecret(bearerToken(header), config.authToken)) throw unauthorized();
+  };
+
+  return new Elysia()
+    .onError(({ code, error }) => {
+      if (error instanceof HttpError) return jsonError(error);
+      if (code === "NOT_FOUND") return jsonError(notFound());
+      if (code === "PARSE") return jsonError(new HttpError(400, "invalid_json", "body is not valid JSON"));
+      if (code === "VALIDATION") return jsonError(new HttpError(422, "invalid_request", String((error as Error).message).slice(0, 500)));
+      log.error("unhandled error", { error: (error as Error)?.stack ?? String(error) });
+      return jsonError(new HttpError(500, "internal", "internal error"));
+    })
+    .get("/ping", () => new Response(null, { status: 200 }))
+    .get("/health", async () => {
+      const storeHealth = await store.health();
+      const backlog = pipeline.backlog();
+      const ok = storeHealth.reachable && !storeHealth.detail;
+      return Response.json(
+        { status: ok ? "ok" : "degraded", version: VERSION, store: storeHealth, backlog: { users: backlog.users, oldest_pending: backlog.oldestPending } },
+        { status: ok ? 200 : 503 },
+      );
+    })
+    .post(
+      "/hook/:secret",
+      async ({ params, request }) => {
+        if (!sameSecret(params.secret, config.secretPath)) throw notFound();
+        requireToken(request.headers.get("authorization") ?? undefined);
+        const started = performance.now();
+        const text = await readBody(request, config.maxBodyBytes);
+        const normalized = normalizePayload(parseJson(text));
+        const result = await pipeline.accept(text, normalized, config.userLabel);
+        log.info("hook accepted", {
+          id: result.id,
+          bytes: text.length,
+          shape: result.shape,
+          accepted: result.accepted_samples,
+          duplicates: result.duplicates_dropped,
+          invalid: result.invalid_dropped,
+          delivered: result.delivered,
+          ms: Math.round(performance.now() - started),
+        });
+        return Response.json(result, { status: result.delivered ? 200 : 202 });
+      },
+      { parse: "none" },
+    )
+    .get("/api/summary", async ({ request }) => {
+      requireToken(request.headers.get("authorization") ?? undefined);
+      const query = new URL(request.url).searchParams;
+      const to = timeParam(query.get("to"), "to") ?? Math.floor(clock().getTime() / 1000);
+      const from = timeParam(query.get("from"), "from") ?? to - 86400;
+      if (from >= to) throw new HttpError(400, "invalid_range", "from must be before to", "from");
+      return Response.json(await store.summary(config.userLabel, from, to));
+    });
+}
+
+function jsonError(error: HttpError): Response {
+  return Response.json(error.toJSON(), { status: error.status });
+}
+
+function timeParam(value: string | null, name: string): number | null {
+  if (value === null || value === "") return null;
+  if (!/^\d{1,11}$/.test(value)) throw new HttpError(400, "invalid_query", `${name} must be unix seconds, got "${value.slice(0, 40)}"`, name);
+  return Number(value);
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new HttpError(400, "invalid_json", `body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Reads the body, refusing (413) as soon as it passes the limit instead of buffering it all. */
+async function readBody(request: Request, limit: number): Promise<string> {
+  const tooLarge = () => new HttpError(413, "body_too_large", `body is larger than ${limit} bytes (MAX_BODY_MB)`);
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  if (declared > limit) throw tooLarge();
+  if (!request.body) throw new HttpError(400, "empty_body", "body is empty");
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge();
+    chunks.push(chunk);
+  }
+  if (!size) throw new HttpError(400, "empty_body", "body is empty");
+  return Buffer.concat(chunks, size).toString("utf8");
+}

@@ -1,0 +1,76 @@
+// Opens what serve and replay share: config, ledger, raw log, the configured store.
+import { mkdirSync } from "node:fs";
+import type { Config } from "../config";
+import { Ledger } from "../ledger/ledger";
+import type { Logger } from "../log";
+import { Pipeline } from "../pipeline";
+import { RawLog } from "../raw/rawlog";
+import { SqliteStore } from "../store/sqlite";
+import type { Store } from "../store/store";
+import { REQUIRED_DEDUP, VmStore } from "../store/vm";
+
+export interface Runtime {
+  config: Config;
+  ledger: Ledger;
+  rawLog: RawLog;
+  store: Store;
+  pipeline: Pipeline;
+  close(): Promise<void>;
+}
+
+export class StartupError extends Error {}
+
+/** `inMemory` (replay --dry-run) reads the raw log but keeps ledger and store in memory. */
+export async function openRuntime(config: Config, log: Logger, inMemory = false): Promise<Runtime> {
+  mkdirSync(config.dataDir, { recursive: true });
+  const ledger = new Ledger(inMemory ? ":memory:" : config.dataDir);
+  const rawLog = new RawLog(config.dataDir);
+  const store = inMemory ? new SqliteStore(":memory:") : openStore(config);
+  if (store instanceof VmStore) await checkVm(store, log);
+  const profileKey = JSON.stringify(config.zones);
+  const heldProfile = ledger.getMeta("zone_profile");
+  if (heldProfile && heldProfile !== profileKey) {
+    log.warn("zone settings changed since the history was credited; run `fitstack replay` to re-credit it", {
+      was: JSON.parse(heldProfile),
+      now: config.zones,
+    });
+  }
+  ledger.setMeta("zone_profile", profileKey);
+  const pipeline = new Pipeline({ ledger, store, rawLog, profileFor: () => config.zones, clock: () => new Date(), log });
+  return {
+    config,
+    ledger,
+    rawLog,
+    store,
+    pipeline,
+    async close() {
+      await pipeline.stop();
+      await store.close();
+      rawLog.close();
+      ledger.close();
+    },
+  };
+}
+
+function openStore(config: Config): Store {
+  if (config.vmWriteUrl && config.vmReadUrl) {
+    return new VmStore({ writeUrl: config.vmWriteUrl, readUrl: config.vmReadUrl, stateDir: config.dataDir });
+  }
+  return new SqliteStore(config.dataDir);
+}
+
+/** A VM without 1s dedup would count every rewrite twice: refuse to start rather than corrupt counters. */
+async function checkVm(store: VmStore, log: Logger) {
+  let dedup: string | null;
+  try {
+    dedup = await store.dedupInterval();
+  } catch (err) {
+    log.warn("VictoriaMetrics not reachable at start; posts are kept and delivered when it is", { error: (err as Error).message });
+    return;
+  }
+  if (dedup !== null && dedup !== REQUIRED_DEDUP) {
+    throw new StartupError(
+      `VictoriaMetrics runs with -dedup.minScrapeInterval=${dedup || "(unset)"}; fitstack needs -dedup.minScrapeInterval=${REQUIRED_DEDUP} (see docker-compose.yml)`,
+    );
+  }
+}

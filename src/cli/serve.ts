@@ -1,0 +1,37 @@
+// `fitstack serve`: the webhook, the read API and the retrier, until SIGTERM/SIGINT.
+import { createApp } from "../app";
+import type { Config } from "../config";
+import type { Logger } from "../log";
+import { openRuntime } from "./runtime";
+
+export async function serve(config: Config, log: Logger): Promise<void> {
+  const runtime = await openRuntime(config, log);
+  await runtime.pipeline.recover();
+  const app = createApp({ config, pipeline: runtime.pipeline, store: runtime.store, clock: () => new Date(), log });
+  const server = Bun.serve({
+    hostname: config.host,
+    port: config.port,
+    // our own reader answers 413 as JSON; this is only the backstop
+    maxRequestBodySize: config.maxBodyBytes + 1024 * 1024,
+    fetch: (request) => app.handle(request),
+  });
+  log.info("listening", {
+    url: `http://${config.host}:${server.port}`,
+    store: runtime.store.kind,
+    data_dir: config.dataDir,
+    user: config.userLabel,
+    backlog: runtime.pipeline.backlog(),
+  });
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("stopping", { signal });
+    await server.stop(); // stops accepting, waits for in-flight requests
+    await runtime.close(); // finishes queued deliveries, closes the store
+    log.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}

@@ -1,0 +1,99 @@
+// env → typed Config; a bad value stops start-up with one line naming the variable.
+import type { ZoneProfile } from "./transform/zones";
+
+export interface Config {
+  host: string;
+  port: number;
+  authToken: string;
+  secretPath: string;
+  dataDir: string;
+  userLabel: string;
+  zones: ZoneProfile;
+  /** VictoriaMetrics write base URL (single node: http://vm:8428; cluster: http://vminsert:8480/insert/0/prometheus). */
+  vmWriteUrl: string | null;
+  /** VictoriaMetrics read base URL (cluster: http://vmselect:8481/select/0/prometheus). */
+  vmReadUrl: string | null;
+  maxBodyBytes: number;
+  dev: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(`config: ${variable}: ${message}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const MIN_TOKEN_LENGTH = 16;
+
+function text(env: Env, name: string, fallback: string): string {
+  const value = env[name]?.trim();
+  return value ? value : fallback;
+}
+
+function number(env: Env, name: string, fallback: number, min: number, max: number, integer = false): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || (integer && !Number.isInteger(value))) {
+    throw new ConfigError(name, `expected ${integer ? "an integer" : "a number"}, got "${raw}"`);
+  }
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  return value;
+}
+
+function url(env: Env, name: string): string | null {
+  const raw = env[name]?.trim();
+  if (!raw) return null;
+  try {
+    const parsed = new URL(raw);
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") throw new Error();
+  } catch {
+    throw new ConfigError(name, `expected an http(s) URL, got "${raw}"`);
+  }
+  return raw.replace(/\/+$/, "");
+}
+
+function zoneBounds(env: Env): number[] {
+  const raw = env.ZONE_BOUNDS?.trim();
+  if (!raw) return [0.6, 0.7, 0.8, 0.9];
+  const bounds = raw.split(",").map((part) => Number(part.trim()));
+  const increasing = bounds.every((b, i) => i === 0 || b > bounds[i - 1]!);
+  if (bounds.length !== 4 || bounds.some((b) => !Number.isFinite(b) || b <= 0 || b > 1.5) || !increasing) {
+    throw new ConfigError("ZONE_BOUNDS", `expected four increasing fractions like 0.6,0.7,0.8,0.9, got "${raw}"`);
+  }
+  return bounds;
+}
+
+export function loadConfig(env: Env): Config {
+  const dev = env.DEV === "1";
+  const authToken = env.AUTH_TOKEN ?? "";
+  if (authToken.length < MIN_TOKEN_LENGTH && !dev) {
+    throw new ConfigError("AUTH_TOKEN", `must be set to at least ${MIN_TOKEN_LENGTH} characters (or DEV=1 for local development)`);
+  }
+  const secretPath = text(env, "SECRET_PATH", dev ? "dev" : "");
+  if (!secretPath) throw new ConfigError("SECRET_PATH", "must be set (the hook listens on /hook/<SECRET_PATH>)");
+  if (!/^[A-Za-z0-9_-]{1,128}$/.test(secretPath)) throw new ConfigError("SECRET_PATH", "use only letters, digits, '-' and '_'");
+  const userLabel = text(env, "USER_LABEL", "me");
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(userLabel)) throw new ConfigError("USER_LABEL", "use only letters, digits, '.', '-' and '_'");
+  const mode = text(env, "ZONES_MODE", "max");
+  if (mode !== "max" && mode !== "karvonen") throw new ConfigError("ZONES_MODE", `expected "max" or "karvonen", got "${mode}"`);
+  const hrMax = number(env, "HR_MAX", 200, 100, 250);
+  const rhr = number(env, "RHR", 60, 25, 120);
+  if (mode === "karvonen" && rhr >= hrMax) throw new ConfigError("RHR", `must be below HR_MAX (${hrMax})`);
+  const vmUrl = url(env, "VM_URL");
+  return {
+    host: text(env, "HOST", "127.0.0.1"),
+    port: number(env, "PORT", 8000, 0, 65535, true),
+    authToken: dev && !authToken ? "dev" : authToken,
+    secretPath,
+    dataDir: text(env, "DATA_DIR", "./data"),
+    userLabel,
+    zones: { mode, hrMax, rhr, bounds: zoneBounds(env) },
+    vmWriteUrl: url(env, "VM_WRITE_URL") ?? vmUrl,
+    vmReadUrl: url(env, "VM_READ_URL") ?? vmUrl,
+    maxBodyBytes: number(env, "MAX_BODY_MB", 64, 1, 1024) * 1024 * 1024,
+    dev,
+  };
+}

@@ -1,0 +1,78 @@
+import { describe, expect, test } from "bun:test";
+import type { HeartRateSample } from "../normalize/model";
+import { sumZones, transformBatch, zoneBoundsBpm, type ZoneProfile } from "../transform/zones";
+import { Ledger } from "./ledger";
+
+const profile: ZoneProfile = { mode: "max", hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] };
+const bounds = zoneBoundsBpm(profile);
+const NOW = 1_767_225_600;
+const T0 = NOW - 86400;
+const hr = (ts: number, bpm: number, source = "watch"): HeartRateSample => ({ ts, bpm, source, device: "" });
+
+/** A deterministic pseudo-random stream, so a failure can be reproduced. */
+export function rng(seed: number) {
+  return () => {
+    seed = (seed * 1664525 + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+}
+
+describe("ledger", () => {
+  test("the same payload twice counts once", () => {
+    const ledger = new Ledger(":memory:");
+    const samples = Array.from({ length: 121 }, (_, i) => hr(T0 + 5 * i, 130));
+    const first = ledger.ingest("me", samples, bounds);
+    const second = ledger.ingest("me", samples, bounds);
+    expect([first.zoneSecondsAdded.z2, first.accepted, second.accepted, second.duplicates, second.zoneSecondsAdded.z2]).toEqual([
+      600, 121, 0, 121, 0,
+    ]);
+  });
+
+  test("a revised value for the same instant and source replaces the old one", () => {
+    const ledger = new Ledger(":memory:");
+    ledger.ingest("me", [hr(T0, 130), hr(T0 + 5, 130)], bounds);
+    const revised = ledger.ingest("me", [hr(T0 + 5, 150)], bounds);
+    // the 5 s move from z2 to z3
+    expect(revised.zoneSecondsAdded).toEqual({ z1: 0, z2: -5, z3: 5, z4: 0, z5: 0 });
+    expect(ledger.zoneRewrite("me", T0).credits.map((c) => c.bpm)).toEqual([130, 150]);
+  });
+
+  test("watch and phone at the same instants never double the seconds", () => {
+    const ledger = new Ledger(":memory:");
+    ledger.ingest("me", Array.from({ length: 61 }, (_, i) => hr(T0 + 10 * i, 130, "watch")), bounds);
+    const phone = ledger.ingest("me", Array.from({ length: 61 }, (_, i) => hr(T0 + 10 * i, 131, "phone")), bounds);
+    expect(sumZones(ledger.zoneRewrite("me", 0).credits).z2).toBe(600);
+    expect(phone.zoneSecondsAdded.z2).toBe(0);
+  });
+
+  test("late, overlapping and reordered batches give exactly one transform over the union", () => {
+    const random = rng(42);
+    // three hours of mixed-cadence samples from two sources, with pauses
+    const all: HeartRateSample[] = [];
+    for (let ts = T0; ts < T0 + 3 * 3600; ts += 1 + Math.floor(random() * 20)) {
+      if (random() < 0.01) ts += 900;
+      all.push(hr(ts, 60 + Math.round(random() * 130), random() < 0.8 ? "watch" : "phone"));
+    }
+    const expected = transformBatch(all, profile, NOW);
+    for (let round = 0; round < 5; round++) {
+      const ledger = new Ledger(":memory:");
+      // overlapping windows, like HAE's re-sends, posted in a shuffled order
+      const batches: HeartRateSample[][] = [];
+      for (let start = 0; start < all.length; start += 150) batches.push(all.slice(Math.max(0, start - 60), start + 150));
+      batches.sort(() => random() - 0.5);
+      for (const batch of batches) ledger.ingest("me", batch, bounds);
+      const credits = ledger.zoneRewrite("me", 0).credits;
+      expect(sumZones(credits)).toEqual(expected.zoneSeconds);
+      expect(credits).toEqual(expected.credits);
+    }
+  });
+
+  test("pending marks the earliest changed instant until delivered", () => {
+    const ledger = new Ledger(":memory:");
+    ledger.ingest("me", [hr(T0 + 100, 130)], bounds);
+    ledger.ingest("me", [hr(T0 + 50, 130)], bounds);
+    expect(ledger.pending()).toEqual([{ user: "me", since: T0 + 50 }]);
+    ledger.delivered("me", T0 + 50);
+    expect(ledger.backlog()).toEqual({ users: 0, oldestPending: null });
+  });
+});

@@ -1,0 +1,203 @@
+// Every distinct sample ever received and what the merged timeline credits each: the state that makes
+// zone seconds independent of batching, repetition and arrival order. Local bun:sqlite, whatever the store.
+import { Database } from "bun:sqlite";
+import { join } from "node:path";
+import type { HeartRateSample } from "../normalize/model";
+import { creditTimeline, emptyZoneSeconds, ZONES, type Credit, type ZoneSeconds } from "../transform/zones";
+import type { RawPosition } from "../raw/rawlog";
+
+export interface IngestResult {
+  /** New samples plus revised values for an instant already held. */
+  accepted: number;
+  duplicates: number;
+  /** Change of zone seconds this batch caused on the merged timeline (a revision can lower a zone). */
+  zoneSecondsAdded: ZoneSeconds;
+  /** Earliest instant whose credit changed, or null when nothing did. */
+  changedFrom: number | null;
+}
+
+/** Everything a store needs to rewrite a user's zone series from `since` on. */
+export interface ZoneRewrite {
+  user: string;
+  since: number;
+  /** Timeline instant just before `since`, or null. */
+  previousTs: number | null;
+  /** Zone seconds credited before `since`. */
+  base: ZoneSeconds;
+  /** Every credit at or after `since`, sorted by ts. */
+  credits: Credit[];
+}
+
+export interface Backlog {
+  users: number;
+  oldestPending: number | null;
+}
+
+export class Ledger {
+  readonly db: Database;
+
+  constructor(dataDir: string | ":memory:") {
+    this.db = new Database(dataDir === ":memory:" ? ":memory:" : join(dataDir, "ledger.sqlite"), { create: true, strict: true });
+    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+    this.db.exec(`
+      -- a sample's identity is the seed's key without the value: type|instant|source|device (per user)
+      CREATE TABLE IF NOT EXISTS hr_sample (
+        user TEXT NOT NULL, ts INTEGER NOT NULL, source TEXT NOT NULL, device TEXT NOT NULL, bpm REAL NOT NULL,
+        PRIMARY KEY (user, ts, source, device)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS credit (
+        user TEXT NOT NULL, ts INTEGER NOT NULL, bpm REAL NOT NULL, zone INTEGER NOT NULL, seconds REAL NOT NULL,
+        PRIMARY KEY (user, ts)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS pending (user TEXT PRIMARY KEY, since INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS raw_cursor (file TEXT PRIMARY KEY, offset INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    `);
+  }
+
+  /**
+   * Merges samples into the user's timeline and re-credits the stretch they touch, in one transaction
+   * that also moves the raw-log cursor, so a crash either keeps both or neither.
+   */
+  ingest(user: string, samples: readonly HeartRateSample[], boundsBpm: number[], position?: RawPosition): IngestResult {
+    return this.db.transaction(() => {
+      const result = this.mergeSamples(user, samples, boundsBpm);
+      if (result.changedFrom !== null) this.markPending(user, result.changedFrom);
+      if (position) this.setCursor(position);
+      return result;
+    })();
+  }
+
+  private mergeSamples(user: string, samples: readonly HeartRateSample[], boundsBpm: number[]): IngestResult {
+    const find = this.db.query<{ bpm: number }, [string, number, string, string]>(
+      "SELECT bpm FROM hr_sample WHERE user = ? AND ts = ? AND source = ? AND device = ?",
+    );
+    const upsert = this.db.query(
+      "INSERT INTO hr_sample (user, ts, source, device, bpm) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET bpm = excluded.bpm",
+    );
+    let accepted = 0;
+    let duplicates = 0;
+    let from = Infinity;
+    let to = -Infinity;
+    for (const s of samples) {
+      const held = find.get(user, s.ts, s.source, s.device);
+      if (held && held.bpm === s.bpm) {
+        duplicates++;
+        continue;
+      }
+      upsert.run(user, s.ts, s.source, s.device, s.bpm);
+      accepted++;
+      if (s.ts < from) from = s.ts;
+      if (s.ts > to) to = s.ts;
+    }
+    if (!accepted) return { accepted, duplicates, zoneSecondsAdded: emptyZoneSeconds(), changedFrom: null };
+    return { accepted, duplicates, ...this.recredit(user, from, to, boundsBpm) };
+  }
+
+  /** Re-credits timeline instants from..to plus the one after `to`, whose gap to its predecessor may have changed. */
+  private recredit(user: string, from: number, to: number, boundsBpm: number[]) {
+    const previousTs = this.db
+      .query<{ ts: number | null }, [string, number]>("SELECT MAX(ts) AS ts FROM hr_sample WHERE user = ? AND ts < ?")
+      .get(user, from)!.ts;
+    const nextTs = this.db
+      .query<{ ts: number | null }, [string, number]>("SELECT MIN(ts) AS ts FROM hr_sample WHERE user = ? AND ts > ?")
+      .get(user, to)!.ts;
+    const end = nextTs ?? to;
+    // of several samples at one instant the timeline keeps the least (source, device): see preferSample
+    const rows = this.db
+      .query<{ ts: number; bpm: number }, [string, number, number]>(
+        "SELECT ts, bpm FROM hr_sample WHERE user = ? AND ts BETWEEN ? AND ? ORDER BY ts, source, device",
+      )
+      .all(user, from, end);
+    const timeline = rows.filter((row, i) => i === 0 || rows[i - 1]!.ts !== row.ts);
+    const credits = creditTimeline(timeline, previousTs, boundsBpm);
+    const before = this.zoneTotals(user, "ts >= ? AND ts <= ?", from, end);
+    this.db.query("DELETE FROM credit WHERE user = ? AND ts >= ? AND ts <= ?").run(user, from, end);
+    const insert = this.db.query("INSERT INTO credit (user, ts, bpm, zone, seconds) VALUES (?, ?, ?, ?, ?)");
+    for (const c of credits) insert.run(user, c.ts, c.bpm, c.zone, c.seconds);
+    const after = emptyZoneSeconds();
+    for (const c of credits) after[ZONES[c.zone]!] += c.seconds;
+    const zoneSecondsAdded = emptyZoneSeconds();
+    for (const z of ZONES) zoneSecondsAdded[z] = after[z] - before[z];
+    return { zoneSecondsAdded, changedFrom: from };
+  }
+
+  private zoneTotals(user: string, where: string, ...args: number[]): ZoneSeconds {
+    const totals = emptyZoneSeconds();
+    const rows = this.db
+      .query<{ zone: number; seconds: number }, (string | number)[]>(
+        `SELECT zone, SUM(seconds) AS seconds FROM credit WHERE user = ? AND ${where} GROUP BY zone`,
+      )
+      .all(user, ...args);
+    for (const row of rows) totals[ZONES[row.zone]!] = row.seconds;
+    return totals;
+  }
+
+  private markPending(user: string, since: number) {
+    this.db
+      .query("INSERT INTO pending (user, since) VALUES (?, ?) ON CONFLICT DO UPDATE SET since = MIN(since, excluded.since)")
+      .run(user, since);
+  }
+
+  /** Users whose store copy is behind the ledger, with the instant their rewrite must start at. */
+  pending(): { user: string; since: number }[] {
+    return this.db.query<{ user: string; since: number }, []>("SELECT user, since FROM pending ORDER BY user").all();
+  }
+
+  backlog(): Backlog {
+    const row = this.db
+      .query<{ users: number; oldest: number | null }, []>("SELECT COUNT(*) AS users, MIN(since) AS oldest FROM pending")
+      .get()!;
+    return { users: row.users, oldestPending: row.oldest };
+  }
+
+  /** Clears a user's backlog once delivered, unless newer data moved it meanwhile. */
+  delivered(user: string, since: number) {
+    this.db.query("DELETE FROM pending WHERE user = ? AND since >= ?").run(user, since);
+  }
+
+  /** Marks every user's whole history for delivery (after a replay, or switching stores). */
+  markAllPending() {
+    this.db.exec("INSERT OR REPLACE INTO pending (user, since) SELECT user, MIN(ts) FROM credit GROUP BY user");
+  }
+
+  zoneRewrite(user: string, since: number): ZoneRewrite {
+    const previousTs = this.db
+      .query<{ ts: number | null }, [string, number]>("SELECT MAX(ts) AS ts FROM credit WHERE user = ? AND ts < ?")
+      .get(user, since)!.ts;
+    const credits = this.db
+      .query<Credit, [string, number]>("SELECT ts, bpm, zone, seconds FROM credit WHERE user = ? AND ts >= ? ORDER BY ts")
+      .all(user, since);
+    return { user, since, previousTs, base: this.zoneTotals(user, "ts < ?", since), credits };
+  }
+
+  /** The whole history of a user's credits, for a store that must rebuild a series from scratch. */
+  firstTs(user: string): number | null {
+    return this.db.query<{ ts: number | null }, [string]>("SELECT MIN(ts) AS ts FROM credit WHERE user = ?").get(user)!.ts;
+  }
+
+  cursor(file: string): number {
+    return this.db.query<{ offset: number }, [string]>("SELECT offset FROM raw_cursor WHERE file = ?").get(file)?.offset ?? 0;
+  }
+
+  setCursor(position: RawPosition) {
+    this.db
+      .query("INSERT INTO raw_cursor (file, offset) VALUES (?, ?) ON CONFLICT DO UPDATE SET offset = MAX(offset, excluded.offset)")
+      .run(position.file, position.end);
+  }
+
+  getMeta(key: string): string | null {
+    return this.db.query<{ value: string }, [string]>("SELECT value FROM meta WHERE key = ?").get(key)?.value ?? null;
+  }
+
+  setMeta(key: string, value: string) {
+    this.db.query("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").run(key, value);
+  }
+
+  /** Forgets everything (replay rebuilds it from the raw log). */
+  reset() {
+    this.db.exec("DELETE FROM hr_sample; DELETE FROM credit; DELETE FROM pending; DELETE FROM raw_cursor;");
+  }
+
+  close() {
+    this.db.close();
+  }
+}

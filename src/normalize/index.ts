@@ -1,0 +1,28 @@
+// Body → Normalized, whichever shape it is; the one entry the hook, replay and summarize call.
+import { TypeCompiler } from "@sinclair/typebox/compiler";
+import { invalidPayload } from "../errors";
+import { FixturePayload, isFixtureShape, normalizeFixture } from "./fixture";
+import { isHaeShape, normalizeHae } from "./hae";
+import type { Normalized } from "./model";
+
+const fixtureCheck = TypeCompiler.Compile(FixturePayload);
+
+export function normalizePayload(body: unknown): Normalized {
+  if (isHaeShape(body)) return normalizeHae(body);
+  if (isFixtureShape(body)) {
+    const error = fixtureCheck.Errors(body).First();
+    if (error) throw invalidPayload(`${error.message} at ${fieldName(error.path) || "body"}`, fieldName(error.path));
+    return normalizeFixture(body as FixturePayload);
+  }
+  throw invalidPayload(
+    'unrecognised payload: expected {"type":"heart_rate","samples":[…]} or a Health Auto Export {"data":{…}} body',
+  );
+}
+
+/** "/samples/3/ts" → "samples[3].ts" */
+export function fieldName(pointer: string): string {
+  return pointer
+    .split("/")
+    .filter(Boolean)
+    .reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), "");
+}

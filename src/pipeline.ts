@@ -1,0 +1,188 @@
+// raw log → normalize → ledger (merged timeline, zone credits) → store; one request at a time.
+import type { Ledger } from "./ledger/ledger";
+import { normalizePayload } from "./normalize/index";
+import type { Normalized } from "./normalize/model";
+import { readRawLines, type RawLog, type RawPosition } from "./raw/rawlog";
+import type { Store } from "./store/store";
+import { sampleProblem, zoneBoundsBpm, type ZoneProfile, type ZoneSeconds } from "./transform/zones";
+import type { Logger } from "./log";
+
+export interface HookResult {
+  id: string;
+  shape: Normalized["shape"];
+  accepted_samples: number;
+  duplicates_dropped: number;
+  invalid_dropped: number;
+  invalid_reasons: Record<string, number>;
+  zone_seconds_added: ZoneSeconds;
+  ignored: Record<string, number>;
+  delivered: boolean;
+}
+
+export interface RawReadReport {
+  files: number;
+  entries: number;
+  samples: number;
+  skipped: { at: string; error: string }[];
+}
+
+export interface PipelineDeps {
+  ledger: Ledger;
+  store: Store;
+  rawLog: RawLog;
+  profileFor: (user: string) => ZoneProfile;
+  clock: () => Date;
+  log: Logger;
+}
+
+const RETRY_MIN_MS = 1000;
+const RETRY_MAX_MS = 60_000;
+
+/** Rewrites each user's store series from the earliest instant the ledger changed since the last delivery. */
+export async function deliverPending(ledger: Ledger, store: Store): Promise<void> {
+  for (const { user, since } of ledger.pending()) {
+    const rewrite = ledger.zoneRewrite(user, since);
+    await store.writeZones(rewrite, () => ledger.zoneRewrite(user, ledger.firstTs(user) ?? since));
+    ledger.delivered(user, since);
+  }
+}
+
+export class Pipeline {
+  private tail: Promise<unknown> = Promise.resolve();
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private retryDelay = RETRY_MIN_MS;
+  private stopped = false;
+
+  constructor(private readonly deps: PipelineDeps) {}
+
+  /** Runs jobs one after another: raw appends, ledger merges and store writes never interleave. */
+  private serial<T>(job: () => Promise<T> | T): Promise<T> {
+    const run = this.tail.then(job, job);
+    this.tail = run.catch(() => {});
+    return run;
+  }
+
+  /** Accepts a validated body: on disk (fsynced) first, then merged and delivered. */
+  accept(bodyText: string, body: Normalized, user: string): Promise<HookResult> {
+    return this.serial(async () => {
+      const receivedAt = this.deps.clock();
+      const id = crypto.randomUUID();
+      const position = this.deps.rawLog.append(bodyText, { id, receivedAt, user });
+      const merged = this.merge(body, user, receivedAt, position);
+      const delivered = await this.deliverNow();
+      return { id, shape: body.shape, ...merged, delivered };
+    });
+  }
+
+  private merge(body: Normalized, user: string, receivedAt: Date, position?: RawPosition) {
+    const now = Math.floor(receivedAt.getTime() / 1000);
+    const invalidReasons: Record<string, number> = {};
+    const valid = body.heartRate.filter((sample) => {
+      const problem = sampleProblem(sample, now);
+      if (problem) invalidReasons[problem] = (invalidReasons[problem] ?? 0) + 1;
+      return !problem;
+    });
+    const result = this.deps.ledger.ingest(user, valid, zoneBoundsBpm(this.deps.profileFor(user)), position);
+    return {
+      accepted_samples: result.accepted,
+      duplicates_dropped: result.duplicates,
+      invalid_dropped: body.heartRate.length - valid.length,
+      invalid_reasons: invalidReasons,
+      zone_seconds_added: result.zoneSecondsAdded,
+      ignored: body.ignored,
+    };
+  }
+
+  /** Brings the store up to the ledger; on failure the backlog stays and the retrier takes over. */
+  private async deliverNow(): Promise<boolean> {
+    const { ledger, store, log } = this.deps;
+    try {
+      await deliverPending(ledger, store);
+      this.retryDelay = RETRY_MIN_MS;
+      return true;
+    } catch (err) {
+      log.warn("delivery failed; kept in backlog", { error: (err as Error).message, backlog: ledger.backlog() });
+      this.scheduleRetry();
+      return false;
+    }
+  }
+
+  deliver(): Promise<boolean> {
+    return this.serial(() => this.deliverNow());
+  }
+
+  private scheduleRetry() {
+    if (this.retryTimer || this.stopped) return;
+    // exponential backoff with full jitter, capped
+    const delay = Math.round(this.retryDelay / 2 + Math.random() * (this.retryDelay / 2));
+    this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.deliver();
+    }, delay);
+  }
+
+  /**
+   * Re-reads raw entries past the ledger's cursor: whatever was fsynced but not merged when the process
+   * died. Returns how many entries it merged.
+   */
+  recover(): Promise<RawReadReport> {
+    return this.serial(async () => {
+      const report = await this.mergeRaw(this.deps.rawLog.files(), true);
+      if (report.entries) this.deps.log.info("merged raw entries that were not merged before the last stop", { entries: report.entries });
+      await this.deliverNow();
+      return report;
+    });
+  }
+
+  /** Re-reads whole raw files (replay). Merging is idempotent, so re-reading held entries adds nothing. */
+  replay(files: string[], onProgress?: (report: RawReadReport, file: string) => void): Promise<RawReadReport & { delivered: boolean }> {
+    return this.serial(async () => {
+      const report = await this.mergeRaw(files, false, onProgress);
+      return { ...report, delivered: await this.deliverNow() };
+    });
+  }
+
+  private async mergeRaw(files: string[], fromCursor: boolean, onProgress?: (report: RawReadReport, file: string) => void) {
+    const { rawLog, ledger, log } = this.deps;
+    const report: RawReadReport = { files: 0, entries: 0, samples: 0, skipped: [] };
+    for (const file of files) {
+      for await (const line of readRawLines(rawLog.dir, file, fromCursor ? ledger.cursor(file) : 0)) {
+        const at = `${file}:${line.line}`;
+        if (line.entry) {
+          try {
+            const body = normalizePayload(line.entry.body);
+            this.merge(body, line.entry.user, new Date(line.entry.receivedAt), line);
+            report.entries++;
+            report.samples += body.heartRate.length;
+          } catch (err) {
+            report.skipped.push({ at, error: (err as Error).message });
+            ledger.setCursor(line);
+          }
+        } else if (fromCursor && line.error?.startsWith("incomplete")) {
+          // the entry being written when the process died: it was never acknowledged
+        } else {
+          report.skipped.push({ at, error: line.error ?? "unreadable" });
+          ledger.setCursor(line);
+        }
+        if (onProgress && (report.entries + report.skipped.length) % 100 === 0) onProgress(report, file);
+      }
+      report.files++;
+      onProgress?.(report, file);
+    }
+    for (const { at, error } of report.skipped) log.warn("raw line skipped", { at, error });
+    return report;
+  }
+
+  backlog() {
+    return this.deps.ledger.backlog();
+  }
+
+  /** Waits for running work and stops retrying. */
+  async stop() {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    await this.tail;
+  }
+}

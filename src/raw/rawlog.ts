@@ -1,0 +1,156 @@
+// Append-only NDJSON log of every accepted body: the source of truth every metric is rebuilt from.
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeSync, existsSync } from "node:fs";
+import { join } from "node:path";
+
+export interface RawEntry {
+  id: string;
+  receivedAt: string;
+  user: string;
+  body: unknown;
+}
+
+/** Where an entry sits on disk, so delivery can record how far it got (the crash-recovery cursor). */
+export interface RawPosition {
+  file: string;
+  /** Byte offset just after the entry's newline. */
+  end: number;
+}
+
+const FILE_RE = /^\d{4}-\d{2}-\d{2}\.ndjson$/;
+
+export class RawLog {
+  readonly dir: string;
+  private fd: number | null = null;
+  private fdFile = "";
+  private size = 0;
+
+  constructor(dataDir: string) {
+    this.dir = join(dataDir, "raw");
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  /**
+   * Appends one entry and fsyncs it before returning. `bodyText` is the request body exactly as received
+   * (already checked to be valid JSON); JSON allows newlines only as whitespace, so they become spaces.
+   */
+  append(bodyText: string, meta: { id: string; receivedAt: Date; user: string }): RawPosition {
+    const file = `${meta.receivedAt.toISOString().slice(0, 10)}.ndjson`;
+    this.openFor(file);
+    const body = bodyText.includes("\n") || bodyText.includes("\r") ? bodyText.replace(/[\r\n]+/g, " ") : bodyText;
+    const line = `{"id":${JSON.stringify(meta.id)},"receivedAt":"${meta.receivedAt.toISOString()}","user":${JSON.stringify(meta.user)},"body":${body}}\n`;
+    const bytes = Buffer.from(line, "utf8");
+    let written = 0;
+    while (written < bytes.length) written += writeSync(this.fd!, bytes, written, bytes.length - written, this.size + written);
+    fsyncSync(this.fd!);
+    this.size += bytes.length;
+    return { file, end: this.size };
+  }
+
+  /** Raw files in time order. */
+  files(): string[] {
+    if (!existsSync(this.dir)) return [];
+    return readdirSync(this.dir).filter((name) => FILE_RE.test(name)).sort();
+  }
+
+  close() {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+
+  private openFor(file: string) {
+    if (this.fd !== null && this.fdFile === file) return;
+    this.close();
+    const path = join(this.dir, file);
+    const isNew = !existsSync(path);
+    this.fd = openSync(path, "a+");
+    this.fdFile = file;
+    this.size = statSync(path).size;
+    if (isNew) fsyncDir(this.dir);
+    else if (this.size > 0 && !endsWithNewline(this.fd, this.size)) {
+      // a crash cut the last entry: close its line so the next entry is not glued onto it
+      this.size += writeSync(this.fd, "\n", this.size);
+      fsyncSync(this.fd);
+    }
+  }
+}
+
+function endsWithNewline(fd: number, size: number): boolean {
+  const last = Buffer.alloc(1);
+  readSync(fd, last, 0, 1, size - 1);
+  return last[0] === 10;
+}
+
+function fsyncDir(dir: string) {
+  const fd = openSync(dir, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface RawLine {
+  file: string;
+  line: number;
+  /** Byte offset just after this line. */
+  end: number;
+  entry?: RawEntry;
+  error?: string;
+}
+
+/**
+ * Streams the lines of one raw file from a byte offset, without loading the whole file.
+ * A line that is not a complete entry (corrupt, or cut by a crash) is yielded with `error`.
+ */
+export async function* readRawLines(dir: string, file: string, fromOffset = 0): AsyncGenerator<RawLine> {
+  const stream = Bun.file(join(dir, file)).slice(fromOffset).stream();
+  const decoder = new TextDecoder();
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  let offset = fromOffset;
+  let line = 0;
+  for await (const chunk of stream) {
+    let start = 0;
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, start)) {
+      const piece = chunk.subarray(start, i);
+      const bytes = pendingBytes ? concat([...pending, piece], pendingBytes + piece.length) : piece;
+      offset += bytes.length + 1;
+      line++;
+      pending = [];
+      pendingBytes = 0;
+      yield parseRawLine(file, line, offset, decoder.decode(bytes));
+      start = i + 1;
+    }
+    if (start < chunk.length) {
+      pending.push(chunk.slice(start));
+      pendingBytes += chunk.length - start;
+    }
+  }
+  if (pendingBytes) {
+    line++;
+    yield { file, line, end: offset + pendingBytes, error: "incomplete last line (no newline): skipped" };
+  }
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+function parseRawLine(file: string, line: number, end: number, text: string): RawLine {
+  if (!text.trim()) return { file, line, end, error: "empty line" };
+  try {
+    const entry = JSON.parse(text) as RawEntry;
+    if (!entry || typeof entry !== "object" || typeof entry.id !== "string" || typeof entry.user !== "string" || !("body" in entry)) {
+      return { file, line, end, error: "not a raw entry (needs id, user, body)" };
+    }
+    return { file, line, end, entry };
+  } catch (err) {
+    return { file, line, end, error: `invalid JSON: ${(err as Error).message}` };
+  }
+}

@@ -1,0 +1,129 @@
+// One contract, run against both stores: the summary for any range equals one transform over the union.
+import { describe, expect, test } from "bun:test";
+import { Ledger } from "../ledger/ledger";
+import type { HeartRateSample } from "../normalize/model";
+import { deliverPending } from "../pipeline";
+import { emptyZoneSeconds, transformBatch, zoneBoundsBpm, ZONES, type Credit, type ZoneProfile } from "../transform/zones";
+import type { Store } from "./store";
+
+export interface ContractTarget {
+  /** A fresh, empty store; `maxGeneration` lets VM exercise its compaction path. */
+  open(options?: { maxGeneration?: number }): Promise<Store>;
+  /** Makes writes visible (VM buffers them for about a second). */
+  settle(): Promise<void>;
+}
+
+const profile: ZoneProfile = { mode: "max", hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] };
+const bounds = zoneBoundsBpm(profile);
+const hr = (ts: number, bpm: number, source = "watch"): HeartRateSample => ({ ts, bpm, source, device: "" });
+
+function rng(seed: number) {
+  return () => {
+    seed = (seed * 1664525 + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
+}
+
+/** Zone seconds the union's credits give for from < ts <= to. */
+function expectedRange(credits: Credit[], from: number, to: number) {
+  const totals = emptyZoneSeconds();
+  for (const c of credits) if (c.ts > from && c.ts <= to) totals[ZONES[c.zone]!] += c.seconds;
+  return totals;
+}
+
+export function storeContract(name: string, target: ContractTarget | null) {
+  const run = target ? describe : describe.skip;
+  run(`store contract: ${name}`, () => {
+    // whole minutes in the past: VM hides samples newer than ~30 s from some queries
+    const base = Math.floor(Date.now() / 1000 / 60) * 60 - 2 * 86400;
+    let users = 0;
+    const newUser = () => `contract${++users}_${Math.floor(Math.random() * 1e6)}`;
+
+    async function post(store: Store, ledger: Ledger, user: string, batch: HeartRateSample[]) {
+      ledger.ingest(user, batch, bounds);
+      await deliverPending(ledger, store);
+    }
+
+    test("seed: 121 samples at 5 s spacing at 65 % HRmax give 600 s of z2 and the last bpm", async () => {
+      const store = await target!.open();
+      const ledger = new Ledger(":memory:");
+      const user = newUser();
+      const samples = Array.from({ length: 121 }, (_, i) => hr(base + 5 * i, i === 120 ? 131 : 130));
+      await post(store, ledger, user, samples);
+      await target!.settle();
+      expect(await store.summary(user, base - 3000, base + 600)).toEqual({
+        user,
+        from: base - 3000,
+        to: base + 600,
+        zone_seconds: { z1: 0, z2: 600, z3: 0, z4: 0, z5: 0 },
+        last_heart_rate: { ts: base + 600, bpm: 131 },
+      });
+      await store.close();
+    });
+
+    test("re-sent, overlapping, late and revised batches: every range equals one transform over the union", async () => {
+      const store = await target!.open();
+      const ledger = new Ledger(":memory:");
+      const user = newUser();
+      const random = rng(7);
+      const all: HeartRateSample[] = [];
+      for (let ts = base; ts < base + 4 * 3600; ts += 1 + Math.floor(random() * 15)) {
+        if (random() < 0.005) ts += 600 + Math.floor(random() * 1800); // pauses longer than VM's 5 min lookback
+        all.push(hr(ts, 70 + Math.round(random() * 120), random() < 0.85 ? "watch" : "phone"));
+      }
+      const batches: HeartRateSample[][] = [];
+      for (let start = 0; start < all.length; start += 400) batches.push(all.slice(Math.max(0, start - 100), start + 400));
+      // today's data first, then yesterday's late, then the rest shuffled, each re-sent once
+      const order = [...batches.slice(-2), ...batches.slice(0, -2).sort(() => random() - 0.5)];
+      for (const batch of order) await post(store, ledger, user, batch);
+      for (const batch of order.slice(0, 3)) await post(store, ledger, user, batch);
+      // a revision: the same instant and source with a new value moves its credit to another zone
+      const revised = all[all.length >> 1]!;
+      revised.bpm = revised.bpm >= 120 ? 100 : 185;
+      await post(store, ledger, user, [revised]);
+      await target!.settle();
+      const union = transformBatch(all, profile, base + 86400).credits;
+      const last = all.at(-1)!.ts;
+      const ranges: [number, number][] = [[base - 1, last]];
+      for (let i = 0; i < 12; i++) {
+        const a = union[Math.floor(random() * union.length)]!.ts - Math.floor(random() * 3);
+        const b = union[Math.floor(random() * union.length)]!.ts;
+        if (a !== b) ranges.push([Math.min(a, b), Math.max(a, b)]);
+      }
+      for (const [from, to] of ranges) {
+        const summary = await store.summary(user, from, to);
+        expect({ from, to, zones: summary.zone_seconds }).toEqual({ from, to, zones: expectedRange(union, from, to) });
+      }
+      await store.close();
+    });
+
+    test("the first sample after a long pause earns 10 s, also in a range that starts inside the pause", async () => {
+      const store = await target!.open();
+      const ledger = new Ledger(":memory:");
+      const user = newUser();
+      await post(store, ledger, user, [hr(base, 130), hr(base + 5, 130)]);
+      await post(store, ledger, user, [hr(base + 3600, 190), hr(base + 3605, 190)]);
+      await target!.settle();
+      expect((await store.summary(user, base + 1800, base + 3605)).zone_seconds).toEqual({ z1: 0, z2: 0, z3: 0, z4: 0, z5: 15 });
+      expect((await store.summary(user, base + 3599, base + 3600)).zone_seconds.z5).toBe(10);
+      await store.close();
+    });
+
+    test("a payload for yesterday arriving after today's leaves today's numbers as the union gives", async () => {
+      const store = await target!.open({ maxGeneration: 2 });
+      const ledger = new Ledger(":memory:");
+      const user = newUser();
+      const today = Array.from({ length: 61 }, (_, i) => hr(base + 86400 + 10 * i, 150));
+      await post(store, ledger, user, today);
+      // more late inserts than generations: the VM store must compact and rebuild
+      for (let day = 1; day <= 4; day++) {
+        await post(store, ledger, user, Array.from({ length: 31 }, (_, i) => hr(base + 86400 - day * 3600 + 5 * i, 130)));
+      }
+      await target!.settle();
+      expect((await store.summary(user, base + 86400, base + 86400 + 600)).zone_seconds).toEqual({ z1: 0, z2: 0, z3: 600, z4: 0, z5: 0 });
+      // each late hour: 30 intervals of 5 s; its first sample follows a long pause and earns 10 s
+      expect((await store.summary(user, base, base + 86400 - 1)).zone_seconds.z2).toBe(4 * 150 + 3 * 10);
+      await store.close();
+    });
+  });
+}

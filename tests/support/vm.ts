@@ -1,0 +1,81 @@
+// Starts a real VictoriaMetrics on a free loopback port with the flags docker-compose.yml gives the vm service.
+import { mkdtempSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, waitFor } from "./process";
+
+const BINARY = process.env.VM_BIN ?? "/usr/bin/victoria-metrics";
+
+/** Why VM tests cannot run here, or null. Under CI a missing binary is a failure, not a skip. */
+export function vmUnavailable(): string | null {
+  if (existsSync(BINARY)) return null;
+  const reason = `victoria-metrics binary not found at ${BINARY} (apt-get install victoria-metrics, or set VM_BIN)`;
+  if (process.env.CI === "true") throw new Error(`${reason}; CI=true requires the VictoriaMetrics tests to run`);
+  console.warn(`skipping VictoriaMetrics tests: ${reason}`);
+  return reason;
+}
+
+/** The vm service's flags from docker-compose.yml, minus where it listens and stores. */
+export async function composeVmFlags(): Promise<string[]> {
+  const compose = Bun.YAML.parse(await Bun.file(new URL("../../docker-compose.yml", import.meta.url)).text()) as {
+    services: { vm: { command: string[] } };
+  };
+  return compose.services.vm.command.filter((flag) => !/^-(storageDataPath|httpListenAddr)=/.test(flag));
+}
+
+export interface VmProcess {
+  url: string;
+  stop(): Promise<void>;
+  /** Stops VM keeping its data, for outage tests; start() brings it back on the same port. */
+  kill(): Promise<void>;
+  start(): Promise<void>;
+  /** Makes just-written samples searchable (VM buffers them for about a second). */
+  flush(): Promise<void>;
+  query(expr: string, time: number): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
+  counter(name: string): Promise<number>;
+}
+
+export async function startVm(): Promise<VmProcess> {
+  const dir = mkdtempSync(join(tmpdir(), "fitstack-vm-"));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const flags = await composeVmFlags();
+  let proc: ReturnType<typeof Bun.spawn> | null = null;
+  const start = async () => {
+    proc = Bun.spawn([BINARY, `-storageDataPath=${dir}`, `-httpListenAddr=127.0.0.1:${port}`, ...flags], {
+      stdout: "ignore",
+      stderr: "ignore",
+    });
+    await waitFor(async () => (await fetch(`${url}/health`).catch(() => null))?.ok === true, 15_000, "VictoriaMetrics /health");
+  };
+  const kill = async () => {
+    proc?.kill("SIGKILL");
+    await proc?.exited;
+    proc = null;
+  };
+  await start();
+  return {
+    url,
+    start,
+    kill,
+    async stop() {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    async flush() {
+      await fetch(`${url}/internal/force_flush`);
+    },
+    async query(expr, time) {
+      const params = new URLSearchParams({ query: expr, time: String(time), nocache: "1" });
+      const body = (await (await fetch(`${url}/api/v1/query?${params}`)).json()) as any;
+      if (body.status !== "success") throw new Error(`VM query failed: ${JSON.stringify(body)}`);
+      return body.data.result;
+    },
+    async counter(name) {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      let total = 0;
+      for (const line of text.split("\n")) if (line.startsWith(name)) total += Number(line.split(" ").at(-1));
+      return total;
+    },
+  };
+}
