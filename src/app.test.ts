@@ -1,0 +1,167 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createApp } from "./app";
+import { Ledger } from "./ledger/ledger";
+import { createLogger } from "./log";
+import { Pipeline } from "./pipeline";
+import { RawLog } from "./raw/rawlog";
+import { SqliteStore } from "./store/sqlite";
+
+const TOKEN = "t0ken-for-tests-0123456789";
+const SECRET = "s3cret-path";
+const NOW = new Date("2026-01-01T12:00:00Z");
+const T0 = NOW.getTime() / 1000 - 3600;
+const zones = { mode: "max" as const, hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] };
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function setup(maxBodyBytes = 1024 * 1024) {
+  const dataDir = mkdtempSync(join(tmpdir(), "fitstack-app-"));
+  dirs.push(dataDir);
+  const logLines: string[] = [];
+  const log = createLogger((line) => logLines.push(line));
+  const ledger = new Ledger(dataDir);
+  const store = new SqliteStore(dataDir);
+  const rawLog = new RawLog(dataDir);
+  const pipeline = new Pipeline({ ledger, store, rawLog, profileFor: () => zones, clock: () => NOW, log });
+  const app = createApp({
+    config: { authToken: TOKEN, secretPath: SECRET, userLabel: "me", maxBodyBytes },
+    pipeline,
+    store,
+    clock: () => NOW,
+    log,
+  });
+  const hook = (body: string, { token = TOKEN, secret = SECRET, headers = {} as Record<string, string> } = {}) =>
+    app.handle(
+      new Request(`http://localhost/hook/${secret}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...headers },
+        body,
+      }),
+    );
+  const summary = async (from: number, to: number) =>
+    (await app.handle(new Request(`http://localhost/api/summary?from=${from}&to=${to}`, { headers: { authorization: `Bearer ${TOKEN}` } }))).json();
+  const rawLines = () =>
+    readdirSync(join(dataDir, "raw")).flatMap((f) => readFileSync(join(dataDir, "raw", f), "utf8").split("\n").filter(Boolean));
+  return { app, hook, summary, rawLines, logLines, dataDir };
+}
+
+const block = (n: number, bpm = 130, start = T0) =>
+  JSON.stringify({ type: "heart_rate", source: "watch", samples: Array.from({ length: n }, (_, i) => ({ ts: start + 5 * i, bpm })) });
+
+describe("hook", () => {
+  test("accepts the fixture, logs it raw first and answers with what it counted", async () => {
+    const { hook, summary, rawLines } = setup();
+    const res = await hook(block(121));
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect({ ...body, id: typeof body.id }).toEqual({
+      id: "string",
+      shape: "fixture",
+      accepted_samples: 121,
+      duplicates_dropped: 0,
+      invalid_dropped: 0,
+      invalid_reasons: {},
+      zone_seconds_added: { z1: 0, z2: 600, z3: 0, z4: 0, z5: 0 },
+      ignored: {},
+      delivered: true,
+    });
+    const [line] = rawLines();
+    expect(JSON.parse(line!)).toEqual({ id: body.id, receivedAt: NOW.toISOString(), user: "me", body: JSON.parse(block(121)) });
+    expect((await summary(T0 - 1, T0 + 600)).zone_seconds.z2).toBe(600);
+  });
+
+  test("the same payload twice counts once; both are kept raw", async () => {
+    const { hook, rawLines } = setup();
+    await hook(block(121));
+    const again = await (await hook(block(121))).json();
+    expect([again.accepted_samples, again.duplicates_dropped, again.zone_seconds_added.z2, rawLines().length]).toEqual([0, 121, 0, 2]);
+  });
+
+  test("wrong or missing token → 401; wrong secret → 404 with the body of any unknown path", async () => {
+    const { app, hook } = setup();
+    expect((await hook(block(2), { token: "nope" })).status).toBe(401);
+    const missing = await app.handle(new Request(`http://localhost/hook/${SECRET}`, { method: "POST", body: block(2) }));
+    expect(missing.status).toBe(401);
+    const wrongSecret = await hook(block(2), { secret: "guess" });
+    const unknown = await app.handle(new Request("http://localhost/nothing-here"));
+    expect([wrongSecret.status, unknown.status]).toEqual([404, 404]);
+    expect(await wrongSecret.json()).toEqual(await unknown.json());
+    const traversal = await hook(block(2), { secret: "..%2F..%2Fetc%2Fpasswd" });
+    expect(traversal.status).toBe(404);
+  });
+
+  test("bad input gets a JSON error naming the problem, and nothing is logged raw", async () => {
+    const { hook, rawLines } = setup();
+    const cases: [string, number, string, string | undefined][] = [
+      ["{not json", 400, "invalid_json", undefined],
+      ["", 400, "empty_body", undefined],
+      ['{"type":"heart_rate","samples":[{"ts":"x","bpm":1}]}', 422, "invalid_payload", "samples[0].ts"],
+      ['{"type":"steps","samples":[]}', 422, "invalid_payload", "type"],
+      ['{"type":"heart_rate"}', 422, "invalid_payload", "samples"],
+      ["[1,2,3]", 422, "invalid_payload", undefined],
+    ];
+    for (const [body, status, code, field] of cases) {
+      const res = await hook(body);
+      const json = await res.json();
+      expect({ body, status: res.status, code: json.error.code, field: json.error.field }).toEqual({ body, status, code, field });
+    }
+    expect(rawLines()).toEqual([]);
+  });
+
+  test("a body over the limit is refused with 413", async () => {
+    const { hook } = setup(10_000);
+    const res = await hook(block(1000));
+    expect([res.status, (await res.json()).error.code]).toEqual([413, "body_too_large"]);
+  });
+
+  test("bad samples are dropped and counted, the rest accepted", async () => {
+    const { hook } = setup();
+    const body = JSON.stringify({
+      type: "heart_rate",
+      samples: [{ ts: T0, bpm: 130 }, { ts: T0 + 5, bpm: 300 }, { ts: T0 * 1000, bpm: 130 }, { ts: T0 + 10, bpm: 130 }],
+    });
+    const json = await (await hook(body)).json();
+    expect([json.accepted_samples, json.invalid_dropped, json.invalid_reasons, json.zone_seconds_added.z2]).toEqual([
+      2,
+      2,
+      { bpm_out_of_range: 1, bad_timestamp: 1 },
+      10,
+    ]);
+  });
+
+  test("the token never appears in the log", async () => {
+    const { hook, logLines } = setup();
+    await hook(block(3));
+    await hook(block(3), { token: "wrong-token-value" });
+    expect(logLines.join("\n")).not.toContain(TOKEN);
+    expect(logLines.join("\n")).not.toContain(SECRET);
+  });
+});
+
+describe("read API", () => {
+  test("needs the token and a valid range", async () => {
+    const { app } = setup();
+    expect((await app.handle(new Request("http://localhost/api/summary"))).status).toBe(401);
+    const bad = await app.handle(new Request("http://localhost/api/summary?from=10&to=5", { headers: { authorization: `Bearer ${TOKEN}` } }));
+    expect(bad.status).toBe(400);
+  });
+
+  test("/ping is empty and /health reports the store and the backlog", async () => {
+    const { app } = setup();
+    const ping = await app.handle(new Request("http://localhost/ping"));
+    expect([ping.status, await ping.text()]).toEqual([200, ""]);
+    const health = await (await app.handle(new Request("http://localhost/health"))).json();
+    expect({ ...health, version: typeof health.version }).toEqual({
+      status: "ok",
+      version: "string",
+      store: { kind: "sqlite", reachable: true },
+      backlog: { users: 0, oldest_pending: null },
+    });
+  });
+});
