@@ -6,6 +6,7 @@ import { readRawLines, type RawLog, type RawPosition } from "./raw/rawlog";
 import type { Store } from "./store/store";
 import { sampleProblem, zoneBoundsBpm, type ZoneProfile, type ZoneSeconds } from "./transform/zones";
 import type { Logger } from "./log";
+import { HttpError } from "./errors";
 
 export interface HookResult {
   id: string;
@@ -67,8 +68,16 @@ export class Pipeline {
     return this.serial(async () => {
       const receivedAt = this.deps.clock();
       const id = crypto.randomUUID();
-      const position = this.deps.rawLog.append(bodyText, { id, receivedAt, user });
-      const merged = this.merge(body, user, receivedAt, position);
+      let position: RawPosition;
+      let merged: ReturnType<Pipeline["merge"]>;
+      try {
+        position = this.deps.rawLog.append(bodyText, { id, receivedAt, user });
+        merged = this.merge(body, user, receivedAt, position);
+      } catch (err) {
+        // not on disk, or on disk but not merged: refuse, so HAE sends it again (merging is idempotent)
+        this.deps.log.error("payload not stored", { error: (err as Error).message });
+        throw new HttpError(503, "storage_unavailable", "cannot store the payload right now; retry later");
+      }
       const delivered = await this.deliverNow();
       return { id, shape: body.shape, ...merged, delivered };
     });

@@ -1,5 +1,5 @@
 // Append-only NDJSON log of every accepted body: the source of truth every metric is rebuilt from.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeSync, existsSync } from "node:fs";
+import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeSync, existsSync } from "node:fs";
 import { join } from "node:path";
 
 export interface RawEntry {
@@ -15,6 +15,9 @@ export interface RawPosition {
   /** Byte offset just after the entry's newline. */
   end: number;
 }
+
+/** The raw log could not take an entry: nothing may be acknowledged. */
+export class RawLogError extends Error {}
 
 const FILE_RE = /^\d{4}-\d{2}-\d{2}\.ndjson$/;
 
@@ -39,9 +42,18 @@ export class RawLog {
     const body = bodyText.includes("\n") || bodyText.includes("\r") ? bodyText.replace(/[\r\n]+/g, " ") : bodyText;
     const line = `{"id":${JSON.stringify(meta.id)},"receivedAt":"${meta.receivedAt.toISOString()}","user":${JSON.stringify(meta.user)},"body":${body}}\n`;
     const bytes = Buffer.from(line, "utf8");
-    let written = 0;
-    while (written < bytes.length) written += writeSync(this.fd!, bytes, written, bytes.length - written, this.size + written);
-    fsyncSync(this.fd!);
+    try {
+      let written = 0;
+      while (written < bytes.length) written += writeSync(this.fd!, bytes, written, bytes.length - written);
+      fsyncSync(this.fd!);
+    } catch (err) {
+      // disk full or gone: cut the partial line so the next entry starts on a clean line, then report
+      try {
+        ftruncateSync(this.fd!, this.size);
+      } catch {}
+      this.close();
+      throw new RawLogError(`cannot write the raw log in ${this.dir}: ${(err as Error).message}`);
+    }
     this.size += bytes.length;
     return { file, end: this.size };
   }
@@ -61,8 +73,17 @@ export class RawLog {
     if (this.fd !== null && this.fdFile === file) return;
     this.close();
     const path = join(this.dir, file);
+    try {
+      mkdirSync(this.dir, { recursive: true });
+    } catch (err) {
+      throw new RawLogError(`cannot create ${this.dir}: ${(err as Error).message}`);
+    }
     const isNew = !existsSync(path);
-    this.fd = openSync(path, "a+");
+    try {
+      this.fd = openSync(path, "a+");
+    } catch (err) {
+      throw new RawLogError(`cannot open ${path}: ${(err as Error).message}`);
+    }
     this.fdFile = file;
     this.size = statSync(path).size;
     if (isNew) fsyncDir(this.dir);
