@@ -11,6 +11,7 @@ import { SqliteStore } from "./store/sqlite";
 
 const TOKEN = "t0ken-for-tests-0123456789";
 const SECRET = "s3cret-path";
+const OTHER_TOKEN = "other-t0ken-for-tests-0123";
 const NOW = new Date("2026-01-01T12:00:00Z");
 const T0 = NOW.getTime() / 1000 - 3600;
 const zones = { mode: "max" as const, hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] };
@@ -28,9 +29,16 @@ function setup(maxBodyBytes = 1024 * 1024) {
   const ledger = new Ledger(dataDir);
   const store = new SqliteStore(dataDir);
   const rawLog = new RawLog(dataDir);
-  const pipeline = new Pipeline({ ledger, store, rawLog, profileFor: () => zones, clock: () => NOW, log });
+  const pipeline = new Pipeline({ ledger, store, rawLog, profileFor: (user) => (user === "partner" ? { ...zones, hrMax: 180 } : zones), clock: () => NOW, log });
   const app = createApp({
-    config: { authToken: TOKEN, secretPath: SECRET, userLabel: "me", maxBodyBytes },
+    config: {
+      access: [
+        { token: TOKEN, user: "me", zones },
+        { token: OTHER_TOKEN, user: "partner", zones: { ...zones, hrMax: 180 } },
+      ],
+      secretPath: SECRET,
+      maxBodyBytes,
+    },
     pipeline,
     store,
     clock: () => NOW,
@@ -44,8 +52,8 @@ function setup(maxBodyBytes = 1024 * 1024) {
         body,
       }),
     );
-  const summary = async (from: number, to: number) =>
-    (await app.handle(new Request(`http://localhost/api/summary?from=${from}&to=${to}`, { headers: { authorization: `Bearer ${TOKEN}` } }))).json();
+  const summary = async (from: number, to: number, token = TOKEN) =>
+    (await (await app.handle(new Request(`http://localhost/api/summary?from=${from}&to=${to}`, { headers: { authorization: `Bearer ${token}` } }))).json()) as any;
   const rawLines = () =>
     readdirSync(join(dataDir, "raw")).flatMap((f) => readFileSync(join(dataDir, "raw", f), "utf8").split("\n").filter(Boolean));
   return { app, hook, summary, rawLines, logLines, dataDir };
@@ -141,6 +149,17 @@ describe("hook", () => {
     await hook(block(3), { token: "wrong-token-value" });
     expect(logLines.join("\n")).not.toContain(TOKEN);
     expect(logLines.join("\n")).not.toContain(SECRET);
+  });
+});
+
+describe("per-person tokens", () => {
+  test("a household's two phones land in separate series, each with its own zones", async () => {
+    const { hook, summary } = setup();
+    await hook(block(121, 130));
+    await hook(block(121, 130), { token: OTHER_TOKEN });
+    // 130 bpm: z2 for HR_MAX 200 (120–140), z3 for HR_MAX 180 (126–144 is z3: 0.7·180 = 126)
+    expect((await summary(T0 - 1, T0 + 600)).zone_seconds).toEqual({ z1: 0, z2: 600, z3: 0, z4: 0, z5: 0 });
+    expect((await summary(T0 - 1, T0 + 600, OTHER_TOKEN)).zone_seconds).toEqual({ z1: 0, z2: 0, z3: 600, z4: 0, z5: 0 });
   });
 });
 

@@ -1,7 +1,7 @@
 // createApp(deps) → the Elysia app; it never listens (serve does), so tests call app.handle().
 import { Elysia } from "elysia";
 import { bearerToken, sameSecret } from "./auth";
-import type { Config } from "./config";
+import type { Access, Config } from "./config";
 import { HttpError, notFound, unauthorized } from "./errors";
 import type { Logger } from "./log";
 import { normalizePayload } from "./normalize/index";
@@ -10,7 +10,7 @@ import type { Store } from "./store/store";
 import { VERSION } from "./version";
 
 export interface AppDeps {
-  config: Pick<Config, "authToken" | "secretPath" | "userLabel" | "maxBodyBytes">;
+  config: Pick<Config, "access" | "secretPath" | "maxBodyBytes">;
   pipeline: Pipeline;
   store: Store;
   clock: () => Date;
@@ -18,8 +18,13 @@ export interface AppDeps {
 }
 
 export function createApp({ config, pipeline, store, clock, log }: AppDeps) {
-  const requireToken = (header: string | undefined) => {
-    if (!sameSecret(bearerToken(header), config.authToken)) throw unauthorized();
+  /** The person the bearer token belongs to; every token is compared, in constant time each. */
+  const authenticate = (header: string | null): Access => {
+    const given = bearerToken(header);
+    let found: Access | null = null;
+    for (const access of config.access) if (sameSecret(given, access.token) && given) found = access;
+    if (!found) throw unauthorized();
+    return found;
   };
 
   return new Elysia()
@@ -45,13 +50,14 @@ export function createApp({ config, pipeline, store, clock, log }: AppDeps) {
       "/hook/:secret",
       async ({ params, request }) => {
         if (!sameSecret(params.secret, config.secretPath)) throw notFound();
-        requireToken(request.headers.get("authorization") ?? undefined);
+        const { user } = authenticate(request.headers.get("authorization"));
         const started = performance.now();
         const text = await readBody(request, config.maxBodyBytes);
         const normalized = normalizePayload(parseJson(text));
-        const result = await pipeline.accept(text, normalized, config.userLabel);
+        const result = await pipeline.accept(text, normalized, user);
         log.info("hook accepted", {
           id: result.id,
+          user,
           bytes: text.length,
           shape: result.shape,
           accepted: result.accepted_samples,
@@ -65,12 +71,12 @@ export function createApp({ config, pipeline, store, clock, log }: AppDeps) {
       { parse: "none" },
     )
     .get("/api/summary", async ({ request }) => {
-      requireToken(request.headers.get("authorization") ?? undefined);
+      const { user } = authenticate(request.headers.get("authorization"));
       const query = new URL(request.url).searchParams;
       const to = timeParam(query.get("to"), "to") ?? Math.floor(clock().getTime() / 1000);
       const from = timeParam(query.get("from"), "from") ?? to - 86400;
       if (from >= to) throw new HttpError(400, "invalid_range", "from must be before to", "from");
-      return Response.json(await store.summary(config.userLabel, from, to));
+      return Response.json(await store.summary(user, from, to));
     });
 }
 

@@ -1,10 +1,20 @@
+import { readFileSync } from "node:fs";
 // env → typed Config; a bad value stops start-up with one line naming the variable.
 import type { ZoneProfile } from "./transform/zones";
+
+/** Who a bearer token belongs to, and that person's zones. */
+export interface Access {
+  token: string;
+  user: string;
+  zones: ZoneProfile;
+}
 
 export interface Config {
   host: string;
   port: number;
   authToken: string;
+  /** AUTH_TOKEN (for USER_LABEL) plus every entry of TOKENS_FILE. */
+  access: Access[];
   secretPath: string;
   dataDir: string;
   userLabel: string;
@@ -55,21 +65,22 @@ function url(env: Env, name: string): string | null {
   return raw.replace(/\/+$/, "");
 }
 
-function zoneBounds(env: Env): number[] {
-  const raw = env.ZONE_BOUNDS?.trim();
+function zoneBounds(env: Env, name = "ZONE_BOUNDS"): number[] {
+  const raw = env[name]?.trim();
   if (!raw) return [0.6, 0.7, 0.8, 0.9];
   const bounds = raw.split(",").map((part) => Number(part.trim()));
   const increasing = bounds.every((b, i) => i === 0 || b > bounds[i - 1]!);
   if (bounds.length !== 4 || bounds.some((b) => !Number.isFinite(b) || b <= 0 || b > 1.5) || !increasing) {
-    throw new ConfigError("ZONE_BOUNDS", `expected four increasing fractions like 0.6,0.7,0.8,0.9, got "${raw}"`);
+    throw new ConfigError(name, `expected four increasing fractions like 0.6,0.7,0.8,0.9, got "${raw}"`);
   }
   return bounds;
 }
 
-export function loadConfig(env: Env): Config {
+export function loadConfig(env: Env, readFile: (path: string) => string = (path) => readFileSync(path, "utf8")): Config {
   const dev = env.DEV === "1";
   const authToken = env.AUTH_TOKEN ?? "";
-  if (authToken.length < MIN_TOKEN_LENGTH && !dev) {
+  const tokensFile = env.TOKENS_FILE?.trim();
+  if (authToken.length < MIN_TOKEN_LENGTH && !dev && !(tokensFile && !authToken)) {
     throw new ConfigError("AUTH_TOKEN", `must be set to at least ${MIN_TOKEN_LENGTH} characters (or DEV=1 for local development)`);
   }
   const secretPath = text(env, "SECRET_PATH", dev ? "dev" : "");
@@ -83,17 +94,59 @@ export function loadConfig(env: Env): Config {
   const rhr = number(env, "RHR", 60, 25, 120);
   if (mode === "karvonen" && rhr >= hrMax) throw new ConfigError("RHR", `must be below HR_MAX (${hrMax})`);
   const vmUrl = url(env, "VM_URL");
+  const zones: ZoneProfile = { mode, hrMax, rhr, bounds: zoneBounds(env) };
+  const access: Access[] = [];
+  if (authToken || dev) access.push({ token: dev && !authToken ? "dev" : authToken, user: userLabel, zones });
+  if (tokensFile) access.push(...loadTokensFile(tokensFile, readFile, env));
   return {
     host: text(env, "HOST", "127.0.0.1"),
     port: number(env, "PORT", 8000, 0, 65535, true),
     authToken: dev && !authToken ? "dev" : authToken,
+    access,
     secretPath,
     dataDir: text(env, "DATA_DIR", "./data"),
     userLabel,
-    zones: { mode, hrMax, rhr, bounds: zoneBounds(env) },
+    zones,
     vmWriteUrl: url(env, "VM_WRITE_URL") ?? vmUrl,
     vmReadUrl: url(env, "VM_READ_URL") ?? vmUrl,
     maxBodyBytes: number(env, "MAX_BODY_MB", 64, 1, 1024) * 1024 * 1024,
     dev,
   };
+}
+
+/**
+ * TOKENS_FILE: one person per line, `token user [HR_MAX=… RHR=… ZONES_MODE=… ZONE_BOUNDS=…]`, so a household's
+ * phones land in separate series with their own zones. Blank lines and `#` comments are ignored.
+ */
+function loadTokensFile(path: string, readFile: (path: string) => string, defaults: Env): Access[] {
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (err) {
+    throw new ConfigError("TOKENS_FILE", `cannot read ${path}: ${(err as Error).message}`);
+  }
+  const seen = new Set<string>();
+  const access: Access[] = [];
+  text.split("\n").forEach((raw, index) => {
+    const line = raw.replace(/#.*/, "").trim();
+    if (!line) return;
+    const where = `TOKENS_FILE line ${index + 1}`;
+    const [token = "", user = "", ...settings] = line.split(/\s+/);
+    if (token.length < MIN_TOKEN_LENGTH) throw new ConfigError(where, `token must be at least ${MIN_TOKEN_LENGTH} characters`);
+    if (seen.has(token)) throw new ConfigError(where, "token is listed twice");
+    seen.add(token);
+    const env: Env = { ...defaults, USER_LABEL: user };
+    for (const setting of settings) {
+      const [key = "", value = ""] = setting.split("=", 2);
+      if (!["HR_MAX", "RHR", "ZONES_MODE", "ZONE_BOUNDS"].includes(key)) throw new ConfigError(where, `unknown setting "${key}"`);
+      env[key] = value;
+    }
+    try {
+      const person = loadConfig({ ...env, AUTH_TOKEN: token, TOKENS_FILE: "" }, readFile);
+      access.push({ token, user: person.userLabel, zones: person.zones });
+    } catch (err) {
+      throw new ConfigError(where, (err as Error).message.replace(/^config: /, ""));
+    }
+  });
+  return access;
 }

@@ -22,6 +22,7 @@ Configuration (environment, or a .env file in the working directory):
   SECRET_PATH (required unless DEV=1; hook at /hook/<SECRET_PATH>)  DATA_DIR (./data)
   USER_LABEL (me)  HR_MAX (200)  RHR (60)  ZONES_MODE (max|karvonen)  ZONE_BOUNDS (0.6,0.7,0.8,0.9)
   VM_URL (unset = embedded SQLite store)  VM_WRITE_URL / VM_READ_URL (VM cluster)  MAX_BODY_MB (64)
+  TOKENS_FILE (lines "<token> <user> [HR_MAX=… RHR=… ZONES_MODE=… ZONE_BOUNDS=…]": one series per person)
   DEV=1 (allow a missing token, for local trials only)
 `;
 

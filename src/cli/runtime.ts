@@ -36,7 +36,7 @@ export async function openRuntime(config: Config, log: Logger, inMemory = false)
     });
   }
   ledger.setMeta("zone_profile", profileKey);
-  const pipeline = new Pipeline({ ledger, store, rawLog, profileFor: () => config.zones, clock: () => new Date(), log });
+  const pipeline = new Pipeline({ ledger, store, rawLog, profileFor: (user) => config.access.find((a) => a.user === user)?.zones ?? config.zones, clock: () => new Date(), log });
   return {
     config,
     ledger,
