@@ -16,6 +16,8 @@ export interface HookResult {
   invalid_dropped: number;
   invalid_reasons: Record<string, number>;
   zone_seconds_added: ZoneSeconds;
+  /** Gauge points, nights and workouts in the payload, and how many of them were new or changed. */
+  records: { gauges: number; nights: number; workouts: number; changed: number };
   ignored: Record<string, number>;
   delivered: boolean;
 }
@@ -45,6 +47,11 @@ export async function deliverPending(ledger: Ledger, store: Store): Promise<void
     const rewrite = ledger.zoneRewrite(user, since);
     await store.writeZones(rewrite, () => ledger.zoneRewrite(user, ledger.firstTs(user) ?? since));
     ledger.delivered(user, since);
+  }
+  for (const user of ledger.records.pendingUsers()) {
+    const update = ledger.records.update(user);
+    await store.writeRecords(update);
+    ledger.records.delivered(update);
   }
 }
 
@@ -91,13 +98,14 @@ export class Pipeline {
       if (problem) invalidReasons[problem] = (invalidReasons[problem] ?? 0) + 1;
       return !problem;
     });
-    const result = this.deps.ledger.ingest(user, valid, zoneBoundsBpm(this.deps.profileFor(user)), position);
+    const result = this.deps.ledger.ingest(user, valid, zoneBoundsBpm(this.deps.profileFor(user)), position, body);
     return {
       accepted_samples: result.accepted,
       duplicates_dropped: result.duplicates,
       invalid_dropped: body.heartRate.length - valid.length,
       invalid_reasons: invalidReasons,
       zone_seconds_added: result.zoneSecondsAdded,
+      records: { gauges: body.gauges.length, nights: body.sleep.length, workouts: body.workouts.length, changed: result.recordsChanged },
       ignored: body.ignored,
     };
   }

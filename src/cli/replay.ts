@@ -42,8 +42,7 @@ export async function replay(config: Config, options: ReplayOptions, log: Logger
     });
     const full = !options.from && !options.to;
     if (full && !options.dryRun) {
-      const users = runtime.ledger.db.query<{ user: string }, []>("SELECT DISTINCT user FROM credit").all().map((r) => r.user);
-      await runtime.store.clear(users);
+      await runtime.store.clear(runtime.ledger.users());
       runtime.ledger.reset();
     }
     const started = performance.now();

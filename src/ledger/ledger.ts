@@ -2,7 +2,8 @@
 // zone seconds independent of batching, repetition and arrival order. Local bun:sqlite, whatever the store.
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
-import type { HeartRateSample } from "../normalize/model";
+import type { GaugeSample, HeartRateSample, SleepNight, Workout } from "../normalize/model";
+import { RecordLedger } from "./records";
 import { creditTimeline, emptyZoneSeconds, ZONES, type Credit, type ZoneSeconds } from "../transform/zones";
 import type { RawPosition } from "../raw/rawlog";
 
@@ -33,8 +34,16 @@ export interface Backlog {
   oldestPending: number | null;
 }
 
+/** Non-heart-rate parts of a payload, merged in the same transaction as its samples. */
+export interface RecordsInput {
+  gauges: readonly GaugeSample[];
+  sleep: readonly SleepNight[];
+  workouts: readonly Workout[];
+}
+
 export class Ledger {
   readonly db: Database;
+  readonly records: RecordLedger;
 
   constructor(dataDir: string | ":memory:") {
     this.db = new Database(dataDir === ":memory:" ? ":memory:" : join(dataDir, "ledger.sqlite"), { create: true, strict: true });
@@ -51,18 +60,26 @@ export class Ledger {
       CREATE TABLE IF NOT EXISTS raw_cursor (file TEXT PRIMARY KEY, offset INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
+    this.records = new RecordLedger(this.db);
   }
 
   /**
    * Merges samples into the user's timeline and re-credits the stretch they touch, in one transaction
    * that also moves the raw-log cursor, so a crash either keeps both or neither.
    */
-  ingest(user: string, samples: readonly HeartRateSample[], boundsBpm: number[], position?: RawPosition): IngestResult {
+  ingest(
+    user: string,
+    samples: readonly HeartRateSample[],
+    boundsBpm: number[],
+    position?: RawPosition,
+    records?: RecordsInput,
+  ): IngestResult & { recordsChanged: number } {
     return this.db.transaction(() => {
       const result = this.mergeSamples(user, samples, boundsBpm);
       if (result.changedFrom !== null) this.markPending(user, result.changedFrom);
+      const recordsChanged = records ? this.records.merge(user, records.gauges, records.sleep, records.workouts) : 0;
       if (position) this.setCursor(position);
-      return result;
+      return { ...result, recordsChanged };
     })();
   }
 
@@ -137,16 +154,23 @@ export class Ledger {
       .run(user, since);
   }
 
+  /** Every user the ledger holds anything for. */
+  users(): string[] {
+    return this.db
+      .query<{ user: string }, []>("SELECT user FROM credit UNION SELECT user FROM gauge_point UNION SELECT user FROM night UNION SELECT user FROM workout")
+      .all()
+      .map((row) => row.user);
+  }
+
   /** Users whose store copy is behind the ledger, with the instant their rewrite must start at. */
   pending(): { user: string; since: number }[] {
     return this.db.query<{ user: string; since: number }, []>("SELECT user, since FROM pending ORDER BY user").all();
   }
 
   backlog(): Backlog {
-    const row = this.db
-      .query<{ users: number; oldest: number | null }, []>("SELECT COUNT(*) AS users, MIN(since) AS oldest FROM pending")
-      .get()!;
-    return { users: row.users, oldestPending: row.oldest };
+    const row = this.db.query<{ oldest: number | null }, []>("SELECT MIN(since) AS oldest FROM pending").get()!;
+    const users = new Set([...this.pending().map((p) => p.user), ...this.records.pendingUsers()]);
+    return { users: users.size, oldestPending: row.oldest };
   }
 
   /** Clears a user's backlog once delivered, unless newer data moved it meanwhile. */
@@ -157,6 +181,7 @@ export class Ledger {
   /** Marks every user's whole history for delivery (after a replay, or switching stores). */
   markAllPending() {
     this.db.exec("INSERT OR REPLACE INTO pending (user, since) SELECT user, MIN(ts) FROM credit GROUP BY user");
+    this.records.markAllPending();
   }
 
   zoneRewrite(user: string, since: number): ZoneRewrite {
@@ -169,7 +194,7 @@ export class Ledger {
     return { user, since, previousTs, base: this.zoneTotals(user, "ts < ?", since), credits };
   }
 
-  /** The whole history of a user's credits, for a store that must rebuild a series from scratch. */
+  /** The user's first timeline instant: a store rebuilding a series whole starts there. */
   firstTs(user: string): number | null {
     return this.db.query<{ ts: number | null }, [string]>("SELECT MIN(ts) AS ts FROM credit WHERE user = ?").get(user)!.ts;
   }
@@ -195,6 +220,7 @@ export class Ledger {
   /** Forgets everything (replay rebuilds it from the raw log). */
   reset() {
     this.db.exec("DELETE FROM hr_sample; DELETE FROM credit; DELETE FROM pending; DELETE FROM raw_cursor;");
+    this.records.reset();
   }
 
   close() {

@@ -2,8 +2,9 @@
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import type { ZoneRewrite } from "../ledger/ledger";
+import { SLEEP_STAGES, type RecordsUpdate } from "../ledger/records";
 import { emptyZoneSeconds, ZONES } from "../transform/zones";
-import type { Store, StoreHealth, Summary } from "./store";
+import type { HeartRatePoint, Store, StoreHealth, Summary } from "./store";
 
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
@@ -19,6 +20,16 @@ export class SqliteStore implements Store {
       CREATE TABLE IF NOT EXISTS heart_rate (
         user TEXT NOT NULL, ts INTEGER NOT NULL, bpm REAL NOT NULL,
         PRIMARY KEY (user, ts)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS gauge (
+        user TEXT NOT NULL, name TEXT NOT NULL, ts INTEGER NOT NULL, unit TEXT NOT NULL, value REAL NOT NULL,
+        PRIMARY KEY (user, name, ts)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS night (
+        user TEXT NOT NULL, source TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, stages TEXT NOT NULL);
+      CREATE INDEX IF NOT EXISTS night_end ON night (user, end);
+      CREATE TABLE IF NOT EXISTS workout (
+        user TEXT NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+        duration_s REAL NOT NULL, distance_km REAL, energy_kcal REAL, avg_hr REAL);
+      CREATE INDEX IF NOT EXISTS workout_end ON workout (user, end);
     `);
   }
 
@@ -36,6 +47,21 @@ export class SqliteStore implements Store {
     })();
   }
 
+  async writeRecords({ user, gauges, nights, workouts }: RecordsUpdate): Promise<void> {
+    const gauge = this.db.query("INSERT OR REPLACE INTO gauge (user, name, ts, unit, value) VALUES (?, ?, ?, ?, ?)");
+    const night = this.db.query("INSERT INTO night (user, source, start, end, stages) VALUES (?, ?, ?, ?, ?)");
+    const workout = this.db.query(
+      "INSERT INTO workout (user, type, name, start, end, duration_s, distance_km, energy_kcal, avg_hr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    );
+    this.db.transaction(() => {
+      for (const g of gauges) gauge.run(user, g.name, g.ts, g.unit, g.value);
+      this.db.query("DELETE FROM night WHERE user = ?").run(user);
+      for (const n of nights) night.run(user, n.source, n.start, n.end, JSON.stringify(n.stageSeconds));
+      this.db.query("DELETE FROM workout WHERE user = ?").run(user);
+      for (const w of workouts) workout.run(user, w.type, w.name, w.start, w.end, w.durationS, w.distanceKm, w.activeEnergyKcal, w.avgHeartRate);
+    })();
+  }
+
   async summary(user: string, from: number, to: number): Promise<Summary> {
     const zoneSeconds = emptyZoneSeconds();
     const rows = this.db
@@ -44,12 +70,55 @@ export class SqliteStore implements Store {
       )
       .all(user, from, to);
     for (const row of rows) zoneSeconds[ZONES[row.zone]!] = row.seconds;
-    const last = this.db
+    const range = [user, from, to] as [string, number, number];
+    const lastHeartRate = this.db
       .query<{ ts: number; bpm: number }, [string, number, number]>(
         "SELECT ts, bpm FROM heart_rate WHERE user = ? AND ts > ? AND ts <= ? ORDER BY ts DESC LIMIT 1",
       )
-      .get(user, from, to);
-    return { user, from, to, zone_seconds: zoneSeconds, last_heart_rate: last ?? null };
+      .get(...range);
+    const resting = this.db
+      .query<{ ts: number; bpm: number }, [string, number, number]>(
+        "SELECT ts, value AS bpm FROM gauge WHERE user = ? AND name = 'hae_resting_heart_rate' AND ts > ? AND ts <= ? ORDER BY ts DESC LIMIT 1",
+      )
+      .get(...range);
+    const totals = this.db
+      .query<{ count: number; distance_m: number; duration_s: number; active_energy_kcal: number }, [string, number, number]>(
+        `SELECT COUNT(*) AS count, COALESCE(SUM(distance_km), 0) * 1000 AS distance_m, COALESCE(SUM(duration_s), 0) AS duration_s,
+           COALESCE(SUM(energy_kcal), 0) AS active_energy_kcal FROM workout WHERE user = ? AND end > ? AND end <= ?`,
+      )
+      .get(...range)!;
+    const lastWorkout = this.db
+      .query<{ type: string; name: string; start: number; end: number; duration_s: number; avg_hr: number | null }, [string, number, number]>(
+        "SELECT type, name, start, end, duration_s, avg_hr FROM workout WHERE user = ? AND end > ? AND end <= ? ORDER BY end DESC LIMIT 1",
+      )
+      .get(...range);
+    const lastNight = this.db
+      .query<{ start: number; end: number; stages: string }, [string, number, number]>(
+        "SELECT start, end, stages FROM night WHERE user = ? AND end > ? AND end <= ? ORDER BY end DESC, source LIMIT 1",
+      )
+      .get(...range);
+    return {
+      user,
+      from,
+      to,
+      zone_seconds: zoneSeconds,
+      last_heart_rate: lastHeartRate ?? null,
+      resting_heart_rate: resting ?? null,
+      workouts: totals,
+      last_workout: lastWorkout
+        ? { type: lastWorkout.type, name: lastWorkout.name, start: lastWorkout.start, end: lastWorkout.end, duration_s: lastWorkout.duration_s, avg_heart_rate: lastWorkout.avg_hr }
+        : null,
+      last_sleep: lastNight ? { start: lastNight.start, end: lastNight.end, stage_seconds: stagesOf(JSON.parse(lastNight.stages)) } : null,
+    };
+  }
+
+  async heartRateSeries(user: string, from: number, to: number, stepS: number): Promise<HeartRatePoint[]> {
+    // the last sample of each step (SQLite returns the other columns of the row MAX() picked)
+    return this.db
+      .query<HeartRatePoint, { user: string; from: number; to: number; step: number }>(
+        "SELECT MAX(ts) AS ts, bpm FROM heart_rate WHERE user = $user AND ts > $from AND ts <= $to GROUP BY (ts - $from - 1) / $step ORDER BY ts",
+      )
+      .all({ user, from, to, step: Math.max(1, Math.floor(stepS)) });
   }
 
   async health(): Promise<StoreHealth> {
@@ -63,12 +132,17 @@ export class SqliteStore implements Store {
 
   async clear(users: string[]): Promise<void> {
     for (const user of users) {
-      this.db.query("DELETE FROM zone_credit WHERE user = ?").run(user);
-      this.db.query("DELETE FROM heart_rate WHERE user = ?").run(user);
+      for (const table of ["zone_credit", "heart_rate", "gauge", "night", "workout"]) {
+        this.db.query(`DELETE FROM ${table} WHERE user = ?`).run(user);
+      }
     }
   }
 
   async close(): Promise<void> {
     this.db.close();
   }
+}
+
+function stagesOf(stages: Record<string, number>) {
+  return Object.fromEntries(SLEEP_STAGES.filter((stage) => stage in stages).map((stage) => [stage, stages[stage]!]));
 }

@@ -57,6 +57,10 @@ export function storeContract(name: string, target: ContractTarget | null) {
         to: base + 600,
         zone_seconds: { z1: 0, z2: 600, z3: 0, z4: 0, z5: 0 },
         last_heart_rate: { ts: base + 600, bpm: 131 },
+        resting_heart_rate: null,
+        workouts: { count: 0, distance_m: 0, duration_s: 0, active_energy_kcal: 0 },
+        last_workout: null,
+        last_sleep: null,
       });
       await store.close();
     });

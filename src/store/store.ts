@@ -1,5 +1,7 @@
 // The one interface both stores implement; the contract tests in store.contract.ts hold them to it.
 import type { ZoneRewrite } from "../ledger/ledger";
+import type { RecordsUpdate } from "../ledger/records";
+import type { SleepStage } from "../normalize/model";
 import type { ZoneSeconds } from "../transform/zones";
 
 export interface Summary {
@@ -9,6 +11,19 @@ export interface Summary {
   /** Seconds credited to each zone at instants from < ts <= to. */
   zone_seconds: ZoneSeconds;
   last_heart_rate: { ts: number; bpm: number } | null;
+  /** Latest resting heart rate in the range. */
+  resting_heart_rate: { ts: number; bpm: number } | null;
+  /** Workouts that ended in the range. */
+  workouts: { count: number; distance_m: number; duration_s: number; active_energy_kcal: number };
+  /** The latest workout that ended in the range. */
+  last_workout: { type: string; name: string; start: number; end: number; duration_s: number; avg_heart_rate: number | null } | null;
+  /** The latest night that ended in the range. */
+  last_sleep: { start: number; end: number; stage_seconds: Partial<Record<SleepStage, number>> } | null;
+}
+
+export interface HeartRatePoint {
+  ts: number;
+  bpm: number;
 }
 
 export interface StoreHealth {
@@ -24,7 +39,11 @@ export interface Store {
    * rewrite from the user's first sample, for a store that must rebuild a series whole.
    */
   writeZones(rewrite: ZoneRewrite, history: () => ZoneRewrite): Promise<void>;
+  /** Stores gauge points that changed and rebuilds the user's night and workout series whole. */
+  writeRecords(update: RecordsUpdate): Promise<void>;
   summary(user: string, from: number, to: number): Promise<Summary>;
+  /** Heart rate for from < ts <= to, at most one point per `stepS` (the last of each step). */
+  heartRateSeries(user: string, from: number, to: number, stepS: number): Promise<HeartRatePoint[]>;
   health(): Promise<StoreHealth>;
   /** Drops everything held for these users (replay starts from nothing). */
   clear(users: string[]): Promise<void>;

@@ -7,24 +7,36 @@
 //  - a late sample changes every later total, so the tail is rewritten; VM never overwrites a sample, but
 //    with -dedup.minScrapeInterval=1s it keeps the largest timestamp of each second (buckets are (s-1, s]),
 //    so a rewrite stamps its points at s*1000 - 999 + generation and the newest generation wins.
+// Nights and workouts are counters of the same kind, rebuilt whole (they are few) on every change.
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import type { ZoneRewrite } from "../ledger/ledger";
-import { emptyZoneSeconds, ZONES } from "../transform/zones";
-import type { Store, StoreHealth, Summary } from "./store";
+import { SLEEP_STAGES, type RecordsUpdate } from "../ledger/records";
+import { ZONES } from "../transform/zones";
+import type { HeartRatePoint, Store, StoreHealth, Summary } from "./store";
+import { counterLines, mergeSorted, prepointsFor, seriesLines, MAX_REVISION, type CounterCredit } from "./vm-lines";
+import { VmReader } from "./vm-read";
 
-export const COUNTER_BASE = 1000;
 /** A timeline instant further than this from its predecessor gets a pre-point (VM's lookback is >= 5 min). */
 const PREPOINT_GAP_S = 60;
-/** Generations fit in the 999 ms below each whole second. */
-const MAX_GENERATION = 999;
-const POINTS_PER_LINE = 10_000;
 export const REQUIRED_DEDUP = "1s";
+
+export const SLEEP_METRICS = ["sleep_stage_seconds_total", "sleep_start_timestamp_seconds", "sleep_end_timestamp_seconds", "sleep_night_stage_seconds"];
+export const WORKOUT_METRICS = [
+  "workouts_total",
+  "workout_distance_meters_total",
+  "workout_duration_seconds_total",
+  "workout_active_energy_kcal_total",
+  "workout_start_timestamp_seconds",
+  "workout_duration_seconds",
+  "workout_avg_heart_rate_bpm",
+];
+const ZONE_METRICS = ["zone_seconds_total", "heart_rate_bpm"];
 
 export interface VmStoreOptions {
   writeUrl: string;
   readUrl: string;
-  /** Directory for the writer's small state file (generation and pre-points per user). */
+  /** Directory for the writer's small state file (generations, pre-points, emitted instants). */
   stateDir: string | ":memory:";
   /** Tests lower this to exercise the compaction path. */
   maxGeneration?: number;
@@ -40,7 +52,7 @@ export class VmStore implements Store {
   readonly kind = "victoriametrics" as const;
   private readonly state: Database;
   private readonly maxGeneration: number;
-  private readonly timeoutMs: number;
+  private readonly reader: VmReader;
 
   constructor(private readonly options: VmStoreOptions) {
     const { stateDir } = options;
@@ -49,9 +61,13 @@ export class VmStore implements Store {
     this.state.exec(`
       CREATE TABLE IF NOT EXISTS series (user TEXT PRIMARY KEY, generation INTEGER NOT NULL, last_emitted INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS prepoint (user TEXT NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (user, ts)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS family (user TEXT NOT NULL, family TEXT NOT NULL, generation INTEGER NOT NULL, labels TEXT NOT NULL,
+        PRIMARY KEY (user, family)) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS family_instant (user TEXT NOT NULL, family TEXT NOT NULL, ts INTEGER NOT NULL,
+        PRIMARY KEY (user, family, ts)) WITHOUT ROWID;
     `);
-    this.maxGeneration = options.maxGeneration ?? MAX_GENERATION;
-    this.timeoutMs = options.timeoutMs ?? 60_000;
+    this.maxGeneration = options.maxGeneration ?? MAX_REVISION;
+    this.reader = new VmReader(options.readUrl, options.timeoutMs ?? 60_000);
   }
 
   async writeZones(rewrite: ZoneRewrite, history: () => ZoneRewrite): Promise<void> {
@@ -60,33 +76,38 @@ export class VmStore implements Store {
     const rewritesPast = held !== null && since <= held.lastEmitted;
     let generation = held ? held.generation + (rewritesPast ? 1 : 0) : 0;
     if (generation > this.maxGeneration) {
-      await this.compact(user);
+      await this.deleteSeries(user, ZONE_METRICS);
+      this.state.query("DELETE FROM series WHERE user = ?").run(user);
+      this.state.query("DELETE FROM prepoint WHERE user = ?").run(user);
       rewrite = history();
       generation = 0;
     }
-    const instants = this.instants(rewrite);
+    const instants = this.zoneInstants(rewrite);
     // recorded before writing: a half-done write retried later must still use a newer generation
-    this.saveState(user, generation, Math.max(held?.lastEmitted ?? -Infinity, instants.at(-1) ?? -Infinity));
-    await this.post("/api/v1/import", importLines(rewrite, instants, generation));
-    if (rewritesPast) await this.resetCache();
+    this.saveState(user, generation, Math.max(held?.lastEmitted ?? -1, instants.at(-1) ?? -1));
+    const credits = rewrite.credits.map((c) => ({ ts: c.ts, label: c.zone, amount: c.seconds }));
+    const lines = counterLines(
+      { metric: "zone_seconds_total", labels: { user }, labelKey: "zone", labelValues: ZONES, base: ZONES.map((z) => rewrite.base[z]), instants, credits },
+      generation,
+    );
+    lines.push(...seriesLines({ __name__: "heart_rate_bpm", user }, rewrite.credits.map((c) => c.ts), rewrite.credits.map((c) => c.bpm), generation));
+    await this.reader.post(this.options.writeUrl, lines);
+    if (rewritesPast) await this.reader.resetCache();
   }
 
   /** Sorted instants to stamp: every credit at or after `since` and every pre-point from since-1 on. */
-  private instants(rewrite: ZoneRewrite): number[] {
+  private zoneInstants(rewrite: ZoneRewrite): number[] {
     const { user, since, credits } = rewrite;
+    const timeline = credits.map((c) => c.ts);
     const addPrepoint = this.state.query("INSERT OR IGNORE INTO prepoint (user, ts) VALUES (?, ?)");
-    let previous = rewrite.previousTs;
     this.state.transaction(() => {
-      for (const c of credits) {
-        if (previous === null || c.ts - previous > PREPOINT_GAP_S) addPrepoint.run(user, c.ts - 1);
-        previous = c.ts;
-      }
+      for (const ts of prepointsFor(timeline, rewrite.previousTs, PREPOINT_GAP_S)) addPrepoint.run(user, ts);
     })();
     const prepoints = this.state
       .query<{ ts: number }, [string, number]>("SELECT ts FROM prepoint WHERE user = ? AND ts >= ? ORDER BY ts")
       .all(user, since - 1)
       .map((row) => row.ts);
-    return mergeSorted(credits.map((c) => c.ts), prepoints);
+    return mergeSorted(timeline, prepoints);
   }
 
   private seriesState(user: string): SeriesState | null {
@@ -97,45 +118,125 @@ export class VmStore implements Store {
   }
 
   private saveState(user: string, generation: number, lastEmitted: number) {
-    this.state
-      .query("INSERT OR REPLACE INTO series (user, generation, last_emitted) VALUES (?, ?, ?)")
-      .run(user, generation, Number.isFinite(lastEmitted) ? lastEmitted : -1);
+    this.state.query("INSERT OR REPLACE INTO series (user, generation, last_emitted) VALUES (?, ?, ?)").run(user, generation, lastEmitted);
   }
 
-  /** Deletes the user's series so a rebuild can start again at generation 0. */
-  private async compact(user: string) {
-    const match = `{__name__=~"zone_seconds_total|heart_rate_bpm",user="${user}"}`;
+  async writeRecords({ user, gauges, nights, workouts }: RecordsUpdate): Promise<void> {
+    const lines: string[] = [];
+    const byMetric = Map.groupBy(gauges, (g) => `${g.name}\u0000${g.unit}`);
+    for (const points of byMetric.values()) {
+      const { name, unit } = points[0]!;
+      lines.push(...seriesLines({ __name__: name, user, unit }, points.map((p) => p.ts), points.map((p) => p.value), points.map((p) => p.revision)));
+    }
+    await this.reader.post(this.options.writeUrl, lines);
+    if (nights.length) await this.writeSleep(user, nights);
+    if (workouts.length) await this.writeWorkouts(user, workouts);
+  }
+
+  private async writeSleep(user: string, nights: RecordsUpdate["nights"]) {
+    const ends = nights.map((n) => n.end);
+    // one night per end instant for the per-night gauges (nights are sorted by end; the first source wins)
+    const perEnd = [...new Map(nights.toReversed().map((n) => [n.end, n] as const)).values()].sort((a, b) => a.end - b.end);
+    await this.writeFamily(user, "sleep", SLEEP_METRICS, ends, SLEEP_STAGES, (instants, labelValues, generation) => {
+      const credits = nights.flatMap((n) =>
+        SLEEP_STAGES.map((stage) => ({ ts: n.end, label: labelValues.indexOf(stage), amount: n.stageSeconds[stage] })),
+      );
+      return [
+      ...counterLines({ metric: "sleep_stage_seconds_total", labels: { user }, labelKey: "stage", labelValues, base: [], instants, credits }, generation),
+      ...seriesLines({ __name__: "sleep_start_timestamp_seconds", user }, perEnd.map((n) => n.end), perEnd.map((n) => n.start), generation),
+      ...seriesLines({ __name__: "sleep_end_timestamp_seconds", user }, perEnd.map((n) => n.end), perEnd.map((n) => n.end), generation),
+      ...SLEEP_STAGES.flatMap((stage) =>
+        seriesLines({ __name__: "sleep_night_stage_seconds", user, stage }, perEnd.map((n) => n.end), perEnd.map((n) => n.stageSeconds[stage]), generation),
+      ),
+      ];
+    });
+  }
+
+  private async writeWorkouts(user: string, workouts: RecordsUpdate["workouts"]) {
+    const types = [...new Set(workouts.map((w) => w.type))].sort();
+    await this.writeFamily(user, "workouts", WORKOUT_METRICS, workouts.map((w) => w.end), types, (instants, labelValues, generation) => {
+      const credit = (amount: (w: (typeof workouts)[number]) => number): CounterCredit[] =>
+        workouts.map((w) => ({ ts: w.end, label: labelValues.indexOf(w.type), amount: amount(w) }));
+      const counter = (metric: string, credits: CounterCredit[]) =>
+        counterLines({ metric, labels: { user }, labelKey: "type", labelValues, base: [], instants, credits }, generation);
+      const gauge = (metric: string, value: (w: (typeof workouts)[number]) => number | null) => {
+        const withValue = workouts.filter((w) => value(w) !== null);
+        return [...Map.groupBy(withValue, (w) => w.type)].flatMap(([type, list]) =>
+          seriesLines({ __name__: metric, user, type }, list.map((w) => w.end), list.map((w) => value(w)!), generation),
+        );
+      };
+      return [
+        ...counter("workouts_total", credit(() => 1)),
+        ...counter("workout_distance_meters_total", credit((w) => (w.distanceKm ?? 0) * 1000)),
+        ...counter("workout_duration_seconds_total", credit((w) => w.durationS)),
+        ...counter("workout_active_energy_kcal_total", credit((w) => w.activeEnergyKcal ?? 0)),
+        ...gauge("workout_start_timestamp_seconds", (w) => w.start),
+        ...gauge("workout_duration_seconds", (w) => w.durationS),
+        ...gauge("workout_avg_heart_rate_bpm", (w) => w.avgHeartRate),
+      ];
+    });
+  }
+
+  /**
+   * Rewrites a whole family of series at a new generation, at every instant it ever used (so no stale
+   * point of an older generation survives) and with every label value it ever had.
+   */
+  private async writeFamily(
+    user: string,
+    family: string,
+    metrics: string[],
+    instantsNow: number[],
+    labelsNow: readonly string[],
+    build: (instants: number[], labelValues: string[], generation: number) => string[],
+  ) {
+    const held = this.state
+      .query<{ generation: number; labels: string }, [string, string]>("SELECT generation, labels FROM family WHERE user = ? AND family = ?")
+      .get(user, family);
+    let generation = held ? held.generation + 1 : 0;
+    let heldLabels: string[] = held ? JSON.parse(held.labels) : [];
+    if (generation > this.maxGeneration) {
+      await this.deleteSeries(user, metrics);
+      this.state.query("DELETE FROM family_instant WHERE user = ? AND family = ?").run(user, family);
+      generation = 0;
+      heldLabels = [];
+    }
+    const sorted = mergeSorted(instantsNow);
+    const heldInstants = this.state
+      .query<{ ts: number }, [string, string]>("SELECT ts FROM family_instant WHERE user = ? AND family = ? ORDER BY ts")
+      .all(user, family)
+      .map((row) => row.ts);
+    const instants = mergeSorted(heldInstants, sorted, prepointsFor(sorted, null, PREPOINT_GAP_S));
+    const labelValues = mergeLabels(heldLabels, labelsNow);
+    const addInstant = this.state.query("INSERT OR IGNORE INTO family_instant (user, family, ts) VALUES (?, ?, ?)");
+    this.state.transaction(() => {
+      for (const ts of instants) addInstant.run(user, family, ts);
+      this.state
+        .query("INSERT OR REPLACE INTO family (user, family, generation, labels) VALUES (?, ?, ?, ?)")
+        .run(user, family, generation, JSON.stringify(labelValues));
+    })();
+    await this.reader.post(this.options.writeUrl, build(instants, labelValues, generation));
+    await this.reader.resetCache();
+  }
+
+  /** Deletes a user's series (before a rebuild at generation 0). */
+  private async deleteSeries(user: string, metrics: string[]) {
     // rows still in VM's in-memory buffers escape a delete and would come back: flush them first
     // (single node; a cluster's vmstorage nodes are not reachable through vminsert/vmselect)
-    await this.fetchOk(`${origin(this.options.writeUrl)}/internal/force_flush`).catch(() => {});
-    await this.fetchOk(`${this.deleteBase()}/api/v1/admin/tsdb/delete_series?match[]=${encodeURIComponent(match)}`, { method: "POST" });
-    this.state.query("DELETE FROM series WHERE user = ?").run(user);
-    this.state.query("DELETE FROM prepoint WHERE user = ?").run(user);
+    await this.reader.flush(this.options.writeUrl);
+    await this.reader.deleteSeries(`{__name__=~"${metrics.join("|")}",user="${user}"}`);
   }
 
-  async summary(user: string, from: number, to: number): Promise<Summary> {
-    const window = `[${to - from}s]`;
-    const [zones, lastTs, lastBpm] = await Promise.all([
-      this.query(`increase(zone_seconds_total{user="${user}"}${window})`, to),
-      this.query(`tlast_over_time(heart_rate_bpm{user="${user}"}${window})`, to),
-      this.query(`last_over_time(heart_rate_bpm{user="${user}"}${window})`, to),
-    ]);
-    const zoneSeconds = emptyZoneSeconds();
-    for (const item of zones) {
-      const zone = item.metric.zone as (typeof ZONES)[number];
-      if (ZONES.includes(zone)) zoneSeconds[zone] = Math.round(Number(item.value[1]) * 1000) / 1000;
-    }
-    const last =
-      lastTs[0] && lastBpm[0] ? { ts: Math.ceil(Number(lastTs[0].value[1]) - 1e-6), bpm: Number(lastBpm[0].value[1]) } : null;
-    return { user, from, to, zone_seconds: zoneSeconds, last_heart_rate: last };
+  summary(user: string, from: number, to: number): Promise<Summary> {
+    return this.reader.summary(user, from, to);
   }
 
-  /** Instant query at `time`, uncached: a backfill must never be answered from VM's rollup cache. */
-  async query(expr: string, time: number): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
-    const params = new URLSearchParams({ query: expr, time: String(time), nocache: "1" });
-    const res = await this.fetchOk(`${this.options.readUrl}/api/v1/query?${params}`);
-    const body = (await res.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
-    return body.data.result;
+  heartRateSeries(user: string, from: number, to: number, stepS: number): Promise<HeartRatePoint[]> {
+    return this.reader.heartRateSeries(user, from, to, stepS);
+  }
+
+  /** Instant query at `time`, uncached. */
+  query(expr: string, time: number) {
+    return this.reader.query(expr, time);
   }
 
   async health(): Promise<StoreHealth> {
@@ -144,7 +245,7 @@ export class VmStore implements Store {
       if (dedup !== null && dedup !== REQUIRED_DEDUP) {
         return { kind: this.kind, reachable: true, detail: `VictoriaMetrics runs with -dedup.minScrapeInterval=${dedup || "(unset)"}; fitstack needs ${REQUIRED_DEDUP}` };
       }
-      await this.fetchOk(`${origin(this.options.writeUrl)}/health`);
+      await this.reader.ok(`${new URL(this.options.writeUrl).origin}/health`);
       return { kind: this.kind, reachable: true };
     } catch (err) {
       return { kind: this.kind, reachable: false, detail: (err as Error).message };
@@ -152,90 +253,23 @@ export class VmStore implements Store {
   }
 
   /** The dedup flag as VM's /flags page states it ("" when unset), or null when the page isn't there. */
-  async dedupInterval(): Promise<string | null> {
-    const res = await fetch(`${origin(this.options.readUrl)}/flags`, { signal: AbortSignal.timeout(5000) });
-    if (!res.ok) return null;
-    const match = /-dedup\.minScrapeInterval="([^"]*)"/.exec(await res.text());
-    return match ? match[1]! : "";
+  dedupInterval(): Promise<string | null> {
+    return this.reader.flag("dedup.minScrapeInterval");
   }
 
   async clear(users: string[]): Promise<void> {
-    for (const user of users) await this.compact(user);
-    await this.resetCache();
+    for (const user of users) {
+      await this.deleteSeries(user, [...ZONE_METRICS, ...SLEEP_METRICS, ...WORKOUT_METRICS, "hae_.+"]);
+      for (const table of ["series", "prepoint", "family", "family_instant"]) this.state.query(`DELETE FROM ${table} WHERE user = ?`).run(user);
+    }
+    await this.reader.resetCache();
   }
 
   async close(): Promise<void> {
     this.state.close();
   }
-
-  private async resetCache() {
-    await this.fetchOk(`${origin(this.options.readUrl)}/internal/resetRollupResultCache`).catch(() => {});
-  }
-
-  private deleteBase(): string {
-    // cluster: vmselect serves deletes under /delete/<tenant>/prometheus instead of /select/<tenant>/prometheus
-    return this.options.readUrl.replace(/\/select\/([^/]+)\/prometheus$/, "/delete/$1/prometheus");
-  }
-
-  private async post(path: string, lines: string[]) {
-    for (let i = 0; i < lines.length; i += 50) {
-      await this.fetchOk(`${this.options.writeUrl}${path}`, { method: "POST", body: lines.slice(i, i + 50).join("\n") + "\n" });
-    }
-  }
-
-  private async fetchOk(url: string, init: RequestInit = {}): Promise<Response> {
-    const res = await fetch(url, { ...init, signal: AbortSignal.timeout(this.timeoutMs) });
-    if (!res.ok) throw new Error(`VictoriaMetrics ${new URL(url).pathname} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
-    return res;
-  }
 }
 
-function origin(url: string): string {
-  return new URL(url).origin;
-}
-
-function mergeSorted(a: number[], b: number[]): number[] {
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    const next = j >= b.length || (i < a.length && a[i]! <= b[j]!) ? a[i++]! : b[j++]!;
-    if (out.at(-1) !== next) out.push(next);
-  }
-  return out;
-}
-
-/** /api/v1/import JSON lines: five cumulative zone series over `instants`, and the heart-rate gauge. */
-export function importLines(rewrite: ZoneRewrite, instants: number[], generation: number): string[] {
-  const { user, credits } = rewrite;
-  const totals = ZONES.map((z) => COUNTER_BASE + rewrite.base[z]);
-  const zoneValues: number[][] = ZONES.map(() => []);
-  let next = 0;
-  for (const instant of instants) {
-    while (next < credits.length && credits[next]!.ts <= instant) {
-      const c = credits[next++]!;
-      totals[c.zone]! += c.seconds;
-    }
-    for (let z = 0; z < ZONES.length; z++) zoneValues[z]!.push(totals[z]!);
-  }
-  const stamp = (s: number) => s * 1000 - 999 + generation;
-  const lines: string[] = [];
-  ZONES.forEach((zone, z) => {
-    lines.push(...seriesLines({ __name__: "zone_seconds_total", user, zone }, instants, zoneValues[z]!, stamp));
-  });
-  const hrInstants = credits.map((c) => c.ts);
-  lines.push(...seriesLines({ __name__: "heart_rate_bpm", user }, hrInstants, credits.map((c) => c.bpm), stamp));
-  return lines;
-}
-
-function seriesLines(metric: Record<string, string>, instants: number[], values: number[], stamp: (s: number) => number): string[] {
-  const lines: string[] = [];
-  const head = `{"metric":${JSON.stringify(metric)},"values":[`;
-  for (let i = 0; i < instants.length; i += POINTS_PER_LINE) {
-    const end = Math.min(i + POINTS_PER_LINE, instants.length);
-    const vs = values.slice(i, end).join(",");
-    const ts = instants.slice(i, end).map(stamp).join(",");
-    lines.push(`${head}${vs}],"timestamps":[${ts}]}`);
-  }
-  return lines;
+function mergeLabels(held: readonly string[], now: readonly string[]): string[] {
+  return [...new Set([...held, ...now])].sort();
 }

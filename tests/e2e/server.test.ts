@@ -64,6 +64,10 @@ function serverSuite(name: string, extraEnv: () => Record<string, string>, vmChe
         to: T0 + 600,
         zone_seconds: { z1: 0, z2: 600, z3: 0, z4: 0, z5: 0 },
         last_heart_rate: { ts: T0 + 600, bpm: 131 },
+        resting_heart_rate: null,
+        workouts: { count: 0, distance_m: 0, duration_s: 0, active_energy_kcal: 0 },
+        last_workout: null,
+        last_sleep: null,
       });
     });
 

@@ -1,0 +1,76 @@
+// /api/v1/import JSON lines for VictoriaMetrics: cumulative counters and gauges, stamped for dedup.
+// Why the stamps and the counter base: see the comment at the top of vm.ts.
+
+export const COUNTER_BASE = 1000;
+/** Revisions fit in the 999 ms below each whole second (dedup buckets are (s-1, s]). */
+export const MAX_REVISION = 999;
+const POINTS_PER_LINE = 10_000;
+
+/** Milliseconds for second `s` at a revision: the newest revision of a second wins VM's 1 s dedup. */
+export const stamp = (s: number, revision: number) => s * 1000 - 999 + Math.min(revision, MAX_REVISION);
+
+export interface CounterCredit {
+  ts: number;
+  /** Index into the family's label values. */
+  label: number;
+  amount: number;
+}
+
+export interface CounterFamily {
+  metric: string;
+  labels: Record<string, string>;
+  labelKey: string;
+  labelValues: readonly string[];
+  /** Totals per label value before the first instant. */
+  base: readonly number[];
+  /** Sorted instants; every label value gets a point at each. */
+  instants: readonly number[];
+  /** Sorted by ts; every ts is one of the instants. */
+  credits: readonly CounterCredit[];
+}
+
+/** One cumulative series per label value, from COUNTER_BASE + base, with a point at every instant. */
+export function counterLines(family: CounterFamily, revision: number): string[] {
+  const { labelValues, instants, credits } = family;
+  const totals = labelValues.map((_, i) => COUNTER_BASE + (family.base[i] ?? 0));
+  const values: number[][] = labelValues.map(() => new Array(instants.length));
+  let next = 0;
+  instants.forEach((instant, at) => {
+    while (next < credits.length && credits[next]!.ts <= instant) {
+      const c = credits[next++]!;
+      totals[c.label]! += c.amount;
+    }
+    for (let l = 0; l < labelValues.length; l++) values[l]![at] = totals[l]!;
+  });
+  return labelValues.flatMap((value, l) =>
+    seriesLines({ __name__: family.metric, ...family.labels, [family.labelKey]: value }, instants, values[l]!, revision),
+  );
+}
+
+export function seriesLines(metric: Record<string, string>, instants: readonly number[], values: readonly number[], revision: number | readonly number[]): string[] {
+  const lines: string[] = [];
+  const head = `{"metric":${JSON.stringify(metric)},"values":[`;
+  for (let i = 0; i < instants.length; i += POINTS_PER_LINE) {
+    const end = Math.min(i + POINTS_PER_LINE, instants.length);
+    const stamps: number[] = [];
+    for (let j = i; j < end; j++) stamps.push(stamp(instants[j]!, typeof revision === "number" ? revision : revision[j]!));
+    lines.push(`${head}${values.slice(i, end).join(",")}],"timestamps":[${stamps.join(",")}]}`);
+  }
+  return lines;
+}
+
+/** Merges sorted number arrays into one sorted array without repeats. */
+export function mergeSorted(...lists: readonly (readonly number[])[]): number[] {
+  return [...new Set(lists.flat())].sort((a, b) => a - b);
+}
+
+/** Instants one second before each instant that follows a gap longer than `gapS` (VM looks back >= 5 min). */
+export function prepointsFor(instants: readonly number[], previous: number | null, gapS: number): number[] {
+  const out: number[] = [];
+  let prev = previous;
+  for (const ts of instants) {
+    if (prev === null || ts - prev > gapS) out.push(ts - 1);
+    prev = ts;
+  }
+  return out;
+}
