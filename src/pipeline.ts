@@ -80,6 +80,7 @@ export class Pipeline {
       try {
         position = this.deps.rawLog.append(bodyText, { id, receivedAt, user });
         merged = this.merge(body, user, receivedAt, position);
+        this.deps.ledger.setMeta(`last_sync:${user}`, String(Math.floor(receivedAt.getTime() / 1000)));
       } catch (err) {
         // not on disk, or on disk but not merged: refuse, so HAE sends it again (merging is idempotent)
         this.deps.log.error("payload not stored", { error: (err as Error).message });
@@ -193,6 +194,12 @@ export class Pipeline {
 
   backlog() {
     return this.deps.ledger.backlog();
+  }
+
+  /** When the user's newest payload arrived (unix s), or null. */
+  lastSync(user: string): number | null {
+    const held = this.deps.ledger.getMeta(`last_sync:${user}`);
+    return held === null ? null : Number(held);
   }
 
   /** Waits for running work and stops retrying. */
