@@ -85,6 +85,12 @@ describe("hook", () => {
     expect((await summary(T0 - 1, T0 + 600)).zone_seconds.z2).toBe(600);
   });
 
+  test("HAE's automation headers are kept with the raw entry", async () => {
+    const { hook, rawLines } = setup();
+    await hook(block(2), { headers: { "automation-name": "Heart", "automation-period": "Since Last Sync", "session-id": "abc", "x-other": "no" } });
+    expect(JSON.parse(rawLines()[0]!).headers).toEqual({ "automation-name": "Heart", "automation-period": "Since Last Sync", "session-id": "abc" });
+  });
+
   test("the same payload twice counts once; both are kept raw", async () => {
     const { hook, rawLines } = setup();
     await hook(block(121));

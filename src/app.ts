@@ -54,7 +54,7 @@ export function createApp({ config, pipeline, store, clock, log }: AppDeps) {
         const started = performance.now();
         const text = await readBody(request, config.maxBodyBytes);
         const normalized = normalizePayload(parseJson(text));
-        const result = await pipeline.accept(text, normalized, user);
+        const result = await pipeline.accept(text, normalized, user, automationHeaders(request.headers));
         log.info("hook accepted", {
           id: result.id,
           user,
@@ -78,6 +78,18 @@ export function createApp({ config, pipeline, store, clock, log }: AppDeps) {
       if (from >= to) throw new HttpError(400, "invalid_range", "from must be before to", "from");
       return Response.json(await store.summary(user, from, to));
     });
+}
+
+/** HAE names its automation in these headers; kept with the raw entry (bounded, never the token). */
+const AUTOMATION_HEADERS = ["automation-name", "automation-id", "automation-aggregation", "automation-period", "session-id"];
+
+function automationHeaders(headers: Headers): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name of AUTOMATION_HEADERS) {
+    const value = headers.get(name);
+    if (value) kept[name] = value.slice(0, 200);
+  }
+  return kept;
 }
 
 function jsonError(error: HttpError): Response {

@@ -6,6 +6,8 @@ export interface RawEntry {
   id: string;
   receivedAt: string;
   user: string;
+  /** HAE's automation-* and session-id headers, when sent. */
+  headers?: Record<string, string>;
   body: unknown;
 }
 
@@ -36,11 +38,12 @@ export class RawLog {
    * Appends one entry and fsyncs it before returning. `bodyText` is the request body exactly as received
    * (already checked to be valid JSON); JSON allows newlines only as whitespace, so they become spaces.
    */
-  append(bodyText: string, meta: { id: string; receivedAt: Date; user: string }): RawPosition {
+  append(bodyText: string, meta: { id: string; receivedAt: Date; user: string; headers?: Record<string, string> }): RawPosition {
     const file = `${meta.receivedAt.toISOString().slice(0, 10)}.ndjson`;
     this.openFor(file);
     const body = bodyText.includes("\n") || bodyText.includes("\r") ? bodyText.replace(/[\r\n]+/g, " ") : bodyText;
-    const line = `{"id":${JSON.stringify(meta.id)},"receivedAt":"${meta.receivedAt.toISOString()}","user":${JSON.stringify(meta.user)},"body":${body}}\n`;
+    const headers = meta.headers && Object.keys(meta.headers).length ? `"headers":${JSON.stringify(meta.headers)},` : "";
+    const line = `{"id":${JSON.stringify(meta.id)},"receivedAt":"${meta.receivedAt.toISOString()}","user":${JSON.stringify(meta.user)},${headers}"body":${body}}\n`;
     const bytes = Buffer.from(line, "utf8");
     try {
       let written = 0;
