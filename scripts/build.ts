@@ -1,0 +1,78 @@
+#!/usr/bin/env bun
+// `bun run build [x64|arm64 ...]`: one self-contained binary per Linux target in dist/, from src/main.ts.
+import type { BunPlugin } from "bun";
+import { mkdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dir, "..");
+const ENTRY = join(ROOT, "src/main.ts");
+export const DIST = join(ROOT, "dist");
+
+export const TARGETS = {
+  x64: { bunTarget: "bun-linux-x64", resvgPackage: "@resvg/resvg-js-linux-x64-gnu" },
+  arm64: { bunTarget: "bun-linux-arm64", resvgPackage: "@resvg/resvg-js-linux-arm64-gnu" },
+} as const;
+export type Arch = keyof typeof TARGETS;
+
+/** Docker's TARGETARCH names. */
+const ALIASES: Record<string, Arch> = { amd64: "x64", aarch64: "arm64" };
+
+export const binaryPath = (arch: Arch) => join(DIST, `fitstack-linux-${arch}`);
+
+/**
+ * resvg-js picks its addon at run time from process.platform/arch (js-binding.js); the bundler would embed
+ * every platform's installed .node file, or none for a CPU not installed. This swaps that file for a direct
+ * require of the target's package, so exactly the right addon is embedded.
+ */
+export function resvgAddonFor(arch: Arch): BunPlugin {
+  const pkg = TARGETS[arch].resvgPackage;
+  return {
+    name: `resvg-addon-${arch}`,
+    setup(build) {
+      build.onLoad({ filter: /[\\/]@resvg[\\/]resvg-js[\\/]js-binding\.js$/ }, () => ({
+        loader: "js",
+        contents: `module.exports = require(${JSON.stringify(pkg)});\n`,
+      }));
+    },
+  };
+}
+
+export async function buildBinary(arch: Arch): Promise<{ path: string; bytes: number }> {
+  const outfile = binaryPath(arch);
+  const { resvgPackage } = TARGETS[arch];
+  try {
+    // resolved from resvg-js's own folder, as its require is
+    Bun.resolveSync(`${resvgPackage}/package.json`, join(ROOT, "node_modules/@resvg/resvg-js"));
+  } catch {
+    throw new Error(`${resvgPackage} is missing: run \`bun install --os="*" --cpu="*"\` to install every platform's addon`);
+  }
+  const result = await Bun.build({
+    entrypoints: [ENTRY],
+    compile: { target: TARGETS[arch].bunTarget, outfile },
+    // not identifiers: Elysia's AOT compiler reads handler source
+    minify: { whitespace: true, syntax: true },
+    format: "esm",
+    bytecode: true,
+    plugins: [resvgAddonFor(arch)],
+  });
+  if (!result.success) throw new AggregateError(result.logs, `build for ${arch} failed`);
+  return { path: outfile, bytes: statSync(outfile).size };
+}
+
+if (import.meta.main) {
+  const requested = process.argv.slice(2);
+  const arches = (requested.length ? requested : Object.keys(TARGETS)).map((name) => ALIASES[name] ?? name) as Arch[];
+  for (const arch of arches) {
+    if (!(arch in TARGETS)) {
+      console.error(`build: unknown target "${arch}" (one of ${Object.keys(TARGETS).join(", ")})`);
+      process.exit(2);
+    }
+  }
+  mkdirSync(DIST, { recursive: true });
+  for (const arch of arches) {
+    const started = performance.now();
+    const { path, bytes } = await buildBinary(arch);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    console.log(`${path.slice(ROOT.length + 1)}  ${(bytes / 1024 / 1024).toFixed(1)} MiB  (${seconds} s)`);
+  }
+}
