@@ -7,6 +7,7 @@ import type { Logger } from "./log";
 import { normalizePayload } from "./normalize/index";
 import type { Pipeline } from "./pipeline";
 import type { Store } from "./store/store";
+import { trmnlRoutes, type TrmnlDeps } from "./trmnl/routes";
 import { VERSION } from "./version";
 
 export interface AppDeps {
@@ -15,9 +16,11 @@ export interface AppDeps {
   store: Store;
   clock: () => Date;
   log: Logger;
+  /** The TRMNL e-ink routes (device API, images, Redirect plugin); absent = not mounted. */
+  trmnl?: TrmnlDeps;
 }
 
-export function createApp({ config, pipeline, store, clock, log }: AppDeps) {
+export function createApp({ config, pipeline, store, clock, log, trmnl }: AppDeps) {
   /** The person the bearer token belongs to; every token is compared, in constant time each. */
   const authenticate = (header: string | null): Access => {
     const given = bearerToken(header);
@@ -52,13 +55,15 @@ export function createApp({ config, pipeline, store, clock, log }: AppDeps) {
         if (!sameSecret(params.secret, config.secretPath)) throw notFound();
         const { user } = authenticate(request.headers.get("authorization"));
         const started = performance.now();
-        const text = await readBody(request, config.maxBodyBytes);
-        const normalized = normalizePayload(parseJson(text));
-        const result = await pipeline.accept(text, normalized, user, automationHeaders(request.headers));
+        const bytes = await readBody(request, config.maxBodyBytes);
+        const normalized = normalizePayload(parseJson(bytes));
+        // the parsed tree of a big backfill is garbage now; free it before the merge allocates its own
+        if (bytes.length > BIG_BODY_BYTES) Bun.gc(true);
+        const result = await pipeline.accept(bytes, normalized, user, automationHeaders(request.headers));
         log.info("hook accepted", {
           id: result.id,
           user,
-          bytes: text.length,
+          bytes: bytes.length,
           shape: result.shape,
           accepted: result.accepted_samples,
           duplicates: result.duplicates_dropped,
@@ -77,8 +82,11 @@ export function createApp({ config, pipeline, store, clock, log }: AppDeps) {
       const from = timeParam(query.get("from"), "from") ?? to - 86400;
       if (from >= to) throw new HttpError(400, "invalid_range", "from must be before to", "from");
       return Response.json(await store.summary(user, from, to));
-    });
+    })
+    .use(trmnlRoutes(trmnl));
 }
+
+const BIG_BODY_BYTES = 8 * 1024 * 1024;
 
 /** HAE names its automation in these headers; kept with the raw entry (bounded, never the token). */
 const AUTOMATION_HEADERS = ["automation-name", "automation-id", "automation-aggregation", "automation-period", "session-id"];
@@ -102,27 +110,35 @@ function timeParam(value: string | null, name: string): number | null {
   return Number(value);
 }
 
-function parseJson(text: string): unknown {
+/** The decoded text lives only inside this call: a 50 MB backfill is 100 MB as a UTF-16 string. */
+function parseJson(bytes: Uint8Array): unknown {
   try {
-    return JSON.parse(text);
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
   } catch (err) {
-    throw new HttpError(400, "invalid_json", `body is not valid JSON: ${(err as Error).message}`);
+    const reason = err instanceof TypeError ? "not valid UTF-8" : (err as Error).message;
+    throw new HttpError(400, "invalid_json", `body is not valid JSON: ${reason}`);
   }
 }
 
 /** Reads the body, refusing (413) as soon as it passes the limit instead of buffering it all. */
-async function readBody(request: Request, limit: number): Promise<string> {
+async function readBody(request: Request, limit: number): Promise<Uint8Array> {
   const tooLarge = () => new HttpError(413, "body_too_large", `body is larger than ${limit} bytes (MAX_BODY_MB)`);
   const declared = Number(request.headers.get("content-length") ?? NaN);
   if (declared > limit) throw tooLarge();
   if (!request.body) throw new HttpError(400, "empty_body", "body is empty");
-  const chunks: Uint8Array[] = [];
+  // one buffer of the declared size: a 50 MB backfill is not held twice (chunks + their concatenation)
+  let buffer = new Uint8Array(Number.isFinite(declared) && declared > 0 ? declared : 64 * 1024);
   let size = 0;
   for await (const chunk of request.body) {
+    if (size + chunk.length > limit) throw tooLarge();
+    if (size + chunk.length > buffer.length) {
+      const grown = new Uint8Array(Math.min(limit, Math.max(buffer.length * 2, size + chunk.length)));
+      grown.set(buffer.subarray(0, size));
+      buffer = grown;
+    }
+    buffer.set(chunk, size);
     size += chunk.length;
-    if (size > limit) throw tooLarge();
-    chunks.push(chunk);
   }
   if (!size) throw new HttpError(400, "empty_body", "body is empty");
-  return Buffer.concat(chunks, size).toString("utf8");
+  return buffer.subarray(0, size);
 }

@@ -118,20 +118,25 @@ export class Ledger {
       .query<{ ts: number | null }, [string, number]>("SELECT MIN(ts) AS ts FROM hr_sample WHERE user = ? AND ts > ?")
       .get(user, to)!.ts;
     const end = nextTs ?? to;
+    const before = this.zoneTotals(user, "ts >= ? AND ts <= ?", from, end);
+    this.db.query("DELETE FROM credit WHERE user = ? AND ts >= ? AND ts <= ?").run(user, from, end);
+    const insert = this.db.query("INSERT INTO credit (user, ts, bpm, zone, seconds) VALUES (?, ?, ?, ?, ?)");
+    const after = emptyZoneSeconds();
+    // streamed row by row: a year-long backfill never sits in memory as one array
     // of several samples at one instant the timeline keeps the least (source, device): see preferSample
     const rows = this.db
       .query<{ ts: number; bpm: number }, [string, number, number]>(
         "SELECT ts, bpm FROM hr_sample WHERE user = ? AND ts BETWEEN ? AND ? ORDER BY ts, source, device",
       )
-      .all(user, from, end);
-    const timeline = rows.filter((row, i) => i === 0 || rows[i - 1]!.ts !== row.ts);
-    const credits = creditTimeline(timeline, previousTs, boundsBpm);
-    const before = this.zoneTotals(user, "ts >= ? AND ts <= ?", from, end);
-    this.db.query("DELETE FROM credit WHERE user = ? AND ts >= ? AND ts <= ?").run(user, from, end);
-    const insert = this.db.query("INSERT INTO credit (user, ts, bpm, zone, seconds) VALUES (?, ?, ?, ?, ?)");
-    for (const c of credits) insert.run(user, c.ts, c.bpm, c.zone, c.seconds);
-    const after = emptyZoneSeconds();
-    for (const c of credits) after[ZONES[c.zone]!] += c.seconds;
+      .iterate(user, from, end);
+    let previous = previousTs;
+    for (const row of rows) {
+      if (row.ts === previous) continue;
+      const [credit] = creditTimeline([row], previous, boundsBpm);
+      insert.run(user, credit!.ts, credit!.bpm, credit!.zone, credit!.seconds);
+      after[ZONES[credit!.zone]!] += credit!.seconds;
+      previous = row.ts;
+    }
     const zoneSecondsAdded = emptyZoneSeconds();
     for (const z of ZONES) zoneSecondsAdded[z] = after[z] - before[z];
     return { zoneSecondsAdded, changedFrom: from };

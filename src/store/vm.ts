@@ -20,6 +20,7 @@ import { VmReader } from "./vm-read";
 /** A timeline instant further than this from its predecessor gets a pre-point (VM's lookback is >= 5 min). */
 const PREPOINT_GAP_S = 60;
 export const REQUIRED_DEDUP = "1s";
+const INSTANTS_PER_POST = 50_000;
 
 export const SLEEP_METRICS = ["sleep_stage_seconds_total", "sleep_start_timestamp_seconds", "sleep_end_timestamp_seconds", "sleep_night_stage_seconds"];
 export const WORKOUT_METRICS = [
@@ -85,13 +86,32 @@ export class VmStore implements Store {
     const instants = this.zoneInstants(rewrite);
     // recorded before writing: a half-done write retried later must still use a newer generation
     this.saveState(user, generation, Math.max(held?.lastEmitted ?? -1, instants.at(-1) ?? -1));
-    const credits = rewrite.credits.map((c) => ({ ts: c.ts, label: c.zone, amount: c.seconds }));
-    const lines = counterLines(
-      { metric: "zone_seconds_total", labels: { user }, labelKey: "zone", labelValues: ZONES, base: ZONES.map((z) => rewrite.base[z]), instants, credits },
-      generation,
-    );
-    lines.push(...seriesLines({ __name__: "heart_rate_bpm", user }, rewrite.credits.map((c) => c.ts), rewrite.credits.map((c) => c.bpm), generation));
-    await this.reader.post(this.options.writeUrl, lines);
+    // in slices, so a year-long rewrite never holds all its import lines at once
+    const totals = ZONES.map((z) => rewrite.base[z]);
+    let next = 0;
+    for (let i = 0; i < instants.length; i += INSTANTS_PER_POST) {
+      const slice = instants.slice(i, i + INSTANTS_PER_POST);
+      const first = next;
+      while (next < rewrite.credits.length && rewrite.credits[next]!.ts <= slice.at(-1)!) next++;
+      const credits = rewrite.credits.slice(first, next);
+      const lines = counterLines(
+        {
+          metric: "zone_seconds_total",
+          labels: { user },
+          labelKey: "zone",
+          labelValues: ZONES,
+          base: totals,
+          instants: slice,
+          credits: credits.map((c) => ({ ts: c.ts, label: c.zone, amount: c.seconds })),
+        },
+        generation,
+      );
+      lines.push(...seriesLines({ __name__: "heart_rate_bpm", user }, credits.map((c) => c.ts), credits.map((c) => c.bpm), generation));
+      await this.reader.post(this.options.writeUrl, lines);
+      for (const c of credits) totals[c.zone]! += c.seconds;
+    }
+    // searchable now rather than in a few seconds, so /api/summary and the e-ink screen reflect the sync
+    await this.reader.flush(this.options.writeUrl);
     if (rewritesPast) await this.reader.resetCache();
   }
 
@@ -131,6 +151,7 @@ export class VmStore implements Store {
     await this.reader.post(this.options.writeUrl, lines);
     if (nights.length) await this.writeSleep(user, nights);
     if (workouts.length) await this.writeWorkouts(user, workouts);
+    await this.reader.flush(this.options.writeUrl);
   }
 
   private async writeSleep(user: string, nights: RecordsUpdate["nights"]) {
