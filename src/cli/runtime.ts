@@ -68,6 +68,13 @@ async function checkVm(store: VmStore, log: Logger) {
     log.warn("VictoriaMetrics not reachable at start; posts are kept and delivered when it is", { error: (err as Error).message });
     return;
   }
+  const retention = await store.retention().catch(() => null);
+  if (retention !== null && (retention === "" || /^\d+$/.test(retention) || /^\d+[hdw]$/.test(retention))) {
+    log.warn("VictoriaMetrics keeps data only briefly (-retentionPeriod); older backfills are dropped silently", {
+      retentionPeriod: retention || "1 (month, the default)",
+      advice: "run VM with -retentionPeriod=5y as in docker-compose.yml",
+    });
+  }
   if (dedup !== null && dedup !== REQUIRED_DEDUP) {
     throw new StartupError(
       `VictoriaMetrics runs with -dedup.minScrapeInterval=${dedup || "(unset)"}; fitstack needs -dedup.minScrapeInterval=${REQUIRED_DEDUP} (see docker-compose.yml)`,

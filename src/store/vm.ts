@@ -278,6 +278,11 @@ export class VmStore implements Store {
     return this.reader.flag("dedup.minScrapeInterval");
   }
 
+  /** -retentionPeriod as VM states it ("" when unset: one month), or null. */
+  retention(): Promise<string | null> {
+    return this.reader.flag("retentionPeriod");
+  }
+
   async clear(users: string[]): Promise<void> {
     for (const user of users) {
       await this.deleteSeries(user, [...ZONE_METRICS, ...SLEEP_METRICS, ...WORKOUT_METRICS, "hae_.+"]);
