@@ -25,6 +25,24 @@ export interface Config {
   vmReadUrl: string | null;
   maxBodyBytes: number;
   dev: boolean;
+  trmnl: TrmnlConfig;
+}
+
+/** The e-ink dashboard: what it shows, and who may fetch it. */
+export interface TrmnlConfig {
+  /** IANA zone for local days, Monday 00:00 and the clock on the screen. */
+  timeZone: string;
+  /** Devices allowed to register (BYOS /api/setup), by MAC, with the user each one shows. */
+  devices: { mac: string; user: string }[];
+  /** Token for /trmnl/redirect and /trmnl/dashboard.png; null turns those routes off. */
+  token: string | null;
+  /** Base of the image URLs handed out; null = from the request's Host header. */
+  baseUrl: string | null;
+  refreshS: number;
+  staleS: number;
+  width: number;
+  height: number;
+  weeklyZ2GoalH: number | null;
 }
 
 export class ConfigError extends Error {
@@ -88,6 +106,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (path)
   if (!/^[A-Za-z0-9_-]{1,128}$/.test(secretPath)) throw new ConfigError("SECRET_PATH", "use only letters, digits, '-' and '_'");
   const userLabel = text(env, "USER_LABEL", "me");
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(userLabel)) throw new ConfigError("USER_LABEL", "use only letters, digits, '.', '-' and '_'");
+  const trmnl = loadTrmnlConfig(env, userLabel);
   const mode = text(env, "ZONES_MODE", "max");
   if (mode !== "max" && mode !== "karvonen") throw new ConfigError("ZONES_MODE", `expected "max" or "karvonen", got "${mode}"`);
   const hrMax = number(env, "HR_MAX", 200, 100, 250);
@@ -111,6 +130,44 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (path)
     vmReadUrl: url(env, "VM_READ_URL") ?? vmUrl,
     maxBodyBytes: number(env, "MAX_BODY_MB", 64, 1, 1024) * 1024 * 1024,
     dev,
+    trmnl,
+  };
+}
+
+const MAC_RE = /^[0-9A-F]{2}(:[0-9A-F]{2}){5}$/;
+
+function loadTrmnlConfig(env: Env, userLabel: string): TrmnlConfig {
+  const timeZone = text(env, "TRMNL_TZ", "UTC");
+  try {
+    new Intl.DateTimeFormat("en-GB", { timeZone });
+  } catch {
+    throw new ConfigError("TRMNL_TZ", `expected an IANA time zone like Europe/Berlin, got "${timeZone}"`);
+  }
+  const devices = (env.TRMNL_DEVICES ?? "").split(",").map((entry) => entry.trim()).filter(Boolean).map((entry) => {
+    const [mac = "", user = userLabel] = entry.split("=", 2).map((part) => part.trim());
+    if (!MAC_RE.test(mac.toUpperCase())) throw new ConfigError("TRMNL_DEVICES", `expected MAC addresses like AA:BB:CC:DD:EE:FF[=user], got "${entry}"`);
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(user)) throw new ConfigError("TRMNL_DEVICES", `user of ${mac}: use only letters, digits, '.', '-' and '_'`);
+    return { mac: mac.toUpperCase(), user };
+  });
+  const token = env.TRMNL_TOKEN?.trim() || null;
+  if (token !== null && token.length < MIN_TOKEN_LENGTH) throw new ConfigError("TRMNL_TOKEN", `must be at least ${MIN_TOKEN_LENGTH} characters`);
+  const width = number(env, "TRMNL_WIDTH", 800, 1, 10000, true);
+  const height = number(env, "TRMNL_HEIGHT", 480, 1, 10000, true);
+  if (!((width === 800 && height === 480) || (width === 480 && height === 800))) {
+    throw new ConfigError(env.TRMNL_WIDTH?.trim() ? "TRMNL_WIDTH" : "TRMNL_HEIGHT", `the dashboard is laid out for 800x480 or 480x800 (portrait), got ${width}x${height}`);
+  }
+  const goal = number(env, "TRMNL_Z2_GOAL_H", 0, 0, 168);
+  return {
+    timeZone,
+    devices,
+    token,
+    baseUrl: url(env, "TRMNL_BASE_URL"),
+    // 0 would make the device wake in a loop; the Redirect plugin's shortest refresh is 60 s
+    refreshS: number(env, "TRMNL_REFRESH_S", 900, 60, 86400, true),
+    staleS: number(env, "TRMNL_STALE_S", 3 * 3600, 60, 30 * 86400, true),
+    width,
+    height,
+    weeklyZ2GoalH: goal > 0 ? goal : null,
   };
 }
 

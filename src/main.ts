@@ -14,6 +14,13 @@ Commands:
   replay [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--dry-run] [--progress]
                         rebuild the store from DATA_DIR/raw/ (no range: from scratch;
                         with a range: re-merge those days, idempotent)
+  render [--out FILE] [--from UNIX] [--to UNIX] [--sample typical|empty|extreme|stale|oneDay|zero]
+                        write the TRMNL dashboard PNG (default dashboard.png) from the store in
+                        DATA_DIR as of --to (default now; week from --from, default Monday),
+                        or from built-in sample data; needs no AUTH_TOKEN/SECRET_PATH
+  summarize [DIR] [--json] [--plots [OUT]] [--progress]
+                        what is in a folder of exports or raw logs (default data_samples/);
+                        see fitstack summarize --help
   --version             print the version
   --help                print this help
 
@@ -24,6 +31,9 @@ Configuration (environment, or a .env file in the working directory):
   VM_URL (unset = embedded SQLite store)  VM_WRITE_URL / VM_READ_URL (VM cluster)  MAX_BODY_MB (64)
   TOKENS_FILE (lines "<token> <user> [HR_MAX=… RHR=… ZONES_MODE=… ZONE_BOUNDS=…]": one series per person)
   DEV=1 (allow a missing token, for local trials only)
+  TRMNL_TZ (UTC)  TRMNL_DEVICES (MAC[=user],…)  TRMNL_TOKEN (redirect/dashboard.png; unset = off)
+  TRMNL_BASE_URL (unset = request Host)  TRMNL_REFRESH_S (900)  TRMNL_STALE_S (10800)
+  TRMNL_WIDTH x TRMNL_HEIGHT (800x480 or 480x800)  TRMNL_Z2_GOAL_H (unset = no goal)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -46,6 +56,15 @@ async function main(argv: string[]): Promise<number> {
     case "replay": {
       const { parseReplayArgs, replay } = await import("./cli/replay");
       return replay(loadConfig(process.env), parseReplayArgs(args), log, (line) => process.stdout.write(line + "\n"));
+    }
+    case "summarize": {
+      const { runSummarize } = await import("./cli/summarize");
+      const io = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t), now: Math.floor(Date.now() / 1000), env: process.env };
+      return runSummarize(args, io);
+    }
+    case "render": {
+      const { parseRenderArgs, render, renderConfig } = await import("./cli/render");
+      return render(renderConfig(process.env), parseRenderArgs(args), log, (line) => process.stdout.write(line + "\n"));
     }
     default:
       process.stderr.write(`fitstack: unknown command "${command}" (see fitstack --help)\n`);

@@ -71,14 +71,14 @@ export class Pipeline {
   }
 
   /** Accepts a validated body: on disk (fsynced) first, then merged and delivered. */
-  accept(bodyText: string, body: Normalized, user: string, headers: Record<string, string> = {}): Promise<HookResult> {
+  accept(bodyBytes: Uint8Array, body: Normalized, user: string, headers: Record<string, string> = {}): Promise<HookResult> {
     return this.serial(async () => {
       const receivedAt = this.deps.clock();
       const id = crypto.randomUUID();
       let position: RawPosition;
       let merged: ReturnType<Pipeline["merge"]>;
       try {
-        position = this.deps.rawLog.append(bodyText, { id, receivedAt, user, headers });
+        position = this.deps.rawLog.append(bodyBytes, { id, receivedAt, user, headers });
         merged = this.merge(body, user, receivedAt, position);
         this.deps.ledger.setMeta(`last_sync:${user}`, String(Math.floor(receivedAt.getTime() / 1000)));
       } catch (err) {

@@ -69,7 +69,7 @@ async function checkVm(store: VmStore, log: Logger) {
     return;
   }
   const retention = await store.retention().catch(() => null);
-  if (retention !== null && (retention === "" || /^\d+$/.test(retention) || /^\d+[hdw]$/.test(retention))) {
+  if (retention !== null && retentionDays(retention) < 365) {
     log.warn("VictoriaMetrics keeps data only briefly (-retentionPeriod); older backfills are dropped silently", {
       retentionPeriod: retention || "1 (month, the default)",
       advice: "run VM with -retentionPeriod=5y as in docker-compose.yml",
@@ -80,4 +80,13 @@ async function checkVm(store: VmStore, log: Logger) {
       `VictoriaMetrics runs with -dedup.minScrapeInterval=${dedup || "(unset)"}; fitstack needs -dedup.minScrapeInterval=${REQUIRED_DEDUP} (see docker-compose.yml)`,
     );
   }
+}
+
+/** VM's -retentionPeriod in days: a bare number means months, unset means one month. */
+export function retentionDays(flag: string): number {
+  const match = /^(\d+(?:\.\d+)?)([hdwMy]?)$/.exec(flag.trim() || "1");
+  if (!match) return Infinity;
+  const n = Number(match[1]);
+  const perUnit: Record<string, number> = { h: 1 / 24, d: 1, w: 7, M: 31, "": 31, y: 365 };
+  return n * perUnit[match[2]!]!;
 }

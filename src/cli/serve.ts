@@ -2,12 +2,15 @@
 import { createApp } from "../app";
 import type { Config } from "../config";
 import type { Logger } from "../log";
+import { createTrmnl } from "../trmnl/index";
 import { openRuntime } from "./runtime";
 
 export async function serve(config: Config, log: Logger): Promise<void> {
   const runtime = await openRuntime(config, log);
   await runtime.pipeline.recover();
-  const app = createApp({ config, pipeline: runtime.pipeline, store: runtime.store, clock: () => new Date(), log });
+  const clock = () => new Date();
+  const trmnl = createTrmnl(config, { store: runtime.store, pipeline: runtime.pipeline, clock, log });
+  const app = createApp({ config, pipeline: runtime.pipeline, store: runtime.store, clock, log, trmnl });
   const server = Bun.serve({
     hostname: config.host,
     port: config.port,

@@ -35,19 +35,22 @@ export class RawLog {
   }
 
   /**
-   * Appends one entry and fsyncs it before returning. `bodyText` is the request body exactly as received
-   * (already checked to be valid JSON); JSON allows newlines only as whitespace, so they become spaces.
+   * Appends one entry and fsyncs it before returning. `body` is the request body exactly as received
+   * (already checked to be valid JSON); JSON allows CR/LF only as whitespace, so they become spaces.
    */
-  append(bodyText: string, meta: { id: string; receivedAt: Date; user: string; headers?: Record<string, string> }): RawPosition {
+  append(body: Uint8Array, meta: { id: string; receivedAt: Date; user: string; headers?: Record<string, string> }): RawPosition {
     const file = `${meta.receivedAt.toISOString().slice(0, 10)}.ndjson`;
     this.openFor(file);
-    const body = bodyText.includes("\n") || bodyText.includes("\r") ? bodyText.replace(/[\r\n]+/g, " ") : bodyText;
+    oneLine(body);
     const headers = meta.headers && Object.keys(meta.headers).length ? `"headers":${JSON.stringify(meta.headers)},` : "";
-    const line = `{"id":${JSON.stringify(meta.id)},"receivedAt":"${meta.receivedAt.toISOString()}","user":${JSON.stringify(meta.user)},${headers}"body":${body}}\n`;
-    const bytes = Buffer.from(line, "utf8");
+    const head = Buffer.from(`{"id":${JSON.stringify(meta.id)},"receivedAt":"${meta.receivedAt.toISOString()}","user":${JSON.stringify(meta.user)},${headers}"body":`);
+    const parts = [head, body, Buffer.from("}\n")];
+    const length = head.length + body.length + 2;
     try {
-      let written = 0;
-      while (written < bytes.length) written += writeSync(this.fd!, bytes, written, bytes.length - written);
+      for (const part of parts) {
+        let written = 0;
+        while (written < part.length) written += writeSync(this.fd!, part, written, part.length - written);
+      }
       fsyncSync(this.fd!);
     } catch (err) {
       // disk full or gone: cut the partial line so the next entry starts on a clean line, then report
@@ -57,7 +60,7 @@ export class RawLog {
       this.close();
       throw new RawLogError(`cannot write the raw log in ${this.dir}: ${(err as Error).message}`);
     }
-    this.size += bytes.length;
+    this.size += length;
     return { file, end: this.size };
   }
 
@@ -96,6 +99,12 @@ export class RawLog {
       fsyncSync(this.fd);
     }
   }
+}
+
+/** In place: in UTF-8, bytes 10 and 13 are only ever LF and CR, which valid JSON has only as whitespace. */
+function oneLine(body: Uint8Array) {
+  for (let i = body.indexOf(10); i !== -1; i = body.indexOf(10, i + 1)) body[i] = 32;
+  for (let i = body.indexOf(13); i !== -1; i = body.indexOf(13, i + 1)) body[i] = 32;
 }
 
 function endsWithNewline(fd: number, size: number): boolean {
