@@ -1,0 +1,96 @@
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ZoneProfile } from "../transform/zones";
+import { summarize } from "./summarize";
+
+const profile: ZoneProfile = { mode: "max", hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] };
+const T0 = 1767258000; // 2026-01-01T09:00:00Z
+const NOW = T0 + 86400;
+const roots: string[] = [];
+afterAll(() => roots.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+function folder(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "fitstack-summarize-"));
+  roots.push(dir);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, ".."), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
+  return dir;
+}
+
+const fixture = (samples: [number, number][]) => JSON.stringify({ type: "heart_rate", samples: samples.map(([ts, bpm]) => ({ ts, bpm })) });
+const hae = (points: object[], name = "heart_rate") => JSON.stringify({ data: { metrics: [{ name, units: "count/min", data: points }] } });
+const hr = (date: string, bpm: number) => ({ date, Min: bpm, Avg: bpm, Max: bpm, source: "Watch" });
+
+async function anomaliesOf(text: string, name = "f.json") {
+  const { report } = await summarize({ dir: folder({ [name]: text }), profile, now: NOW });
+  return report.files[0]!.anomalies;
+}
+
+test("each anomaly class is found on a tiny file", async () => {
+  const gaps = await anomaliesOf(fixture([[T0, 100], [T0 + 5, 100], [T0 + 65, 100]]));
+  expect(gaps.gaps).toEqual({ count: 1, longestS: 60, longestFromUtc: "2026-01-01T09:00:05Z" });
+
+  const dup = await anomaliesOf(fixture([[T0, 100], [T0 + 5, 100], [T0 + 5, 101], [T0 + 3, 100]]));
+  expect(dup.duplicateTimestamps).toEqual({ count: 1, first: "2026-01-01T09:00:05Z" });
+  expect(dup.nonIncreasingTimestamps).toEqual({ count: 2, first: `samples[2]: ${T0 + 5} after ${T0 + 5}` });
+
+  const bpm = await anomaliesOf(fixture([[T0, 24], [T0 + 5, 25], [T0 + 10, 250], [T0 + 15, 251]]));
+  expect(bpm.bpmOutOfRange).toEqual({ count: 2, first: "samples[0]: 24 bpm" });
+
+  const ms = await anomaliesOf(fixture([[T0 * 1000, 100], [T0, 100]]));
+  expect(ms.millisecondTimestamps).toEqual({ count: 1, first: `samples[0]: ${T0 * 1000}` });
+
+  const future = await anomaliesOf(hae([hr("2026-01-02 10:00:01 +0100", 90)]));
+  expect(future.futureTimestamps).toEqual({ count: 1, first: 'data.metrics[0].data[0]: "2026-01-02 10:00:01 +0100"' });
+
+  const mixed = await anomaliesOf(hae([hr("2026-01-01 10:00:00 +0100", 90), hr("2026-01-01 04:00:05 -0500", 90)]));
+  expect(mixed.mixedOffsets).toEqual({ count: 2, offsets: ["-05:00", "+01:00"] });
+  expect(mixed.gaps.count).toBe(0); // the same instant written in two zones is 5 s later, not 6 h
+
+  const unknown = await anomaliesOf(hae([{ date: "2026-01-01 10:00:00 +0100", qty: 1, colour: "red" }], "hr_zones"));
+  expect([unknown.unknownMetrics, unknown.unexpectedKeys]).toEqual([
+    { count: 1, names: { hr_zones: 1 } },
+    { count: 1, keys: { "data.metrics[].data[].colour": 1 } },
+  ]);
+});
+
+test("a broken file is reported and the run goes on with the others", async () => {
+  const dir = folder({
+    "a-not-json.json": "<html>502</html>",
+    "b-truncated.json": hae([hr("2026-01-01 10:00:00 +0100", 90), hr("2026-01-01 10:00:05 +0100", 90)]).slice(0, -40),
+    "c-good.json": fixture([[T0, 130], [T0 + 5, 130]]),
+    "raw/2026-01-01.ndjson": `{"id":"1","receivedAt":"2026-01-01T09:00:10Z","user":"me","body":${fixture([[T0, 150], [T0 + 5, 150]])}}\nnot json\n{"id":"2","body":{"samples":[{"ts":`,
+  });
+  const { report, readable } = await summarize({ dir, profile, now: NOW });
+  expect(report.files.map((f) => [f.path, f.status, f.problemCount])).toEqual([
+    ["a-not-json.json", "unreadable", 1],
+    ["b-truncated.json", "partial", 1],
+    ["c-good.json", "ok", 0],
+    ["raw/2026-01-01.ndjson", "partial", 2],
+  ]);
+  expect(readable).toBe(3);
+  // truncated: the first point is read before the cut; the raw log: line 1 is read, 2 and 3 are not
+  expect(report.files[1]!.heartRate?.samples).toBe(1);
+  expect(report.files[3]!.problems.map((p) => p.at)).toEqual(["line 2", "line 3"]);
+  expect(report.total.heartRate?.zoneSeconds).toEqual({ z1: 0, z2: 5, z3: 5, z4: 0, z5: 0 });
+});
+
+test("a document too big to hold is summarized the same, only without the strict check", async () => {
+  const text = hae([hr("2026-01-01 10:00:00 +0100", 130), hr("2026-01-01 10:00:05 +0100", 130)]);
+  const dir = folder({ "x.json": text });
+  const held = await summarize({ dir, profile, now: NOW });
+  const streamed = await summarize({ dir, profile, now: NOW, strictLimitChars: 10 });
+  expect(streamed.report.total.strict).toEqual({ accepted: 0, rejected: 0, skipped: 1 });
+  expect({ ...streamed.report.total, strict: null }).toEqual({ ...held.report.total, strict: null });
+});
+
+test("a file the webhook rejects is still summarized leniently, with the webhook's error", async () => {
+  // Avg missing on one point: the webhook answers 422; summarize counts the other point
+  const file = (await summarize({ dir: folder({ "x.json": hae([hr("2026-01-01 10:00:00 +0100", 90), { date: "2026-01-01 10:00:05 +0100" }]) }), profile, now: NOW })).report.files[0]!;
+  expect([file.status, file.strict, file.heartRate?.samples, file.anomalies.unreadablePoints.count]).toEqual(["partial", { accepted: 0, rejected: 1, skipped: 0 }, 1, 1]);
+  expect(file.problems[0]!.message).toStartWith("rejected by the webhook: data.metrics[0].data[1] has neither Avg nor qty");
+});
