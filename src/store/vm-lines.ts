@@ -1,7 +1,9 @@
 // /api/v1/import JSON lines for VictoriaMetrics: cumulative counters and gauges, stamped for dedup.
 // Why the stamps and the counter base: see the comment at the top of vm.ts.
 
-export const COUNTER_BASE = 1000;
+// VM counts a window's first value from 0 when it is below 10 × (next step + 1): the base must dwarf the largest
+// single step of any counter (a 100 km ride is 1e5 m), and float64 keeps 1e9 + fractions exact enough.
+export const COUNTER_BASE = 1e9;
 /** Revisions fit in the 999 ms below each whole second (dedup buckets are (s-1, s]). */
 export const MAX_REVISION = 999;
 const POINTS_PER_LINE = 10_000;

@@ -1,7 +1,7 @@
 // VictoriaMetrics store. Zone seconds are a cumulative counter per zone, exact under VM's increase():
 //  - points sit at every timeline instant for all five zones (plus a "pre-point" one second before an
 //    instant that follows a gap > 60 s), so increase() always finds a baseline: VM looks back only window+5m;
-//  - counters start at COUNTER_BASE, so VM's first-sample heuristic (#962/#3079) always treats a window's
+//  - counters start at COUNTER_BASE (1e9), so VM's first-sample heuristic (#962/#3079) always treats a window's
 //    first point as a baseline: every first point without a baseline is a pre-point or the first instant
 //    ever, whose value repeats the total before it, so dropping it loses nothing;
 //  - a late sample changes every later total, so the tail is rewritten; VM never overwrites a sample, but
