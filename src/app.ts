@@ -60,6 +60,7 @@ export function createApp({ config, pipeline, store, clock, log, trmnl }: AppDep
         // the parsed tree of a big backfill is garbage now; free it before the merge allocates its own
         if (bytes.length > BIG_BODY_BYTES) Bun.gc(true);
         const result = await pipeline.accept(bytes, normalized, user, automationHeaders(request.headers));
+        trmnl?.dashboards.forget(user); // two syncs in one second leave lastSync unchanged
         log.info("hook accepted", {
           id: result.id,
           user,

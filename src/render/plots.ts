@@ -58,6 +58,8 @@ function thinToColumns(points: HeartRatePoint[], from: number, to: number, colum
   return kept;
 }
 
+const PLOT_GAP_S = 15 * 60;
+
 export async function renderHeartRatePlot(input: HeartRatePlotInput): Promise<Uint8Array> {
   const { points, zoneBoundsBpm, title, timeZone, width = 1200, height = 600 } = input;
   const plot: Box = { x: 70, y: 60, w: width - 150, h: height - 120 };
@@ -71,7 +73,8 @@ export async function renderHeartRatePlot(input: HeartRatePlotInput): Promise<Ui
   const to = Math.max(sorted.at(-1)!.ts, from + 60);
   const bpms = sorted.map((p) => p.bpm);
   const low = Math.floor((Math.min(...bpms, zoneBoundsBpm[0] ?? Infinity) - 10) / 10) * 10;
-  const high = Math.ceil((Math.max(...bpms) + 5) / 10) * 10;
+  // all five bands always show, so a reader sees how far below z5 the day stayed
+  const high = Math.ceil(Math.max(Math.max(...bpms) + 5, (zoneBoundsBpm.at(-1) ?? 0) + 10) / 10) * 10;
   const xOf = (ts: number) => plot.x + ((ts - from) / (to - from)) * plot.w;
   const yOf = (bpm: number) => plot.y + ((high - Math.min(high, Math.max(low, bpm))) / (high - low)) * plot.h;
 
@@ -100,8 +103,9 @@ export async function renderHeartRatePlot(input: HeartRatePlotInput): Promise<Ui
     text.push(textAt({ x: x - 60, y: plot.y + plot.h + 10, w: 120, h: 24 }, label, { size: 18, align: "center", bold: false }));
   }
   text.push(textAt({ x: plot.x, y: height - 30, w: plot.w, h: 26 }, `time (${timeZone})  ·  bpm`, { size: 18, align: "center", bold: false }));
+  // a pause in the data is a gap in the line, not a slow slope across it
   const line = thinToColumns(sorted, from, to, plot.w)
-    .map((p, i) => `${i === 0 ? "M" : "L"}${xOf(p.ts).toFixed(1)} ${yOf(p.bpm).toFixed(1)}`)
+    .map((p, i, all) => `${i === 0 || p.ts - all[i - 1]!.ts > PLOT_GAP_S ? "M" : "L"}${xOf(p.ts).toFixed(1)} ${yOf(p.bpm).toFixed(1)}`)
     .join("");
   svg += `<path d="${line}" fill="none" stroke="black" stroke-width="2" stroke-linejoin="round"/>`;
   svg += `<rect x="${plot.x}" y="${plot.y}" width="${plot.w}" height="${plot.h}" fill="none" stroke="black" stroke-width="2"/>`;

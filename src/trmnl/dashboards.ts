@@ -1,0 +1,139 @@
+// The current dashboard image per user: data memoised between syncs, PNGs cached by a hash of what they show.
+import type { TrmnlConfig } from "../config";
+import { HttpError } from "../errors";
+import type { Logger } from "../log";
+import { renderDashboard, type DashboardData, type RenderOptions } from "../render/dashboard";
+import { localDate } from "../render/format";
+import type { Store } from "../store/store";
+import { loadDashboardData } from "./assemble";
+
+export type Renderer = (data: DashboardData, opts: RenderOptions) => Promise<Uint8Array>;
+
+export interface DashboardImage {
+  user: string;
+  png: Uint8Array;
+  /** `fs-<16 hex of the PNG's sha256>.png`: the device's cache key, so it changes exactly when the bytes do. */
+  filename: string;
+  etag: string;
+}
+
+export interface DashboardsDeps {
+  store: Store;
+  lastSync: (user: string) => number | null;
+  settings: Pick<TrmnlConfig, "timeZone" | "width" | "height" | "staleS" | "weeklyZ2GoalH">;
+  clock: () => Date;
+  log: Logger;
+  render?: Renderer;
+  /** Assembled data is re-read after this long even without a new sync (a delivery retried later, a replay). */
+  dataTtlS?: number;
+}
+
+const KEEP_IMAGES = 16;
+const sha256 = (data: string | Uint8Array) => new Bun.CryptoHasher("sha256").update(data).digest("hex");
+
+export function renderOptions(settings: DashboardsDeps["settings"]): RenderOptions {
+  return {
+    width: settings.width,
+    height: settings.height,
+    timeZone: settings.timeZone,
+    staleAfterS: settings.staleS,
+    ...(settings.weeklyZ2GoalH === null ? {} : { weeklyZ2GoalH: settings.weeklyZ2GoalH }),
+  };
+}
+
+/**
+ * What the image depends on, without `now`: the data, the options, and the few facts `now` decides on the
+ * screen (today's date, whether the sync is stale, whether a time is labelled "14:05", "Mon 14:05" or "12 Mar").
+ * Between syncs the key stays put, so a poll is a lookup and the device does not redraw.
+ */
+export function renderKey(data: DashboardData, opts: RenderOptions): string {
+  const { now, ...shown } = data;
+  const today = localDate(now, opts.timeZone);
+  const age = (ts: number | undefined | null) =>
+    ts === null || ts === undefined ? null : localDate(ts, opts.timeZone) === today ? "today" : now - ts < 6 * 86400 ? "week" : "older";
+  const facts = {
+    today,
+    stale: data.lastSync === null || now - data.lastSync > opts.staleAfterS,
+    syncAge: age(data.lastSync),
+    workoutAge: age(data.lastWorkout?.start),
+  };
+  return sha256(JSON.stringify([shown, opts, facts]));
+}
+
+export class Dashboards {
+  /** How many PNGs were rendered: what the cache saves. */
+  renders = 0;
+  private readonly memo = new Map<string, { lastSync: number | null; today: string; at: number; data: DashboardData }>();
+  private readonly byKey = new Map<string, DashboardImage>();
+  private readonly byFilename = new Map<string, DashboardImage>();
+  private readonly rendering = new Map<string, Promise<DashboardImage>>();
+  readonly options: RenderOptions;
+
+  constructor(private readonly deps: DashboardsDeps) {
+    this.options = renderOptions(deps.settings);
+  }
+
+  /** The image for `user` now; renders only when what it shows changed. */
+  async current(user: string): Promise<DashboardImage> {
+    const now = Math.floor(this.deps.clock().getTime() / 1000);
+    const data = await this.data(user, now);
+    const key = `${user}|${renderKey(data, this.options)}`;
+    const held = this.byKey.get(key);
+    if (held) return held;
+    let pending = this.rendering.get(key);
+    if (!pending) {
+      pending = this.render(user, key, data).finally(() => this.rendering.delete(key));
+      this.rendering.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** New data arrived for `user`: read the store again on the next poll. */
+  forget(user: string): void {
+    this.memo.delete(user);
+  }
+
+  /** A recently served image by its filename (what the device downloads after /api/display). */
+  find(filename: string): DashboardImage | undefined {
+    return this.byFilename.get(filename);
+  }
+
+  private async data(user: string, now: number): Promise<DashboardData> {
+    const { store, lastSync, settings, log, dataTtlS = 60 } = this.deps;
+    const sync = lastSync(user);
+    const today = localDate(now, settings.timeZone);
+    const held = this.memo.get(user);
+    if (held && held.lastSync === sync && held.today === today && now >= held.at && now - held.at < dataTtlS) return { ...held.data, now };
+    try {
+      const data = await loadDashboardData(store, user, sync, now, settings.timeZone);
+      this.memo.set(user, { lastSync: sync, today, at: now, data });
+      return data;
+    } catch (err) {
+      // the store is down (VictoriaMetrics restarting): keep showing what was last read rather than an error
+      log.warn("dashboard data not readable", { user, error: (err as Error).message, showing: held ? "last read" : "nothing" });
+      if (held) return { ...held.data, now };
+      throw new HttpError(503, "store_unavailable", "the store cannot be read right now; retry later");
+    }
+  }
+
+  private async render(user: string, key: string, data: DashboardData): Promise<DashboardImage> {
+    const started = performance.now();
+    let png: Uint8Array;
+    try {
+      png = await (this.deps.render ?? renderDashboard)(data, this.options);
+    } catch (err) {
+      this.deps.log.error("dashboard render failed", { user, error: (err as Error).message });
+      throw new HttpError(503, "render_failed", "the dashboard could not be rendered");
+    }
+    this.renders++;
+    const hash = sha256(png).slice(0, 16);
+    const image: DashboardImage = { user, png, filename: `fs-${hash}.png`, etag: `"${hash}"` };
+    this.byKey.set(key, image);
+    this.byFilename.set(image.filename, image);
+    for (const map of [this.byKey, this.byFilename] as Map<string, DashboardImage>[]) {
+      while (map.size > KEEP_IMAGES) map.delete(map.keys().next().value!);
+    }
+    this.deps.log.info("dashboard rendered", { user, filename: image.filename, bytes: png.length, ms: Math.round(performance.now() - started) });
+    return image;
+  }
+}

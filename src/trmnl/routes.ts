@@ -1,0 +1,155 @@
+// TRMNL routes: the BYOS device API (/api/setup, /api/display, /api/log), the images, and the cloud Redirect plugin.
+// Firmware traps (see ../shared/reference/trmnl.md): a JSON `status` of 500 or `reset_firmware:true` factory-resets
+// the device and `status` 202 drains its battery, so neither is ever sent; errors are plain HTTP statuses.
+import { Elysia } from "elysia";
+import { sameSecret } from "../auth";
+import type { TrmnlConfig } from "../config";
+import { HttpError, notFound } from "../errors";
+import type { Logger } from "../log";
+import { renderDashboard } from "../render/dashboard";
+import { decodePng1Bit } from "../render/png1bit";
+import { emptyData } from "../render/sample-data";
+import { encodeBmp1Bit } from "./bmp";
+import type { DashboardImage, Dashboards } from "./dashboards";
+import { DeviceLog, logEntries } from "./deviceLog";
+import type { DeviceRegistry } from "./devices";
+
+export interface TrmnlDeps {
+  config: TrmnlConfig;
+  /** Who /trmnl/redirect and /trmnl/dashboard.png show (USER_LABEL). */
+  userLabel: string;
+  dashboards: Dashboards;
+  devices: DeviceRegistry;
+  deviceLog: DeviceLog;
+  clock: () => Date;
+  log: Logger;
+}
+
+const MAX_LOG_BYTES = 256 * 1024;
+const deviceUnauthorized = () => new HttpError(401, "unauthorized", "unknown device or wrong Access-Token");
+const tokenUnauthorized = () => new HttpError(401, "unauthorized", "missing or wrong token");
+
+function png(image: DashboardImage, headers: Record<string, string> = {}): Response {
+  // exactly image/png and never compressed: the firmware reads anything else as BMP and asks for identity encoding
+  return new Response(image.png, { headers: { "content-type": "image/png", "content-length": String(image.png.length), etag: image.etag, ...headers } });
+}
+
+export function trmnlRoutes(deps?: TrmnlDeps) {
+  if (!deps) return new Elysia();
+  const { config, dashboards, devices, log } = deps;
+
+  /** Where the device fetches from: TRMNL_BASE_URL, else what it called (it sends its key only to its own base URL). */
+  const baseUrl = (request: Request) => {
+    if (config.baseUrl) return config.baseUrl;
+    const url = new URL(request.url);
+    const proto = request.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() || url.protocol.slice(0, -1);
+    return `${proto}://${request.headers.get("host") ?? url.host}`;
+  };
+  const device = (request: Request) => {
+    const found = devices.authenticate(request.headers.get("id"), request.headers.get("access-token"));
+    if (!found) throw deviceUnauthorized();
+    return found;
+  };
+  /** The TRMNL_TOKEN routes do not exist unless it is set. */
+  const checkToken = (request: Request) => {
+    if (!config.token) throw notFound();
+    const given = new URL(request.url).searchParams.get("token") ?? "";
+    if (!given || !sameSecret(given, config.token)) throw tokenUnauthorized();
+    return config.token;
+  };
+  let setupBmp: Promise<Uint8Array> | undefined;
+
+  return new Elysia()
+    .get("/api/setup", ({ request }) => {
+      const mac = request.headers.get("id");
+      const registered = devices.setup(mac);
+      if (!registered) {
+        log.warn("trmnl setup refused: MAC not in TRMNL_DEVICES", { device: mac?.slice(0, 17) ?? null });
+        throw new HttpError(404, "device_not_listed", "this MAC is not listed in TRMNL_DEVICES");
+      }
+      log.info("trmnl device set up", { device: mac, friendly_id: registered.friendlyId });
+      return Response.json({
+        status: 200,
+        api_key: registered.apiKey,
+        friendly_id: registered.friendlyId,
+        image_url: `${baseUrl(request)}/trmnl/setup.bmp`,
+        message: "fitstack: registered",
+      });
+    })
+    .get("/api/display", async ({ request }) => {
+      const started = performance.now();
+      const found = device(request);
+      const image = await dashboards.current(found.user);
+      const h = request.headers;
+      log.info("trmnl display", {
+        device: found.mac,
+        filename: image.filename,
+        battery_v: h.get("battery-voltage"),
+        rssi: h.get("rssi"),
+        fw: h.get("fw-version"),
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      });
+      return Response.json({
+        status: 0,
+        image_url: `${baseUrl(request)}/trmnl/img/${image.filename}`,
+        filename: image.filename,
+        refresh_rate: config.refreshS,
+        image_url_timeout: 0,
+        update_firmware: false,
+        firmware_url: "",
+        reset_firmware: false,
+        special_function: "none",
+      });
+    })
+    .post(
+      "/api/log",
+      async ({ request }) => {
+        const found = device(request);
+        const text = await request.text();
+        if (text.length > MAX_LOG_BYTES) throw new HttpError(413, "body_too_large", `device logs over ${MAX_LOG_BYTES} bytes`);
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          throw new HttpError(400, "invalid_json", "body is not valid JSON");
+        }
+        deps.deviceLog.append(found.mac, logEntries(body), deps.clock());
+        return new Response(null, { status: 204 });
+      },
+      { parse: "none" },
+    )
+    .get("/trmnl/img/:filename", async ({ params, request }) => {
+      // the device sends its ID/Access-Token with the download; the Redirect plugin's URL carries ?token=
+      const user = new URL(request.url).searchParams.has("token") ? (checkToken(request), deps.userLabel) : device(request).user;
+      let image = dashboards.find(params.filename);
+      if (!image || image.user !== user) {
+        const current = await dashboards.current(user);
+        image = current.filename === params.filename ? current : undefined;
+      }
+      if (!image) throw notFound();
+      return png(image, { "cache-control": "private, max-age=86400, immutable" });
+    })
+    .get("/trmnl/setup.bmp", async () => {
+      // the "no data yet" screen: nothing personal, so it needs no key (the device has none yet)
+      setupBmp ??= renderDashboard(emptyData, { ...dashboards.options, width: 800, height: 480 }).then((p) => encodeBmp1Bit(decodePng1Bit(p)));
+      return new Response(await setupBmp, { headers: { "content-type": "image/bmp" } });
+    })
+    .get("/trmnl/redirect", async ({ request }) => {
+      const token = checkToken(request);
+      const image = await dashboards.current(deps.userLabel);
+      // a URL per image, so what the device downloads always matches the filename it was told
+      return Response.json({
+        filename: image.filename,
+        url: `${baseUrl(request)}/trmnl/img/${image.filename}?token=${encodeURIComponent(token)}`,
+        refresh_rate: config.refreshS,
+      });
+    })
+    .get("/trmnl/dashboard.png", async ({ request }) => {
+      checkToken(request);
+      const image = await dashboards.current(deps.userLabel);
+      const headers = { etag: image.etag, "cache-control": "no-cache" };
+      const seen = request.headers.get("if-none-match");
+      if (seen && seen.split(",").some((tag) => tag.trim().replace(/^W\//, "") === image.etag)) return new Response(null, { status: 304, headers });
+      return png(image, headers);
+    });
+}
