@@ -380,65 +380,6 @@ describe("what the display shows", () => {
   });
 });
 
-describe("performance", () => {
-  const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
-  const COLD_RUNS = Number(process.env.PERF_COLD_RUNS ?? 5);
-  const median = (xs: number[]) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-  test("render cold and warm (median of 20), and an unchanged /api/display poll (median of 50)", async () => {
-    const { hook, setupDevice, display, clock } = setup();
-    clock.now = NOW - 1200;
-    for (const payload of fixedPayloads(NOW)) await hook(payload);
-    clock.now = NOW;
-    const { api_key } = await setupDevice();
-    // cold: a fresh process's first render (fonts loaded, satori and resvg initialised), as `render` reports it
-    const coldTimes: number[] = [];
-    for (let i = 0; i < COLD_RUNS; i++) {
-      const out = join(tmpdir(), `fitstack-cold-${process.pid}.png`);
-      const proc = Bun.spawnSync(["bun", "run", MAIN, "render", "--sample", "typical", "--out", out], { env: { PATH: process.env.PATH ?? "" }, stdout: "pipe" });
-      coldTimes.push(Number(/rendered in (\d+) ms/.exec(proc.stdout.toString())?.[1]));
-      rmSync(out, { force: true });
-    }
-    const firstPollStart = performance.now();
-    await display(api_key);
-    const firstPoll = performance.now() - firstPollStart;
-    const renderTimes: number[] = [];
-    const { typicalData, sampleOptions } = await import("../../src/render/sample-data");
-    for (let i = 0; i < 20; i++) {
-      const started = performance.now();
-      await renderDashboard({ ...typicalData, restingHr: 40 + i }, sampleOptions);
-      renderTimes.push(performance.now() - started);
-    }
-    const pollTimes: number[] = [];
-    for (let i = 0; i < 50; i++) {
-      clock.now = NOW + i; // a fresh clock each poll, same data
-      const started = performance.now();
-      const res = await display(api_key);
-      await res.arrayBuffer();
-      pollTimes.push(performance.now() - started);
-    }
-    // past the 60 s data memo: the store is read again, the render cache still hits
-    const missTimes: number[] = [];
-    for (let i = 0; i < 20; i++) {
-      clock.now = NOW + 61 * (i + 1);
-      const started = performance.now();
-      await (await display(api_key)).arrayBuffer();
-      missTimes.push(performance.now() - started);
-    }
-    const figures = {
-      coldRenderMedianMs: Math.round(median(coldTimes)),
-      coldRuns: COLD_RUNS,
-      firstPollWithRenderMs: Math.round(firstPoll),
-      warmRenderMedianMs: Math.round(median(renderTimes)),
-      unchangedPollMedianMs: Number(median(pollTimes).toFixed(2)),
-      unchangedPollStoreReadMedianMs: Number(median(missTimes).toFixed(2)),
-    };
-    console.log(`trmnl performance: ${JSON.stringify(figures)}`);
-    expect(figures.warmRenderMedianMs).toBeLessThan(200);
-    expect(figures.unchangedPollMedianMs).toBeLessThan(5);
-  }, 90_000);
-});
-
 describe("the real server on a real VictoriaMetrics", () => {
   const skip = vmUnavailable();
   let vm: VmProcess;
