@@ -114,7 +114,7 @@ function timeParam(value: string | null, name: string): number | null {
 /** The decoded text lives only inside this call: a 50 MB backfill is 100 MB as a UTF-16 string. */
 function parseJson(bytes: Uint8Array): unknown {
   try {
-    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes));
   } catch (err) {
     const reason = err instanceof TypeError ? "not valid UTF-8" : (err as Error).message;
     throw new HttpError(400, "invalid_json", `body is not valid JSON: ${reason}`);
@@ -141,5 +141,7 @@ async function readBody(request: Request, limit: number): Promise<Uint8Array> {
     size += chunk.length;
   }
   if (!size) throw new HttpError(400, "empty_body", "body is empty");
-  return buffer.subarray(0, size);
+  // a UTF-8 byte-order mark is not JSON: dropped here, so the raw log holds exactly what was parsed
+  const start = size >= 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
+  return buffer.subarray(start, size);
 }

@@ -40,6 +40,8 @@ export interface PipelineDeps {
 
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 60_000;
+/** Deliveries ask the store whether it restarted at most this often (a VM /metrics read). */
+const RECHECK_MIN_MS = 2_000;
 
 /** Rewrites each user's store series from the earliest instant the ledger changed since the last delivery. */
 export async function deliverPending(ledger: Ledger, store: Store): Promise<void> {
@@ -58,6 +60,8 @@ export async function deliverPending(ledger: Ledger, store: Store): Promise<void
 export class Pipeline {
   private tail: Promise<unknown> = Promise.resolve();
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private watchTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastRecheck = 0;
   private retryDelay = RETRY_MIN_MS;
   private stopped = false;
 
@@ -112,11 +116,13 @@ export class Pipeline {
   }
 
   /** Brings the store up to the ledger; on failure the backlog stays and the retrier takes over. */
-  private async deliverNow(): Promise<boolean> {
+  private async deliverNow(recheck = true): Promise<boolean> {
     const { ledger, store, log } = this.deps;
     try {
       await deliverPending(ledger, store);
       this.retryDelay = RETRY_MIN_MS;
+      // a store that restarted since the last look may have dropped what it acknowledged just before
+      if (recheck && Date.now() - this.lastRecheck > RECHECK_MIN_MS) await this.recheckNow();
       return true;
     } catch (err) {
       log.warn("delivery failed; kept in backlog", { error: (err as Error).message, backlog: ledger.backlog() });
@@ -196,6 +202,37 @@ export class Pipeline {
     return this.deps.ledger.backlog();
   }
 
+  /** Asks the store what it may have lost (a VM restart right after a write) and delivers that again. */
+  recheckStore(): Promise<number> {
+    return this.serial(() => this.recheckNow());
+  }
+
+  private async recheckNow(): Promise<number> {
+    const { ledger, store, log } = this.deps;
+    this.lastRecheck = Date.now();
+    const lost = await store.lostWrites();
+    if (!lost.length) return 0;
+    ledger.db.transaction(() => {
+      for (const { user, zonesSince, records } of lost) {
+        if (zonesSince !== null) ledger.markPending(user, zonesSince);
+        if (records) ledger.records.markUserPending(user);
+      }
+    })();
+    log.warn("the store restarted right after a delivery; delivering it again", { users: lost.map((l) => l.user) });
+    await this.deliverNow(false);
+    return lost.length;
+  }
+
+  /** Checks the store every `everyMs` until stop(). */
+  watchStore(everyMs: number) {
+    const tick = async () => {
+      if (this.stopped) return;
+      await this.recheckStore().catch((err) => this.deps.log.warn("store check failed", { error: (err as Error).message }));
+      if (!this.stopped) this.watchTimer = setTimeout(tick, everyMs);
+    };
+    this.watchTimer = setTimeout(tick, everyMs);
+  }
+
   /** When the user's newest payload arrived (unix s), or null. */
   lastSync(user: string): number | null {
     const held = this.deps.ledger.getMeta(`last_sync:${user}`);
@@ -206,6 +243,7 @@ export class Pipeline {
   async stop() {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.watchTimer) clearTimeout(this.watchTimer);
     this.retryTimer = null;
     await this.tail;
   }

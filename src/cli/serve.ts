@@ -5,9 +5,14 @@ import type { Logger } from "../log";
 import { createTrmnl } from "../trmnl/index";
 import { openRuntime } from "./runtime";
 
+/** How often VM's start time is compared with recent deliveries (it persists writes every ~5 s). */
+const STORE_CHECK_MS = 10_000;
+
 export async function serve(config: Config, log: Logger): Promise<void> {
   const runtime = await openRuntime(config, log);
   await runtime.pipeline.recover();
+  await runtime.pipeline.recheckStore().catch(() => 0);
+  runtime.pipeline.watchStore(STORE_CHECK_MS);
   const clock = () => new Date();
   const trmnl = createTrmnl(config, { store: runtime.store, pipeline: runtime.pipeline, clock, log });
   const app = createApp({ config, pipeline: runtime.pipeline, store: runtime.store, clock, log, trmnl });

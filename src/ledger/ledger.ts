@@ -56,11 +56,16 @@ export class Ledger {
       CREATE TABLE IF NOT EXISTS credit (
         user TEXT NOT NULL, ts INTEGER NOT NULL, bpm REAL NOT NULL, zone INTEGER NOT NULL, seconds REAL NOT NULL,
         PRIMARY KEY (user, ts)) WITHOUT ROWID;
+      -- running zone totals per user, kept equal to SUM(credit.seconds) so a delivery never re-sums history
+      CREATE TABLE IF NOT EXISTS zone_total (user TEXT NOT NULL, zone INTEGER NOT NULL, seconds REAL NOT NULL, PRIMARY KEY (user, zone)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS pending (user TEXT PRIMARY KEY, since INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS raw_cursor (file TEXT PRIMARY KEY, offset INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
     this.records = new RecordLedger(this.db);
+    // a ledger written before running totals existed gets them once
+    this.db.exec(`INSERT INTO zone_total (user, zone, seconds)
+      SELECT user, zone, SUM(seconds) FROM credit WHERE NOT EXISTS (SELECT 1 FROM zone_total) GROUP BY user, zone`);
   }
 
   /**
@@ -138,7 +143,13 @@ export class Ledger {
       previous = row.ts;
     }
     const zoneSecondsAdded = emptyZoneSeconds();
-    for (const z of ZONES) zoneSecondsAdded[z] = after[z] - before[z];
+    const addTotal = this.db.query(
+      "INSERT INTO zone_total (user, zone, seconds) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET seconds = seconds + excluded.seconds",
+    );
+    ZONES.forEach((z, zone) => {
+      zoneSecondsAdded[z] = after[z] - before[z];
+      if (zoneSecondsAdded[z] !== 0) addTotal.run(user, zone, zoneSecondsAdded[z]);
+    });
     return { zoneSecondsAdded, changedFrom: from };
   }
 
@@ -153,7 +164,7 @@ export class Ledger {
     return totals;
   }
 
-  private markPending(user: string, since: number) {
+  markPending(user: string, since: number) {
     this.db
       .query("INSERT INTO pending (user, since) VALUES (?, ?) ON CONFLICT DO UPDATE SET since = MIN(since, excluded.since)")
       .run(user, since);
@@ -196,7 +207,13 @@ export class Ledger {
     const credits = this.db
       .query<Credit, [string, number]>("SELECT ts, bpm, zone, seconds FROM credit WHERE user = ? AND ts >= ? ORDER BY ts")
       .all(user, since);
-    return { user, since, previousTs, base: this.zoneTotals(user, "ts < ?", since), credits };
+    // what came before `since` = the running total minus the tail just read
+    const base = emptyZoneSeconds();
+    for (const row of this.db.query<{ zone: number; seconds: number }, [string]>("SELECT zone, seconds FROM zone_total WHERE user = ?").all(user)) {
+      base[ZONES[row.zone]!] = row.seconds;
+    }
+    for (const c of credits) base[ZONES[c.zone]!] -= c.seconds;
+    return { user, since, previousTs, base, credits };
   }
 
   /** The user's first timeline instant: a store rebuilding a series whole starts there. */
@@ -224,7 +241,7 @@ export class Ledger {
 
   /** Forgets everything (replay rebuilds it from the raw log). */
   reset() {
-    this.db.exec("DELETE FROM hr_sample; DELETE FROM credit; DELETE FROM pending; DELETE FROM raw_cursor;");
+    this.db.exec("DELETE FROM hr_sample; DELETE FROM credit; DELETE FROM zone_total; DELETE FROM pending; DELETE FROM raw_cursor;");
     this.records.reset();
   }
 

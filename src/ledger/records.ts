@@ -211,6 +211,12 @@ export class RecordLedger {
     })();
   }
 
+  /** Marks one user's records for delivery again (the store may have lost them). */
+  markUserPending(user: string) {
+    this.db.query("UPDATE gauge_point SET delivered = 0 WHERE user = ?").run(user);
+    this.db.query("INSERT OR IGNORE INTO pending_records (user) VALUES (?)").run(user);
+  }
+
   /** Marks everything for delivery again (replay into a new store). */
   markAllPending() {
     this.db.exec("UPDATE gauge_point SET delivered = 0; INSERT OR IGNORE INTO pending_records (user) SELECT DISTINCT user FROM night UNION SELECT DISTINCT user FROM workout;");

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { ZoneRewrite } from "../ledger/ledger";
 import { SLEEP_STAGES, type RecordsUpdate } from "../ledger/records";
 import { emptyZoneSeconds, ZONES } from "../transform/zones";
-import type { HeartRatePoint, Store, StoreHealth, Summary } from "./store";
+import type { HeartRatePoint, LostWrite, Store, StoreHealth, Summary } from "./store";
 
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
@@ -119,6 +119,11 @@ export class SqliteStore implements Store {
         "SELECT MAX(ts) AS ts, bpm FROM heart_rate WHERE user = $user AND ts > $from AND ts <= $to GROUP BY (ts - $from - 1) / $step ORDER BY ts",
       )
       .all({ user, from, to, step: Math.max(1, Math.floor(stepS)) });
+  }
+
+  /** SQLite has committed (WAL) before writeZones/writeRecords return. */
+  async lostWrites(): Promise<LostWrite[]> {
+    return [];
   }
 
   async health(): Promise<StoreHealth> {

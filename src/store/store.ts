@@ -26,6 +26,14 @@ export interface HeartRatePoint {
   bpm: number;
 }
 
+/** A delivery the store acknowledged but may have lost (e.g. VM restarted before persisting it). */
+export interface LostWrite {
+  user: string;
+  /** Zone series must be rewritten from here, or null. */
+  zonesSince: number | null;
+  records: boolean;
+}
+
 export interface StoreHealth {
   kind: "sqlite" | "victoriametrics";
   reachable: boolean;
@@ -45,6 +53,8 @@ export interface Store {
   /** Heart rate for from < ts <= to, at most one point per `stepS` (the last of each step). */
   heartRateSeries(user: string, from: number, to: number, stepS: number): Promise<HeartRatePoint[]>;
   health(): Promise<StoreHealth>;
+  /** Deliveries to repeat because the store may have lost them; a store durable at acknowledgement returns []. */
+  lostWrites(): Promise<LostWrite[]>;
   /** Drops everything held for these users (replay starts from nothing). */
   clear(users: string[]): Promise<void>;
   close(): Promise<void>;

@@ -35,6 +35,18 @@ export class VmReader {
     await this.ok(`${new URL(this.readUrl).origin}/internal/resetRollupResultCache`).catch(() => {});
   }
 
+  /** When the VM process started (unix s), from its /metrics, or null when it cannot be read. */
+  async startTime(writeUrl: string): Promise<number | null> {
+    try {
+      const res = await fetch(`${new URL(writeUrl).origin}/metrics`, { signal: AbortSignal.timeout(5000) });
+      if (!res.ok) return null;
+      const match = /^vm_app_start_timestamp (\d+(?:\.\d+)?)/m.exec(await res.text());
+      return match ? Number(match[1]) : null;
+    } catch {
+      return null;
+    }
+  }
+
   /** A flag's value as VM's /flags page states it ("" when unset), or null when the page isn't there. */
   async flag(name: string): Promise<string | null> {
     const res = await fetch(`${new URL(this.readUrl).origin}/flags`, { signal: AbortSignal.timeout(5000) });

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import type { ZoneRewrite } from "../ledger/ledger";
 import { SLEEP_STAGES, type RecordsUpdate } from "../ledger/records";
 import { ZONES } from "../transform/zones";
-import type { HeartRatePoint, Store, StoreHealth, Summary } from "./store";
+import type { HeartRatePoint, LostWrite, Store, StoreHealth, Summary } from "./store";
 import { counterLines, mergeSorted, prepointsFor, seriesLines, MAX_REVISION, type CounterCredit } from "./vm-lines";
 import { VmReader } from "./vm-read";
 
@@ -21,6 +21,8 @@ import { VmReader } from "./vm-read";
 const PREPOINT_GAP_S = 60;
 export const REQUIRED_DEDUP = "1s";
 const INSTANTS_PER_POST = 50_000;
+/** VM persists in-memory data every -inmemoryDataFlushInterval (5 s): a write younger than this may be lost in a crash. */
+const DURABILITY_WINDOW_S = 30;
 
 export const SLEEP_METRICS = ["sleep_stage_seconds_total", "sleep_start_timestamp_seconds", "sleep_end_timestamp_seconds", "sleep_night_stage_seconds"];
 export const WORKOUT_METRICS = [
@@ -66,6 +68,8 @@ export class VmStore implements Store {
         PRIMARY KEY (user, family)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS family_instant (user TEXT NOT NULL, family TEXT NOT NULL, ts INTEGER NOT NULL,
         PRIMARY KEY (user, family, ts)) WITHOUT ROWID;
+      -- writes VM acknowledged but may still hold only in memory (it persists every few seconds)
+      CREATE TABLE IF NOT EXISTS recent_write (user TEXT NOT NULL, zones_since INTEGER, records INTEGER NOT NULL, written_at REAL NOT NULL);
     `);
     this.maxGeneration = options.maxGeneration ?? MAX_REVISION;
     this.reader = new VmReader(options.readUrl, options.timeoutMs ?? 60_000);
@@ -112,6 +116,7 @@ export class VmStore implements Store {
     }
     // searchable now rather than in a few seconds, so /api/summary and the e-ink screen reflect the sync
     await this.reader.flush(this.options.writeUrl);
+    this.remember(user, rewrite.since, false);
     if (rewritesPast) await this.reader.resetCache();
   }
 
@@ -152,6 +157,7 @@ export class VmStore implements Store {
     if (nights.length) await this.writeSleep(user, nights);
     if (workouts.length) await this.writeWorkouts(user, workouts);
     await this.reader.flush(this.options.writeUrl);
+    this.remember(user, null, true);
   }
 
   private async writeSleep(user: string, nights: RecordsUpdate["nights"]) {
@@ -245,6 +251,41 @@ export class VmStore implements Store {
     // (single node; a cluster's vmstorage nodes are not reachable through vminsert/vmselect)
     await this.reader.flush(this.options.writeUrl);
     await this.reader.deleteSeries(`{__name__=~"${metrics.join("|")}",user="${user}"}`);
+  }
+
+  private remember(user: string, zonesSince: number | null, records: boolean) {
+    this.state.query("INSERT INTO recent_write (user, zones_since, records, written_at) VALUES (?, ?, ?, ?)").run(user, zonesSince, records ? 1 : 0, Date.now() / 1000);
+  }
+
+  /**
+   * VM answers 204 before it persists (its in-memory parts reach disk every few seconds): if it restarted
+   * since a write, that write may be gone. Returns what to deliver again; forgets writes that are safe.
+   */
+  async lostWrites(): Promise<LostWrite[]> {
+    const started = await this.reader.startTime(this.options.writeUrl);
+    if (started === null) return [];
+    const now = Date.now() / 1000;
+    const rows = this.state
+      .query<{ rowid: number; user: string; zones_since: number | null; records: number; written_at: number }, []>(
+        "SELECT rowid, user, zones_since, records, written_at FROM recent_write ORDER BY written_at",
+      )
+      .all();
+    const lost = new Map<string, LostWrite>();
+    const forget = this.state.query("DELETE FROM recent_write WHERE rowid = ?");
+    for (const row of rows) {
+      // VM states its start in whole seconds: a write in that same second counts as before it (a repeat is harmless)
+      const beforeRestart = row.written_at < started + 1;
+      if (beforeRestart && row.written_at >= started - DURABILITY_WINDOW_S) {
+        const entry = lost.get(row.user) ?? { user: row.user, zonesSince: null, records: false };
+        if (row.zones_since !== null) entry.zonesSince = Math.min(entry.zonesSince ?? Infinity, row.zones_since);
+        entry.records ||= row.records === 1;
+        lost.set(row.user, entry);
+        forget.run(row.rowid);
+      } else if (beforeRestart || now - row.written_at > DURABILITY_WINDOW_S) {
+        forget.run(row.rowid);
+      }
+    }
+    return [...lost.values()];
   }
 
   summary(user: string, from: number, to: number): Promise<Summary> {
