@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, type ServerProcess } from "../support/process";
-import { startVm, vmUnavailable, type VmProcess } from "../support/vm";
+import { onBothStores, type VmProcess } from "../support/vm";
 
 const SECRET = "hae-e2e-secret";
 const USERS = [
@@ -425,16 +425,4 @@ function haeSuite(kind: Kind, extraEnv: () => Record<string, string>, vmOf?: () 
   });
 }
 
-haeSuite("sqlite", () => ({}));
-
-const skipVm = vmUnavailable();
-let vm: VmProcess;
-describe.skipIf(!!skipVm)("with VictoriaMetrics", () => {
-  beforeAll(async () => {
-    vm = await startVm();
-  });
-  afterAll(async () => {
-    await vm?.stop();
-  });
-  haeSuite("victoriametrics", () => ({ VM_URL: vm.url }), () => vm);
-});
+onBothStores(haeSuite);

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fixtureBlock, hookClient, rawEntries, runReplay, zones } from "../support/hook";
 import { startServer, waitFor, type ServerProcess } from "../support/process";
-import { startVm, vmUnavailable, type VmProcess } from "../support/vm";
+import { onBothStores, type VmProcess } from "../support/vm";
 
 const TOKEN = "hostile-token-0123456789abcdef";
 const SECRET = "hostile-secret";
@@ -307,16 +307,4 @@ function hostileSuite(name: string, extraEnv: () => Record<string, string>, vmOf
   });
 }
 
-hostileSuite("hostile input on the embedded store", () => ({}));
-
-const skipVm = vmUnavailable();
-let vm: VmProcess;
-describe.skipIf(!!skipVm)("with VictoriaMetrics", () => {
-  beforeAll(async () => {
-    vm = await startVm();
-  });
-  afterAll(async () => {
-    await vm?.stop();
-  });
-  hostileSuite("hostile input on VictoriaMetrics", () => ({ VM_URL: vm.url }), () => vm);
-});
+onBothStores((store, env, vmOf) => hostileSuite(`hostile input on ${store}`, env, vmOf));

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, type ServerProcess } from "../support/process";
-import { startVm, vmUnavailable, type VmProcess } from "../support/vm";
+import { onBothStores, type VmProcess } from "../support/vm";
 
 const DIR = new URL("../../../shared/realcases/hae/", import.meta.url).pathname;
 const SECRET = "realcases-e2e-secret";
@@ -196,17 +196,5 @@ function realSuite(kind: "sqlite" | "victoriametrics", extraEnv: () => Record<st
 }
 
 describe.skipIf(!present)("real cases", () => {
-  realSuite("sqlite", () => ({}));
-
-  const skipVm = present ? vmUnavailable() : "no real cases";
-  let vm: VmProcess;
-  describe.skipIf(!!skipVm)("with VictoriaMetrics", () => {
-    beforeAll(async () => {
-      vm = await startVm();
-    });
-    afterAll(async () => {
-      await vm?.stop();
-    });
-    realSuite("victoriametrics", () => ({ VM_URL: vm.url }), () => vm);
-  });
+  if (present) onBothStores(realSuite);
 });

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer, waitFor, type ServerProcess } from "../support/process";
-import { startVm, vmUnavailable, type VmProcess } from "../support/vm";
+import { onBothStores, type VmProcess } from "../support/vm";
 
 const TOKEN = "e2e-token-0123456789abcdef";
 const SECRET = "e2e-secret";
@@ -99,19 +99,7 @@ function serverSuite(name: string, extraEnv: () => Record<string, string>, vmChe
   });
 }
 
-serverSuite("server on the embedded store", () => ({}));
-
-const skipVm = vmUnavailable();
-let vm: VmProcess;
-describe.skipIf(!!skipVm)("with VictoriaMetrics", () => {
-  beforeAll(async () => {
-    vm = await startVm();
-  });
-  afterAll(async () => {
-    await vm?.stop();
-  });
-  serverSuite("server on VictoriaMetrics", () => ({ VM_URL: vm.url }), () => vm);
-});
+onBothStores((store, env, vmOf) => serverSuite(`server on ${store}`, env, vmOf));
 
 describe("configuration", () => {
   test("a bad variable stops start-up with one line naming it", async () => {

@@ -1,4 +1,5 @@
 // Starts a real VictoriaMetrics on a free loopback port with the flags docker-compose.yml gives the vm service.
+import { afterAll, beforeAll, describe } from "bun:test";
 import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -78,4 +79,22 @@ export async function startVm(): Promise<VmProcess> {
       return total;
     },
   };
+}
+
+/** Registers a suite on the embedded store, then on a real VictoriaMetrics (skipped or failed as vmUnavailable says). */
+export function onBothStores(
+  suite: (store: "sqlite" | "victoriametrics", extraEnv: () => Record<string, string>, vmOf?: () => VmProcess) => void,
+) {
+  suite("sqlite", () => ({}));
+  const skip = vmUnavailable();
+  let vm: VmProcess;
+  describe.skipIf(!!skip)("with VictoriaMetrics", () => {
+    beforeAll(async () => {
+      vm = await startVm();
+    });
+    afterAll(async () => {
+      await vm?.stop();
+    });
+    suite("victoriametrics", () => ({ VM_URL: vm.url }), () => vm);
+  });
 }

@@ -1,0 +1,25 @@
+// `bun run bench`: every benchmark in one run, tables printed and written to bench/results.md.
+// Each bench compares against a baseline measured in the same run, so ratios survive a noisy machine.
+import { join } from "node:path";
+
+const BENCHES: { title: string; script: string; note: string }[] = [
+  { title: "Transform throughput", script: "transform.ts", note: "normalize + transform vs JSON.parse alone on the same HAE payload (target: adds < 1× parse time)." },
+  { title: "Big first sync", script: "big-sync.ts", note: "a year of per-minute heart rate posted to the real server (targets: < 10 s, peak RSS < 400 MB)." },
+  { title: "Small syncs under load", script: "load.ts", note: "5-minute HAE payloads (60 heart-rate points) at rising concurrency, fsync on; ends with a no-sample-lost check." },
+  { title: "TRMNL render", script: "render.ts", note: "cold/warm render, and a device poll when nothing changed (target: warm < 200 ms, unchanged poll < 5 ms)." },
+  { title: "Summarize", script: "summarize.ts", note: "a generated ~100 MB HAE export, streamed, against JSON.parse of the whole file." },
+  { title: "Binaries", script: "binary.ts", note: "`bun run build` output; ARM64 runs under qemu (emulated: its times and RSS include qemu)." },
+];
+
+const started = new Date();
+let out = `# Benchmark results\n\nMeasured ${started.toISOString()} by \`bun run bench\` on ${navigator.hardwareConcurrency} cores (${process.arch}), Bun ${Bun.version}.\n`;
+for (const bench of BENCHES) {
+  process.stderr.write(`== ${bench.title} (bench/${bench.script})\n`);
+  const proc = Bun.spawnSync(["bun", "run", join(import.meta.dir, bench.script)], { stdout: "pipe", stderr: "inherit", env: process.env });
+  const text = proc.stdout.toString().trim();
+  process.stdout.write(`\n## ${bench.title}\n\n${text}\n`);
+  out += `\n## ${bench.title}\n\n${bench.note}\n\n${proc.exitCode === 0 ? text : `failed (exit ${proc.exitCode}):\n\n${text}`}\n`;
+}
+out += `\n${await Bun.file(join(import.meta.dir, "profile-notes.md")).text()}`;
+await Bun.write(join(import.meta.dir, "results.md"), out);
+process.stderr.write(`wrote bench/results.md\n`);
