@@ -39,15 +39,18 @@ export interface PipelineDeps {
 }
 
 const RETRY_MIN_MS = 1000;
+/** A rewrite is handed to the store in slices of this many timeline instants (bounded memory for backfills). */
+const CREDITS_PER_DELIVERY = 50_000;
 const RETRY_MAX_MS = 60_000;
 /** Deliveries ask the store whether it restarted at most this often (a VM /metrics read). */
 const RECHECK_MIN_MS = 2_000;
 
 /** Rewrites each user's store series from the earliest instant the ledger changed since the last delivery. */
-export async function deliverPending(ledger: Ledger, store: Store): Promise<void> {
+export async function deliverPending(ledger: Ledger, store: Store, sliceSize = CREDITS_PER_DELIVERY): Promise<void> {
   for (const { user, since } of ledger.pending()) {
-    const rewrite = ledger.zoneRewrite(user, since);
-    await store.writeZones(rewrite, () => ledger.zoneRewrite(user, ledger.firstTs(user) ?? since));
+    for (const rewrite of ledger.zoneRewrites(user, since, sliceSize)) {
+      await store.writeZones(rewrite, () => ledger.zoneRewrite(user, ledger.firstTs(user) ?? since));
+    }
     ledger.delivered(user, since);
   }
   for (const user of ledger.records.pendingUsers()) {

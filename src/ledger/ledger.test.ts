@@ -67,6 +67,19 @@ describe("ledger", () => {
     }
   });
 
+  test("a rewrite in slices carries each slice's totals and predecessor", () => {
+    const ledger = new Ledger(":memory:");
+    ledger.ingest("me", Array.from({ length: 10 }, (_, i) => hr(T0 + 5 * i, 130)), bounds);
+    const slices = [...ledger.zoneRewrites("me", T0 + 10, 3)];
+    // instants 10..45 (8 credits of 5 s) in slices 10-20, 25-35, 40-45; before T0+10: 5 s (the first earns 0);
+    // each next slice starts one second after the last instant of the one before
+    expect(slices.map((s) => [s.since - T0, (s.previousTs ?? 0) - T0, s.base.z2, s.credits.length])).toEqual([
+      [10, 5, 5, 3],
+      [21, 20, 20, 3],
+      [36, 35, 35, 2],
+    ]);
+  });
+
   test("pending marks the earliest changed instant until delivered", () => {
     const ledger = new Ledger(":memory:");
     ledger.ingest("me", [hr(T0 + 100, 130)], bounds);

@@ -200,20 +200,41 @@ export class Ledger {
     this.records.markAllPending();
   }
 
+  /** The whole rewrite from `since` in one piece (tests, and a store rebuilding a series from scratch). */
   zoneRewrite(user: string, since: number): ZoneRewrite {
-    const previousTs = this.db
+    const [whole] = this.zoneRewrites(user, since, Infinity);
+    return whole!;
+  }
+
+  /**
+   * The rewrite from `since` in consecutive slices of at most `sliceSize` credits, each with the totals and
+   * the instant before it, so a year-long rewrite never sits in memory at once. Yields at least one slice.
+   */
+  *zoneRewrites(user: string, since: number, sliceSize: number): Generator<ZoneRewrite> {
+    let previousTs = this.db
       .query<{ ts: number | null }, [string, number]>("SELECT MAX(ts) AS ts FROM credit WHERE user = ? AND ts < ?")
       .get(user, since)!.ts;
-    const credits = this.db
-      .query<Credit, [string, number]>("SELECT ts, bpm, zone, seconds FROM credit WHERE user = ? AND ts >= ? ORDER BY ts")
-      .all(user, since);
-    // what came before `since` = the running total minus the tail just read
+    // what came before `since` = the running total minus the tail, summed in SQL
     const base = emptyZoneSeconds();
     for (const row of this.db.query<{ zone: number; seconds: number }, [string]>("SELECT zone, seconds FROM zone_total WHERE user = ?").all(user)) {
       base[ZONES[row.zone]!] = row.seconds;
     }
-    for (const c of credits) base[ZONES[c.zone]!] -= c.seconds;
-    return { user, since, previousTs, base, credits };
+    const tail = this.db.query<{ zone: number; seconds: number }, [string, number]>(
+      "SELECT zone, SUM(seconds) AS seconds FROM credit WHERE user = ? AND ts >= ? GROUP BY zone",
+    );
+    for (const row of tail.all(user, since)) base[ZONES[row.zone]!] -= row.seconds;
+    const slice = this.db.query<Credit, [string, number, number]>(
+      "SELECT ts, bpm, zone, seconds FROM credit WHERE user = ? AND ts >= ? ORDER BY ts LIMIT ?",
+    );
+    let from = since;
+    for (;;) {
+      const credits = slice.all(user, from, Number.isFinite(sliceSize) ? sliceSize : -1);
+      yield { user, since: from, previousTs, base: { ...base }, credits };
+      if (credits.length < sliceSize || !credits.length) return;
+      for (const c of credits) base[ZONES[c.zone]!] += c.seconds;
+      previousTs = credits.at(-1)!.ts;
+      from = previousTs + 1;
+    }
   }
 
   /** The user's first timeline instant: a store rebuilding a series whole starts there. */
