@@ -97,7 +97,7 @@ describe("Grafana provisioning files", () => {
   test("the dashboard has the variable user and the panels the issue asks for", () => {
     expect(dashboard.templating.list.map((v) => v.name)).toEqual(["user"]);
     const exprs = panels.flatMap((p) => p.targets!.map((t) => t.expr)).join("\n");
-    for (const metric of ["zone_seconds_total", "heart_rate_bpm", "hae_resting_heart_rate", "sleep_stage_seconds_total", "hae_workout_"]) {
+    for (const metric of ["zone_seconds_total", "heart_rate_bpm", "hae_resting_heart_rate", "sleep_stage_seconds_total", "workouts_total", "workout_duration_seconds_total"]) {
       expect(exprs).toContain(metric);
     }
   });
