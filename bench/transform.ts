@@ -48,10 +48,13 @@ export function measureTransform(days = 30) {
 }
 
 if (import.meta.main) {
-  const r = measureTransform(Number(process.env.DAYS ?? 30));
+  const sizes = process.env.DAYS ? [Number(process.env.DAYS)] : [30, 365];
   console.log(`| payload | HR samples | JSON.parse (ms) | normalize (ms) | transform (ms) | samples/s (normalize+transform) | added / parse |`);
   console.log(`|---|---|---|---|---|---|---|`);
-  console.log(
-    `| ${r.mb.toFixed(1)} MB | ${r.samples} | ${r.parseMs.toFixed(0)} | ${r.normalizeMs.toFixed(0)} | ${r.transformMs.toFixed(0)} | ${Math.round(r.samplesPerS).toLocaleString("en")} | ${r.ratio.toFixed(2)}× |`,
-  );
+  for (const days of sizes) {
+    const r = measureTransform(days);
+    console.log(
+      `| ${days} days, ${r.mb.toFixed(1)} MB | ${r.samples} | ${r.parseMs.toFixed(1)} | ${r.normalizeMs.toFixed(1)} | ${r.transformMs.toFixed(1)} | ${Math.round(r.samplesPerS).toLocaleString("en")} | ${r.ratio.toFixed(2)}× |`,
+    );
+  }
 }

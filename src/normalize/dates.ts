@@ -34,8 +34,15 @@ export function parseHaeDate(value: string): number {
  * codes (4x faster than the pattern). Returns only fully valid results; anything else, including
  * every error, goes through parseHaeInstant.
  */
+/** The last common-form date's day and offset: consecutive points nearly always share them. */
+let lastDay = { prefix: "\u0000never", suffix: "\u0000never", base: 0 };
+
 function parseCommonForm(v: string): number | undefined {
   if (v.length !== 25) return undefined;
+  if (v.startsWith(lastDay.prefix) && v.endsWith(lastDay.suffix) && v.charCodeAt(13) === 58 && v.charCodeAt(16) === 58) {
+    const hour = digits(v, 11, 2), minute = digits(v, 14, 2), second = digits(v, 17, 2);
+    if (hour <= 23 && minute <= 59 && second <= 59) return lastDay.base + hour * 3600 + minute * 60 + second;
+  }
   if (v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 32) return undefined;
   if (v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58 || v.charCodeAt(19) !== 32) return undefined;
   const signCode = v.charCodeAt(20);
@@ -47,7 +54,9 @@ function parseCommonForm(v: string): number | undefined {
   // NaN (a non-digit) fails every comparison below, so it falls through to the full parser.
   if (!(sign !== 0 && year >= 0 && month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59)) return undefined;
   if (!(second <= 59 && offsetMinutes <= 59 && offset <= MAX_OFFSET_SECONDS && day <= daysInMonth(year, month))) return undefined;
-  return civilDays(v, year, month, day) * 86400 + hour * 3600 + minute * 60 + second - sign * offset;
+  const base = civilDays(v, year, month, day) * 86400 - sign * offset;
+  lastDay = { prefix: v.slice(0, 11), suffix: v.slice(19), base };
+  return base + hour * 3600 + minute * 60 + second;
 }
 
 function digits(v: string, start: number, length: number): number {

@@ -95,22 +95,26 @@ export function transformBatch(samples: readonly HeartRateSample[], profile: Zon
     if (sampleProblem(sample, now)) invalid++;
     else valid.push(sample);
   }
-  // exports arrive in time order nearly always; sorting 500k objects would cost more than the rest
-  if (!isStrictlyIncreasing(valid)) valid.sort((a, b) => a.ts - b.ts || (preferSample(a, b) === a ? -1 : 1));
-  const timeline: HeartRateSample[] = [];
+  // exports arrive in time order nearly always: then there is nothing to sort and nothing to drop
+  const ordered = isStrictlyIncreasing(valid);
+  let timeline = valid;
   let duplicates = 0;
-  for (const sample of valid) {
-    if (timeline.length && timeline[timeline.length - 1]!.ts >= sample.ts) duplicates++;
-    else timeline.push(sample);
+  if (!ordered) {
+    valid.sort((a, b) => a.ts - b.ts || (preferSample(a, b) === a ? -1 : 1));
+    timeline = [];
+    for (const sample of valid) {
+      if (timeline.length && timeline[timeline.length - 1]!.ts >= sample.ts) duplicates++;
+      else timeline.push(sample);
+    }
   }
   const credits = creditTimeline(timeline, null, zoneBoundsBpm(profile));
   return { credits, invalid, duplicates, zoneSeconds: sumZones(credits) };
 }
 
 export function sumZones(credits: readonly Credit[]): ZoneSeconds {
-  const totals = emptyZoneSeconds();
-  for (const c of credits) totals[ZONES[c.zone]!] += c.seconds;
-  return totals;
+  const byIndex = [0, 0, 0, 0, 0];
+  for (const c of credits) byIndex[c.zone]! += c.seconds;
+  return { z1: byIndex[0]!, z2: byIndex[1]!, z3: byIndex[2]!, z4: byIndex[3]!, z5: byIndex[4]! };
 }
 
 function isStrictlyIncreasing(samples: readonly HeartRateSample[]): boolean {
