@@ -34,6 +34,11 @@ describe("config", () => {
     expect(errorOf({ ...base, ZONES_MODE: "karvonen", RHR: "210" })).toStartWith("config: RHR:");
   });
 
+  test("the weekly goal is read under the issue's name too", () => {
+    expect(loadConfig({ ...base, WEEKLY_Z2_GOAL_H: "5" }).trmnl.weeklyZ2GoalH).toBe(5);
+    expect(loadConfig({ ...base, TRMNL_Z2_GOAL_H: "4", WEEKLY_Z2_GOAL_H: "5" }).trmnl.weeklyZ2GoalH).toBe(4);
+  });
+
   test("DEV=1 allows running without a token", () => {
     const config = loadConfig({ DEV: "1" });
     expect([config.authToken, config.secretPath, config.access.map((a) => a.user)]).toEqual(["dev", "dev", ["me"]]);

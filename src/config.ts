@@ -156,7 +156,8 @@ function loadTrmnlConfig(env: Env, userLabel: string): TrmnlConfig {
   if (!((width === 800 && height === 480) || (width === 480 && height === 800))) {
     throw new ConfigError(env.TRMNL_WIDTH?.trim() ? "TRMNL_WIDTH" : "TRMNL_HEIGHT", `the dashboard is laid out for 800x480 or 480x800 (portrait), got ${width}x${height}`);
   }
-  const goal = number(env, "TRMNL_Z2_GOAL_H", 0, 0, 168);
+  // the issue's name for it, WEEKLY_Z2_GOAL_H, is taken too
+  const goal = number(env, env.TRMNL_Z2_GOAL_H?.trim() ? "TRMNL_Z2_GOAL_H" : "WEEKLY_Z2_GOAL_H", 0, 0, 168);
   return {
     timeZone,
     devices,

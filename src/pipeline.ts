@@ -49,7 +49,7 @@ const RECHECK_MIN_MS = 2_000;
 export async function deliverPending(ledger: Ledger, store: Store, sliceSize = CREDITS_PER_DELIVERY): Promise<void> {
   for (const { user, since } of ledger.pending()) {
     for (const rewrite of ledger.zoneRewrites(user, since, sliceSize)) {
-      await store.writeZones(rewrite, () => ledger.zoneRewrite(user, ledger.firstTs(user) ?? since));
+      await store.writeZones(rewrite, () => ledger.zoneRewrites(user, ledger.firstTs(user) ?? since, sliceSize));
     }
     ledger.delivered(user, since);
   }

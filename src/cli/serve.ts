@@ -19,8 +19,9 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   const server = Bun.serve({
     hostname: config.host,
     port: config.port,
-    // our own reader answers 413 as JSON; this is only the backstop
-    maxRequestBodySize: config.maxBodyBytes + 1024 * 1024,
+    // no limit here: Bun would answer an oversized Content-Length with an empty 413 before our handler,
+    // which refuses it as JSON without reading it (and counts the bytes of a chunked body as they come)
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     fetch: (request) => app.handle(request),
   });
   log.info("listening", {

@@ -12,7 +12,8 @@ export class SqliteStore implements Store {
 
   constructor(dataDir: string | ":memory:") {
     this.db = new Database(dataDir === ":memory:" ? ":memory:" : join(dataDir, "metrics.sqlite"), { create: true, strict: true });
-    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+    // FULL: a write is on disk before the ledger marks it delivered, so a power cut cannot leave the store behind
+    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS zone_credit (
         user TEXT NOT NULL, ts INTEGER NOT NULL, zone INTEGER NOT NULL, seconds REAL NOT NULL,

@@ -44,9 +44,9 @@ export interface Store {
   readonly kind: StoreHealth["kind"];
   /**
    * Replaces the user's zone series and heart-rate gauge from `rewrite.since` on. `history` gives the
-   * rewrite from the user's first sample, for a store that must rebuild a series whole.
+   * rewrite from the user's first sample in slices, for a store that must rebuild a series whole.
    */
-  writeZones(rewrite: ZoneRewrite, history: () => ZoneRewrite): Promise<void>;
+  writeZones(rewrite: ZoneRewrite, history: () => Iterable<ZoneRewrite>): Promise<void>;
   /** Stores gauge points that changed and rebuilds the user's night and workout series whole. */
   writeRecords(update: RecordsUpdate): Promise<void>;
   summary(user: string, from: number, to: number): Promise<Summary>;

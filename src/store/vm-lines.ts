@@ -32,7 +32,7 @@ export interface CounterFamily {
 }
 
 /** One cumulative series per label value, from COUNTER_BASE + base, with a point at every instant. */
-export function counterLines(family: CounterFamily, revision: number): string[] {
+export function counterLines(family: CounterFamily, revision: number | readonly number[]): string[] {
   const { labelValues, instants, credits } = family;
   const totals = labelValues.map((_, i) => COUNTER_BASE + (family.base[i] ?? 0));
   const values: number[][] = labelValues.map(() => new Array(instants.length));

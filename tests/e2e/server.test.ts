@@ -71,6 +71,11 @@ function serverSuite(name: string, extraEnv: () => Record<string, string>, vmChe
       });
     });
 
+    test("a range reaching before 1970-01-02 or far ahead still answers from what is stored", async () => {
+      const summaryAll = await summary(server, 0, 99_999_999_999);
+      expect([summaryAll.from, summaryAll.to, summaryAll.zone_seconds.z2]).toEqual([0, 99_999_999_999, 600]);
+    });
+
     test("the seam between consecutive syncs counts, and a late payload lands at its true time", async () => {
       // next sync starts 5 s after the first ended: those 5 s are credited (z3 block)
       const next = await post(server, seedBlock(T0 + 605, 150, 13));
@@ -100,6 +105,21 @@ function serverSuite(name: string, extraEnv: () => Record<string, string>, vmChe
 }
 
 onBothStores((store, env, vmOf) => serverSuite(`server on ${store}`, env, vmOf));
+
+describe("body limit", () => {
+  test("a Content-Length over MAX_BODY_MB, however large, gets the JSON 413 before the body is read", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "fitstack-e2e-"));
+    const server = await startServer({ AUTH_TOKEN: TOKEN, SECRET_PATH: SECRET, DATA_DIR: dataDir, MAX_BODY_MB: "1" });
+    try {
+      const body = new Uint8Array(3 * 1024 * 1024).fill(32); // 3 MiB: past MAX_BODY_MB + Bun's own margin
+      const res = await fetch(`${server.url}/hook/${SECRET}`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` }, body });
+      expect([res.status, ((await res.json()) as any).error.code]).toEqual([413, "body_too_large"]);
+    } finally {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe("configuration", () => {
   test("a bad variable stops start-up with one line naming it", async () => {

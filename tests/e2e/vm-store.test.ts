@@ -1,5 +1,5 @@
 // The store contract against a real VictoriaMetrics started with docker-compose.yml's flags.
-import { afterAll, beforeAll } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,3 +26,52 @@ storeContract(
         settle: () => vm.flush(),
       },
 );
+
+describe.skipIf(!!skip)("VictoriaMetrics rebuild", () => {
+  test("a rebuild interrupted after the delete is finished by the next delivery, with nothing lost", async () => {
+    const { Ledger } = await import("../../src/ledger/ledger");
+    const { deliverPending } = await import("../../src/pipeline");
+    const { zoneBoundsBpm } = await import("../../src/transform/zones");
+    // a proxy in front of VM that fails the first import after the first delete_series
+    let failNextImport = false;
+    let failed = false;
+    const proxy = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      async fetch(request) {
+        const url = new URL(request.url);
+        if (url.pathname.includes("delete_series") && !failed) failNextImport = true;
+        else if (url.pathname.endsWith("/api/v1/import") && failNextImport) {
+          failNextImport = false;
+          failed = true;
+          return new Response("injected failure", { status: 503 });
+        }
+        const body = request.method === "GET" ? undefined : await request.arrayBuffer();
+        const res = await fetch(`${vm.url}${url.pathname}${url.search}`, { method: request.method, body });
+        return new Response(await res.arrayBuffer(), { status: res.status, headers: { "content-type": res.headers.get("content-type") ?? "text/plain" } });
+      },
+    });
+    try {
+      const base = `http://127.0.0.1:${proxy.port}`;
+      const store = new VmStore({ writeUrl: base, readUrl: base, stateDir: mkdtempSync(join(tmpdir(), "fitstack-vmstate-")), maxGeneration: 1 });
+      const ledger = new Ledger(":memory:");
+      const bounds = zoneBoundsBpm({ mode: "max", hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] });
+      const t0 = Math.floor(Date.now() / 1000 / 60) * 60 - 86400;
+      const block = (start: number, bpm: number) => Array.from({ length: 13 }, (_, i) => ({ ts: start + 5 * i, bpm, source: "w", device: "" }));
+      ledger.ingest("rebuild", block(t0 + 3600, 150), bounds);
+      await deliverPending(ledger, store);
+      // late blocks, each reaching back into written days: generation 1, then a rebuild (interrupted)
+      ledger.ingest("rebuild", block(t0 + 1800, 130), bounds);
+      await deliverPending(ledger, store);
+      ledger.ingest("rebuild", block(t0, 185), bounds);
+      await expect(deliverPending(ledger, store)).rejects.toThrow("injected failure");
+      await deliverPending(ledger, store);
+      await vm.flush();
+      // 13 samples each: 12 × 5 s; the two later blocks' first samples follow long pauses: +10 s each
+      expect((await store.summary("rebuild", t0 - 60, t0 + 4000)).zone_seconds).toEqual({ z1: 0, z2: 70, z3: 70, z4: 0, z5: 60 });
+      await store.close();
+    } finally {
+      proxy.stop(true);
+    }
+  }, 60_000);
+});

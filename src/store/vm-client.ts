@@ -1,27 +1,29 @@
-// HTTP to VictoriaMetrics: writes, admin calls, and the queries behind /api/summary.
+// HTTP to VictoriaMetrics: imports, admin calls, and the queries behind /api/summary.
 import { SLEEP_STAGES } from "../ledger/records";
 import type { SleepStage } from "../normalize/model";
-import { emptyZoneSeconds, ZONES } from "../transform/zones";
+import { emptyZoneSeconds, MAX_FUTURE_S, MIN_TS, ZONES } from "../transform/zones";
 import type { HeartRatePoint, Summary } from "./store";
 
 type Vector = { metric: Record<string, string>; value: [number, string] }[];
 
 const LINES_PER_REQUEST = 50;
 
-export class VmReader {
+/** HTTP to VictoriaMetrics: imports, admin calls, and the queries behind /api/summary. */
+export class VmClient {
   constructor(
+    private readonly writeUrl: string,
     private readonly readUrl: string,
     private readonly timeoutMs: number,
   ) {}
 
-  async post(writeUrl: string, lines: string[]) {
+  async post(lines: string[]) {
     for (let i = 0; i < lines.length; i += LINES_PER_REQUEST) {
-      await this.ok(`${writeUrl}/api/v1/import`, { method: "POST", body: lines.slice(i, i + LINES_PER_REQUEST).join("\n") + "\n" });
+      await this.ok(`${this.writeUrl}/api/v1/import`, { method: "POST", body: lines.slice(i, i + LINES_PER_REQUEST).join("\n") + "\n" });
     }
   }
 
-  async flush(writeUrl: string) {
-    await this.ok(`${new URL(writeUrl).origin}/internal/force_flush`).catch(() => {});
+  async flush() {
+    await this.ok(`${new URL(this.writeUrl).origin}/internal/force_flush`).catch(() => {});
   }
 
   async deleteSeries(match: string) {
@@ -36,9 +38,9 @@ export class VmReader {
   }
 
   /** When the VM process started (unix s), from its /metrics, or null when it cannot be read. */
-  async startTime(writeUrl: string): Promise<number | null> {
+  async startTime(): Promise<number | null> {
     try {
-      const res = await fetch(`${new URL(writeUrl).origin}/metrics`, { signal: AbortSignal.timeout(5000) });
+      const res = await fetch(`${new URL(this.writeUrl).origin}/metrics`, { signal: AbortSignal.timeout(5000) });
       if (!res.ok) return null;
       const match = /^vm_app_start_timestamp (\d+(?:\.\d+)?)/m.exec(await res.text());
       return match ? Number(match[1]) : null;
@@ -62,7 +64,12 @@ export class VmReader {
     return ((await res.json()) as { data: { result: Vector } }).data.result;
   }
 
-  async summary(user: string, from: number, to: number): Promise<Summary> {
+  async summary(user: string, requestedFrom: number, requestedTo: number): Promise<Summary> {
+    // nothing is stored before 2000 or more than 2 days ahead, and VM answers nothing for a window reaching
+    // before 1970-01-02: query the part of the range that can hold data, report the range asked for
+    const from = Math.max(requestedFrom, MIN_TS - 1);
+    const to = Math.min(requestedTo, Math.floor(Date.now() / 1000) + MAX_FUTURE_S);
+    if (from >= to) return { ...emptySummary(user), from: requestedFrom, to: requestedTo };
     const w = `[${to - from}s]`;
     const sel = (metric: string) => `${metric}{user="${user}"}`;
     const q = (expr: string) => this.query(expr, to);
@@ -88,8 +95,8 @@ export class VmReader {
     for (const item of workoutTotals) workouts[item.metric.k as keyof typeof workouts] = round(Number(item.value[1]));
     return {
       user,
-      from,
-      to,
+      from: requestedFrom,
+      to: requestedTo,
       zone_seconds: zoneSeconds,
       last_heart_rate: latest(hrAt, hrValue),
       resting_heart_rate: latest(restAt, restValue),
@@ -145,6 +152,20 @@ export class VmReader {
     if (!res.ok) throw new Error(`VictoriaMetrics ${new URL(url).pathname} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
     return res;
   }
+}
+
+function emptySummary(user: string): Summary {
+  return {
+    user,
+    from: 0,
+    to: 0,
+    zone_seconds: emptyZoneSeconds(),
+    last_heart_rate: null,
+    resting_heart_rate: null,
+    workouts: { count: 0, distance_m: 0, duration_s: 0, active_energy_kcal: 0 },
+    last_workout: null,
+    last_sleep: null,
+  };
 }
 
 /** A stamp s*1000 - 999 + revision, read back as seconds, belongs to second s. */

@@ -1,0 +1,55 @@
+// Nights and workouts as VictoriaMetrics series: counters credited at each one's end, plus per-item gauges.
+// Pure: the caller decides instants, label values and the generation.
+import { SLEEP_STAGES, type RecordsUpdate } from "../ledger/records";
+import { counterLines, seriesLines, type CounterCredit } from "./vm-lines";
+
+export const SLEEP_METRICS = ["sleep_stage_seconds_total", "sleep_start_timestamp_seconds", "sleep_end_timestamp_seconds", "sleep_night_stage_seconds"];
+export const WORKOUT_METRICS = [
+  "workouts_total",
+  "workout_distance_meters_total",
+  "workout_duration_seconds_total",
+  "workout_active_energy_kcal_total",
+  "workout_start_timestamp_seconds",
+  "workout_duration_seconds",
+  "workout_avg_heart_rate_bpm",
+];
+
+type Night = RecordsUpdate["nights"][number];
+type Workout = RecordsUpdate["workouts"][number];
+
+export function sleepLines(user: string, nights: readonly Night[], instants: number[], labelValues: string[], generation: number): string[] {
+  const credits = nights.flatMap((n) => SLEEP_STAGES.map((stage) => ({ ts: n.end, label: labelValues.indexOf(stage), amount: n.stageSeconds[stage] })));
+  // one night per end instant for the per-night gauges (nights are sorted by end; the first wins)
+  const perEnd = [...new Map(nights.toReversed().map((n) => [n.end, n] as const)).values()].sort((a, b) => a.end - b.end);
+  const ends = perEnd.map((n) => n.end);
+  return [
+    ...counterLines({ metric: "sleep_stage_seconds_total", labels: { user }, labelKey: "stage", labelValues, base: [], instants, credits }, generation),
+    ...seriesLines({ __name__: "sleep_start_timestamp_seconds", user }, ends, perEnd.map((n) => n.start), generation),
+    ...seriesLines({ __name__: "sleep_end_timestamp_seconds", user }, ends, ends, generation),
+    ...SLEEP_STAGES.flatMap((stage) =>
+      seriesLines({ __name__: "sleep_night_stage_seconds", user, stage }, ends, perEnd.map((n) => n.stageSeconds[stage]), generation),
+    ),
+  ];
+}
+
+export function workoutLines(user: string, workouts: readonly Workout[], instants: number[], labelValues: string[], generation: number): string[] {
+  const credit = (amount: (w: Workout) => number): CounterCredit[] =>
+    workouts.map((w) => ({ ts: w.end, label: labelValues.indexOf(w.type), amount: amount(w) }));
+  const counter = (metric: string, credits: CounterCredit[]) =>
+    counterLines({ metric, labels: { user }, labelKey: "type", labelValues, base: [], instants, credits }, generation);
+  const gauge = (metric: string, value: (w: Workout) => number | null) => {
+    const withValue = workouts.filter((w) => value(w) !== null);
+    return [...Map.groupBy(withValue, (w) => w.type)].flatMap(([type, list]) =>
+      seriesLines({ __name__: metric, user, type }, list.map((w) => w.end), list.map((w) => value(w)!), generation),
+    );
+  };
+  return [
+    ...counter("workouts_total", credit(() => 1)),
+    ...counter("workout_distance_meters_total", credit((w) => (w.distanceKm ?? 0) * 1000)),
+    ...counter("workout_duration_seconds_total", credit((w) => w.durationS)),
+    ...counter("workout_active_energy_kcal_total", credit((w) => w.activeEnergyKcal ?? 0)),
+    ...gauge("workout_start_timestamp_seconds", (w) => w.start),
+    ...gauge("workout_duration_seconds", (w) => w.durationS),
+    ...gauge("workout_avg_heart_rate_bpm", (w) => w.avgHeartRate),
+  ];
+}
