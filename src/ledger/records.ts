@@ -117,6 +117,8 @@ export class RecordLedger {
       )
       .get(user, n.source, n.start);
     if (held && held.end === n.end && SLEEP_STAGES.every((stage, i) => held[stage] === stages[i])) return false;
+    // the same night re-sent with another start (HAE drops inBedStart at times, segments arrive late) replaces it
+    this.db.query("DELETE FROM night WHERE user = ? AND source = ? AND start < ? AND end > ?").run(user, n.source, n.end, n.start);
     this.db
       .query("INSERT OR REPLACE INTO night (user, source, start, end, deep, core, rem, awake, asleep, in_bed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .run(user, n.source, n.start, n.end, ...stages);
@@ -199,7 +201,7 @@ export class RecordLedger {
         avgHeartRate: row.avg_hr,
         maxHeartRate: row.max_hr,
       }));
-    return { user, gauges, nights, workouts };
+    return { user, gauges, nights: onePerNight(nights), workouts };
   }
 
   /** Marks what `update` returned as stored. */
@@ -225,4 +227,31 @@ export class RecordLedger {
   reset() {
     this.db.exec("DELETE FROM gauge_sample; DELETE FROM gauge_point; DELETE FROM night; DELETE FROM workout; DELETE FROM pending_records;");
   }
+}
+
+/**
+ * Two sources (a watch and a sleep app) often report the same night: counting both would double it. Of
+ * nights that overlap, the one with the most staged sleep counts, then the most sleep, then the least source.
+ */
+export function onePerNight(nights: NightRecord[]): NightRecord[] {
+  const staged = (n: NightRecord) => n.stageSeconds.deep + n.stageSeconds.core + n.stageSeconds.rem;
+  const slept = (n: NightRecord) => staged(n) + n.stageSeconds.asleep;
+  const better = (a: NightRecord, b: NightRecord) =>
+    staged(a) !== staged(b) ? staged(a) > staged(b) : slept(a) !== slept(b) ? slept(a) > slept(b) : a.source < b.source;
+  const kept: NightRecord[] = [];
+  let cluster: NightRecord[] = [];
+  let clusterEnd = -Infinity;
+  const close = () => {
+    if (cluster.length) kept.push(cluster.reduce((best, n) => (better(n, best) ? n : best)));
+  };
+  for (const night of nights.toSorted((a, b) => a.start - b.start || a.end - b.end)) {
+    if (night.start >= clusterEnd) {
+      close();
+      cluster = [];
+    }
+    cluster.push(night);
+    clusterEnd = Math.max(clusterEnd, night.end);
+  }
+  close();
+  return kept.sort((a, b) => a.end - b.end);
 }
