@@ -8,7 +8,8 @@ FROM --platform=$BUILDPLATFORM oven/bun:1.4.5 AS build
 ARG TARGETARCH
 WORKDIR /src
 COPY package.json bun.lock ./
-# every Linux CPU's native addons (resvg), so the target's can be embedded whatever the builder's CPU
+# every Linux CPU's native addons (resvg), so the target's can be embedded whatever the builder's CPU. The build
+# would fetch a missing one itself (for every OS, after COPY src): installing here keeps it in a cached layer.
 RUN bun install --frozen-lockfile --os=linux --cpu="*"
 COPY tsconfig.json ./
 COPY scripts ./scripts

@@ -37,15 +37,45 @@ export function resvgAddonFor(arch: Arch): BunPlugin {
   };
 }
 
+const RESVG_DIR = join(ROOT, "node_modules/@resvg/resvg-js");
+
+/**
+ * Whether a package resolves from resvg-js's own folder, as its require does. Checked in a child process: Bun's
+ * resolver remembers a miss for the life of a process, and Bun.build would then not find the package installed
+ * after it.
+ */
+function resolvable(pkg: string): boolean {
+  const check = `Bun.resolveSync(${JSON.stringify(`${pkg}/package.json`)}, ${JSON.stringify(RESVG_DIR)})`;
+  return Bun.spawnSync([process.execPath, "--no-install", "-e", check], { cwd: ROOT, stdout: "ignore", stderr: "ignore" }).exitCode === 0;
+}
+
+/** A target's addon could not be installed; main prints only the message. */
+export class MissingAddonError extends Error {}
+
+const INSTALL_ALL = 'bun install --frozen-lockfile --os="*" --cpu="*"';
+
+/**
+ * A plain `bun install` installs only the host's addon; another CPU's is fetched here, pinned by bun.lock
+ * (--frozen-lockfile: the build never rewrites the lockfile).
+ */
+export function ensureResvgAddon(arch: Arch): void {
+  const { resvgPackage } = TARGETS[arch];
+  if (resolvable(resvgPackage)) return;
+  const install = [process.execPath, "install", "--frozen-lockfile", "--os=*", "--cpu=*"];
+  console.log(`build: ${resvgPackage} is not installed; running \`${INSTALL_ALL}\``);
+  const proc = Bun.spawnSync(install, { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+  if (proc.exitCode !== 0) {
+    const output = `${proc.stdout}${proc.stderr}`.trim();
+    throw new MissingAddonError(`${resvgPackage} is missing and \`${INSTALL_ALL}\` failed (exit ${proc.exitCode}):\n${output}`);
+  }
+  if (!resolvable(resvgPackage)) {
+    throw new MissingAddonError(`${resvgPackage} is still missing after \`${INSTALL_ALL}\`; is it in bun.lock as an optional dependency of @resvg/resvg-js?`);
+  }
+}
+
 export async function buildBinary(arch: Arch): Promise<{ path: string; bytes: number }> {
   const outfile = binaryPath(arch);
-  const { resvgPackage } = TARGETS[arch];
-  try {
-    // resolved from resvg-js's own folder, as its require is
-    Bun.resolveSync(`${resvgPackage}/package.json`, join(ROOT, "node_modules/@resvg/resvg-js"));
-  } catch {
-    throw new Error(`${resvgPackage} is missing: run \`bun install --os="*" --cpu="*"\` to install every platform's addon`);
-  }
+  ensureResvgAddon(arch);
   const result = await Bun.build({
     entrypoints: [ENTRY],
     compile: { target: TARGETS[arch].bunTarget, outfile },
@@ -71,7 +101,11 @@ if (import.meta.main) {
   mkdirSync(DIST, { recursive: true });
   for (const arch of arches) {
     const started = performance.now();
-    const { path, bytes } = await buildBinary(arch);
+    const { path, bytes } = await buildBinary(arch).catch((error: unknown) => {
+      if (!(error instanceof MissingAddonError)) throw error;
+      console.error(`build: ${error.message}`);
+      process.exit(1);
+    });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     console.log(`${path.slice(ROOT.length + 1)}  ${(bytes / 1024 / 1024).toFixed(1)} MiB  (${seconds} s)`);
   }

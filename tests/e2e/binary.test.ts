@@ -22,7 +22,7 @@ function arm64Unavailable(): string | null {
     !existsSync(join(QEMU_PREFIX, "lib/ld-linux-aarch64.so.1")) && `${QEMU_PREFIX}/lib/ld-linux-aarch64.so.1`,
     // resvg's addon links libgcc_s, which libc6-arm64-cross does not bring
     !existsSync(join(QEMU_PREFIX, "lib/libgcc_s.so.1")) && `${QEMU_PREFIX}/lib/libgcc_s.so.1`,
-    !existsSync(join(ROOT, "node_modules/@resvg/resvg-js-linux-arm64-gnu")) && "@resvg/resvg-js-linux-arm64-gnu (bun install --os='*' --cpu='*')",
+    // not the ARM64 resvg addon: the build installs it when a plain `bun install` left it out
   ].filter(Boolean);
   if (missing.length === 0) return null;
   const reason = `missing ${missing.join(", ")} (apt-get install qemu-user libc6-arm64-cross libgcc-s1-arm64-cross)`;

@@ -37,6 +37,18 @@ describe("docker-compose.yml", () => {
     expect(vm!.command).toContain("-dedup.minScrapeInterval=1s");
   });
 
+  test("deploy/README.md points at the vm service's flags instead of repeating their values", async () => {
+    const readme = await Bun.file(join(ROOT, "deploy/README.md")).text();
+    const values = vm!.command!.filter((flag) => !/^-(storageDataPath|httpListenAddr)=/.test(flag));
+    expect(values.filter((flag) => readme.includes(flag))).toEqual([]);
+  });
+
+  test("api has room for a year-long first sync (peak RSS about 400 MB, README \"Performance\")", () => {
+    const bytes = (limit: string) => Number(limit.slice(0, -1)) * 1024 ** (limit.endsWith("g") ? 3 : 2);
+    expect(bytes(api!.mem_limit!)).toBeGreaterThanOrEqual(1.5 * 400e6);
+    expect(bytes(vm!.mem_limit!)).toBeGreaterThanOrEqual(bytes(api!.mem_limit!));
+  });
+
   test("every host port is bound to 127.0.0.1 only", () => {
     const ports = Object.fromEntries(Object.entries(compose.services).map(([name, s]) => [name, s.ports ?? []]));
     expect(ports).toEqual({
@@ -67,7 +79,7 @@ describe("docker-compose.yml", () => {
 
   test("every service has memory and CPU limits, a restart policy and a pinned image", () => {
     for (const [name, service] of Object.entries(compose.services)) {
-      expect({ name, mem: /^\d+m$/.test(service.mem_limit ?? ""), cpus: Number(service.cpus) > 0, restart: service.restart }).toEqual({
+      expect({ name, mem: /^\d+[mg]$/.test(service.mem_limit ?? ""), cpus: Number(service.cpus) > 0, restart: service.restart }).toEqual({
         name,
         mem: true,
         cpus: true,
@@ -110,8 +122,8 @@ describe("docker-compose.yml", () => {
         ]),
       );
       expect(seen).toEqual({
-        api: { mem_limit: "256m", cpus: 1, ports: ["127.0.0.1:18000:8000/tcp"], profiles: [] },
-        vm: { mem_limit: "512m", cpus: 1, ports: ["127.0.0.1:18428:8428/tcp"], profiles: [] },
+        api: { mem_limit: "768m", cpus: 1, ports: ["127.0.0.1:18000:8000/tcp"], profiles: [] },
+        vm: { mem_limit: "1g", cpus: 1, ports: ["127.0.0.1:18428:8428/tcp"], profiles: [] },
         grafana: { mem_limit: "256m", cpus: 0.5, ports: ["127.0.0.1:13000:3000/tcp"], profiles: ["grafana"] },
         cloudflared: { mem_limit: "128m", cpus: 0.5, ports: [], profiles: ["tunnel"] },
       });
