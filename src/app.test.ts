@@ -76,7 +76,7 @@ describe("hook", () => {
       invalid_dropped: 0,
       invalid_reasons: {},
       zone_seconds_added: { z1: 0, z2: 600, z3: 0, z4: 0, z5: 0 },
-      records: { gauges: 0, nights: 0, workouts: 0, changed: 0 },
+      records: { gauges: 0, nights: 0, workouts: 0, changed: 0, dropped: 0 },
       ignored: {},
       delivered: true,
     });

@@ -16,8 +16,9 @@ export interface HookResult {
   invalid_dropped: number;
   invalid_reasons: Record<string, number>;
   zone_seconds_added: ZoneSeconds;
-  /** Gauge points, nights and workouts in the payload, and how many of them were new or changed. */
-  records: { gauges: number; nights: number; workouts: number; changed: number };
+  /** Gauge points, nights and workouts in the payload, how many were new or changed, and gauge points
+   * dropped because the person already has the most metrics (or units of one metric) we keep. */
+  records: { gauges: number; nights: number; workouts: number; changed: number; dropped: number };
   ignored: Record<string, number>;
   delivered: boolean;
 }
@@ -113,7 +114,13 @@ export class Pipeline {
       invalid_dropped: body.heartRate.length - valid.length,
       invalid_reasons: invalidReasons,
       zone_seconds_added: result.zoneSecondsAdded,
-      records: { gauges: body.gauges.length, nights: body.sleep.length, workouts: body.workouts.length, changed: result.recordsChanged },
+      records: {
+        gauges: body.gauges.length,
+        nights: body.sleep.length,
+        workouts: body.workouts.length,
+        changed: result.recordsChanged,
+        dropped: result.recordsDropped,
+      },
       ignored: body.ignored,
     };
   }

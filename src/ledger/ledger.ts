@@ -78,13 +78,13 @@ export class Ledger {
     boundsBpm: number[],
     position?: RawPosition,
     records?: RecordsInput,
-  ): IngestResult & { recordsChanged: number } {
+  ): IngestResult & { recordsChanged: number; recordsDropped: number } {
     return this.db.transaction(() => {
       const result = this.mergeSamples(user, samples, boundsBpm);
       if (result.changedFrom !== null) this.markPending(user, result.changedFrom);
-      const recordsChanged = records ? this.records.merge(user, records.gauges, records.sleep, records.workouts) : 0;
+      const merged = records ? this.records.merge(user, records.gauges, records.sleep, records.workouts) : { changed: 0, dropped: 0 };
       if (position) this.setCursor(position);
-      return { ...result, recordsChanged };
+      return { ...result, recordsChanged: merged.changed, recordsDropped: merged.dropped };
     })();
   }
 

@@ -27,3 +27,17 @@ describe("nights", () => {
     ]);
   });
 });
+
+describe("gauges", () => {
+  test("a person's metrics and each metric's units are bounded; what is past the bound is dropped and counted", () => {
+    const ledger = new Ledger(":memory:");
+    const gauge = (name: string, unit: string, ts = 1_767_225_600) => ({ name, unit, ts, value: 1, source: "" });
+    // 300 metrics are kept; the 301st and later are not
+    const many = Array.from({ length: 305 }, (_, i) => gauge(`hae_m${i}`, "count"));
+    const first = ledger.ingest("me", [], [], undefined, { gauges: many, sleep: [], workouts: [] });
+    // a known metric in a fifth unit is dropped too; a known metric in a known unit still lands
+    const units = ["a", "b", "c", "d", "e"].map((u, i) => gauge("hae_m0", u, 1_767_225_600 + i + 1));
+    const second = ledger.ingest("me", [], [], undefined, { gauges: units, sleep: [], workouts: [] });
+    expect([first.recordsChanged, first.recordsDropped, second.recordsChanged, second.recordsDropped]).toEqual([300, 5, 3, 2]);
+  });
+});

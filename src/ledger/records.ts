@@ -44,6 +44,10 @@ export interface RecordsUpdate {
   workouts: WorkoutRecord[];
 }
 
+/** Bounds on what one person's payloads can create in the store (HAE has about 150 metrics). */
+const MAX_GAUGE_METRICS = 300;
+const MAX_UNITS_PER_METRIC = 4;
+
 /** A household member's workout types are bounded: past this many, new ones count as "other". */
 const MAX_WORKOUT_TYPES = 40;
 
@@ -72,14 +76,37 @@ export class RecordLedger {
     `);
   }
 
-  /** Merges one payload's records; returns how many were new or changed. Runs inside the ledger's transaction. */
-  merge(user: string, gauges: readonly GaugeSample[], nights: readonly SleepNight[], workouts: readonly Workout[]): number {
+  /**
+   * Merges one payload's records; returns how many were new or changed, and how many gauge points were
+   * dropped to keep a person's series bounded. Runs inside the ledger's transaction.
+   */
+  merge(user: string, gauges: readonly GaugeSample[], nights: readonly SleepNight[], workouts: readonly Workout[]): { changed: number; dropped: number } {
     let changed = 0;
-    for (const g of gauges) if (this.mergeGauge(user, g)) changed++;
+    let dropped = 0;
+    const series = this.gaugeSeries(user);
+    for (const g of gauges) {
+      const units = series.get(g.name);
+      if (units ? !units.has(g.unit) && units.size >= MAX_UNITS_PER_METRIC : series.size >= MAX_GAUGE_METRICS) {
+        dropped++;
+        continue;
+      }
+      if (units) units.add(g.unit);
+      else series.set(g.name, new Set([g.unit]));
+      if (this.mergeGauge(user, g)) changed++;
+    }
     for (const n of nights) if (this.mergeNight(user, n)) changed++;
     for (const w of workouts) if (this.mergeWorkout(user, w)) changed++;
     if (changed) this.db.query("INSERT OR IGNORE INTO pending_records (user) VALUES (?)").run(user);
-    return changed;
+    return { changed, dropped };
+  }
+
+  /** The person's gauge metrics and the units each has used. */
+  private gaugeSeries(user: string): Map<string, Set<string>> {
+    const series = new Map<string, Set<string>>();
+    for (const { name, unit } of this.db.query<{ name: string; unit: string }, [string]>("SELECT DISTINCT name, unit FROM gauge_sample WHERE user = ?").all(user)) {
+      (series.get(name) ?? series.set(name, new Set()).get(name)!).add(unit);
+    }
+    return series;
   }
 
   private mergeGauge(user: string, g: GaugeSample): boolean {

@@ -2,24 +2,14 @@
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { invalidPayload } from "../errors";
 import { parseHaeDate, quoteValue } from "./dates";
-import {
-  assertMatches,
-  HaeEnvelope,
-  HaeGaugePoint,
-  HaeHeartRatePoint,
-  HaeSleepNightPoint,
-  HaeSleepSegmentPoint,
-  type HaeMetric,
-  type HaeWorkout,
-} from "./hae-model";
-import type { GaugeSample, HeartRateSample, Normalized, SleepNight, SleepStage, Workout } from "./model";
+import { assertMatches, HaeEnvelope, HaeGaugePoint, HaeHeartRatePoint, type HaeMetric, type HaeWorkout } from "./hae-model";
+import { SLEEP_METRIC, sleepNights } from "./hae-sleep";
+import type { GaugeSample, HeartRateSample, Normalized, Workout } from "./model";
 import { distanceToKm, energyToKcal, normalizeUnit } from "./units";
 
 const checkEnvelope = TypeCompiler.Compile(HaeEnvelope);
 const checkHeartRatePoint = TypeCompiler.Compile(HaeHeartRatePoint);
 const checkGaugePoint = TypeCompiler.Compile(HaeGaugePoint);
-const checkSleepNightPoint = TypeCompiler.Compile(HaeSleepNightPoint);
-const checkSleepSegmentPoint = TypeCompiler.Compile(HaeSleepSegmentPoint);
 
 const HAE_KEYS = ["metrics", "workouts", "stateOfMind", "medications", "symptoms", "cycleTracking", "ecg", "heartRateNotifications"];
 
@@ -57,7 +47,9 @@ function addMetric(out: Normalized, metric: HaeMetric, path: string): void {
     // the error path is only spelled out for a point that fails the fast check
     metric.data.forEach((point, i) => out.heartRate.push(plainHeartRateSample(point) ?? heartRateSample(point, `${path}.data[${i}]`)));
   } else if (name === "sleep_analysis") {
-    addSleep(out, metric.data, `${path}.data`);
+    const { nights, ignored } = sleepNights(metric.data, `${path}.data`);
+    for (const night of nights) out.sleep.push(night);
+    if (ignored > 0) countIgnored(out.ignored, SLEEP_METRIC, ignored);
   } else {
     metric.data.forEach((point, i) => addGauges(out, name, metric.units ?? "", point, `${path}.data[${i}]`));
   }
@@ -111,150 +103,6 @@ function addGauges(out: Normalized, name: string, units: string, point: unknown,
     used = true;
   }
   if (!used) countIgnored(out.ignored, `metric:${name}`, 1);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Sleep (sleep_analysis). Rules, per point, shape detected from its keys:
-// - C (segment): has startDate + endDate + value. Stage from value: Awake, Asleep, Unspecified
-//   (→ asleep), Core, Deep, REM, In Bed / InBed (→ in_bed); case, spaces, "_" and HealthKit's
-//   "asleepCore"-style names tolerated; an unknown value is counted in ignored, not an error.
-//   Seconds come from endDate − startDate (qty is a rounded copy). Segments are grouped per
-//   source string, sorted by start; a segment starting < 3 h after the latest end so far joins
-//   that night, otherwise it opens a new one (so an afternoon nap is its own night). Per stage,
-//   overlapping intervals are merged, so a duplicated segment is not counted twice; In Bed
-//   overlaps the stages and stays separate. Nightly fields repeated on segments are ignored.
-// - B (aggregated, 6.6.2+): has any of totalSleep/core/deep/rem/awake. `asleep` is UNSTAGED
-//   sleep, not the total; totalSleep is redundant and not stored.
-// - A (aggregated, old): asleep and/or inBed only; there `asleep` is all sleep, unstaged, so it
-//   maps to the same "asleep" stage. Source: sleepSource and inBedSource joined with "|".
-// - A/B: hours × 3600, rounded to whole seconds; a field present with 0 is kept as 0. The night
-//   spans the earliest of sleepStart/inBedStart to the latest of sleepEnd/inBedEnd; `date`
-//   (date-only, midnight or an arbitrary instant, or null) is validated but never used, because
-//   it is not the night's end. No start/end at all → ignored (it cannot be placed in time).
-//   HAE sums overlapping sources (real export: 27 h of sleep in a 12.4 h window): when
-//   deep+core+rem+asleep+awake exceed the window by more than a minute they are scaled down
-//   proportionally to fill it, and in_bed is capped at the window.
-// - Every night is attributed to its end (SleepNight.end). Anything else → ignored.
-// ---------------------------------------------------------------------------------------------
-const NIGHT_GAP_S = 3 * 3600;
-const OVERFULL_TOLERANCE_S = 60;
-const SLEEP_METRIC = "metric:sleep_analysis";
-
-const SEGMENT_STAGES: Record<string, SleepStage> = {
-  awake: "awake",
-  asleep: "asleep",
-  unspecified: "asleep",
-  asleepunspecified: "asleep",
-  core: "core",
-  asleepcore: "core",
-  deep: "deep",
-  asleepdeep: "deep",
-  rem: "rem",
-  asleeprem: "rem",
-  inbed: "in_bed",
-};
-
-const NIGHT_FIELDS: [keyof HaeSleepNightPoint, SleepStage][] = [
-  ["deep", "deep"],
-  ["core", "core"],
-  ["rem", "rem"],
-  ["awake", "awake"],
-  ["asleep", "asleep"],
-  ["inBed", "in_bed"],
-];
-
-interface Segment {
-  start: number;
-  end: number;
-  stage: SleepStage;
-}
-
-function addSleep(out: Normalized, points: unknown[], path: string): void {
-  const segmentsBySource = new Map<string, Segment[]>();
-  points.forEach((point, i) => {
-    const at = `${path}[${i}]`;
-    if (isRecord(point) && "startDate" in point && "endDate" in point && "value" in point) {
-      assertMatches(checkSleepSegmentPoint, point, at);
-      const stage = SEGMENT_STAGES[point.value.toLowerCase().replace(/[\s_]/g, "")];
-      if (!stage) return countIgnored(out.ignored, SLEEP_METRIC, 1);
-      const start = parseHaeDate(point.startDate);
-      const end = parseHaeDate(point.endDate);
-      if (end < start) {
-        const message = `${at}.endDate ${quoteValue(point.endDate)} is before startDate ${quoteValue(point.startDate)}`;
-        throw invalidPayload(message, `${at}.endDate`);
-      }
-      const source = point.source ?? "";
-      const list = segmentsBySource.get(source) ?? [];
-      list.push({ start, end, stage });
-      segmentsBySource.set(source, list);
-    } else if (isRecord(point) && NIGHT_FIELDS.some(([field]) => field in point)) {
-      assertMatches(checkSleepNightPoint, point, at);
-      const night = aggregatedNight(point, at);
-      if (night) out.sleep.push(night);
-      else countIgnored(out.ignored, SLEEP_METRIC, 1);
-    } else {
-      countIgnored(out.ignored, SLEEP_METRIC, 1);
-    }
-  });
-  for (const [source, segments] of segmentsBySource) out.sleep.push(...segmentNights(source, segments));
-}
-
-function aggregatedNight(point: HaeSleepNightPoint, path: string): SleepNight | undefined {
-  const starts = [point.sleepStart, point.inBedStart].filter(isString).map(parseHaeDate);
-  const ends = [point.sleepEnd, point.inBedEnd].filter(isString).map(parseHaeDate);
-  if (starts.length === 0 || ends.length === 0) return undefined;
-  const start = Math.min(...starts);
-  const end = Math.max(...ends);
-  if (end < start) throw invalidPayload(`${path} ends (${end}) before it starts (${start})`, path);
-  const window = end - start;
-
-  const stageSeconds: SleepNight["stageSeconds"] = {};
-  for (const [field, stage] of NIGHT_FIELDS) {
-    const hours = point[field];
-    if (typeof hours === "number") stageSeconds[stage] = Math.round(hours * 3600);
-  }
-  const staged = (["deep", "core", "rem", "awake", "asleep"] as const).filter((s) => stageSeconds[s] !== undefined);
-  const total = staged.reduce((sum, s) => sum + stageSeconds[s]!, 0);
-  if (total > window + OVERFULL_TOLERANCE_S) {
-    for (const s of staged) stageSeconds[s] = Math.round((stageSeconds[s]! * window) / total);
-  }
-  if (stageSeconds.in_bed !== undefined && stageSeconds.in_bed > window) stageSeconds.in_bed = window;
-
-  const source =
-    point.source ?? [...new Set([point.sleepSource, point.inBedSource].filter((s): s is string => !!s))].join("|");
-  return { start, end, source, stageSeconds };
-}
-
-function segmentNights(source: string, segments: Segment[]): SleepNight[] {
-  segments.sort((a, b) => a.start - b.start || a.end - b.end);
-  const nights: SleepNight[] = [];
-  let group: Segment[] = [];
-  let groupEnd = -Infinity;
-  for (const segment of segments) {
-    if (group.length > 0 && segment.start - groupEnd >= NIGHT_GAP_S) {
-      nights.push(segmentNight(source, group));
-      group = [];
-    }
-    group.push(segment);
-    groupEnd = group.length === 1 ? segment.end : Math.max(groupEnd, segment.end);
-  }
-  if (group.length > 0) nights.push(segmentNight(source, group));
-  return nights;
-}
-
-/** Sums each stage as the union of its intervals (segments arrive sorted by start). */
-function segmentNight(source: string, group: Segment[]): SleepNight {
-  const stageSeconds: SleepNight["stageSeconds"] = {};
-  const reachedBy = new Map<SleepStage, number>();
-  for (const { start, end, stage } of group) {
-    const covered = reachedBy.get(stage) ?? -Infinity;
-    const added = Math.max(0, end - Math.max(start, covered));
-    stageSeconds[stage] = (stageSeconds[stage] ?? 0) + added;
-    reachedBy.set(stage, Math.max(covered, end));
-  }
-  let end = group[0]!.end;
-  for (const segment of group) end = Math.max(end, segment.end);
-  return { start: group[0]!.start, end, source, stageSeconds };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -315,8 +163,4 @@ function countIgnored(ignored: Record<string, number>, key: string, count: numbe
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isString(value: unknown): value is string {
-  return typeof value === "string";
 }

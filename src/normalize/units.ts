@@ -29,10 +29,16 @@ const CONVERSIONS: Record<string, Conversion> = {
   bpm: { unit: "count/min", convert: (v) => v },
 };
 
+/** A unit becomes a label: letters, digits and unit punctuation only, bounded in length. */
+const MAX_UNIT_LENGTH = 32;
+export function unitLabel(unit: string): string {
+  return unit.replace(/[^\p{L}\p{N}/%.()·^_ -]/gu, "_").slice(0, MAX_UNIT_LENGTH);
+}
+
 /** Converts to the stored unit (kcal, km, km/hr, degC, kg, ml, cm, count/min); identity otherwise. */
 export function normalizeUnit(value: number, unit: string): UnitValue {
   const conversion = Object.hasOwn(CONVERSIONS, unit) ? CONVERSIONS[unit] : undefined;
-  return conversion ? { value: conversion.convert(value), unit: conversion.unit } : { value, unit };
+  return conversion ? { value: conversion.convert(value), unit: conversion.unit } : { value, unit: unitLabel(unit) };
 }
 
 const TO_KCAL: Record<string, (v: number) => number> = {

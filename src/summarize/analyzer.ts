@@ -4,7 +4,7 @@ import { normalizePayload } from "../normalize";
 import { parseHaeDate, parseHaeInstant } from "../normalize/dates";
 import { metricName } from "../normalize/hae";
 import { MAX_BPM, MIN_BPM, MIN_TS } from "../transform/zones";
-import { HeartRateSeries } from "./heartRate";
+import { HeartRateSeries, type Origin } from "./heartRate";
 import type { Frame, ScanSink } from "./jsonScanner";
 import { CONTAINER_KEYS, KNOWN_METRICS } from "./knownMetrics";
 import { addProblem, bump, emptyMetric, emptyStats, maxTs, mergeMetric, minTs, note, type MetricStats, type Occurrence, type Stats } from "./stats";
@@ -18,12 +18,21 @@ interface Block {
   metric: MetricStats;
   /** Filled only while the series may be heart rate (its name may come after its data). */
   heartRate: HeartRateSeries | null;
+  /** A fixture's sender, shared by all its samples; null where each point names its own source. */
+  origin: Origin | null;
   previousTs: number | null;
   nonIncreasing: Occurrence;
   bpmOutOfRange: Occurrence;
   noBpm: Occurrence;
   name: string | undefined;
   path: string;
+}
+
+/** A fixture's `source`, `sourceBundleId` and `device`, which may come before or after its samples. */
+interface FixtureSender {
+  origin: Origin;
+  source?: string;
+  sourceBundleId?: string;
 }
 
 interface Open {
@@ -41,6 +50,10 @@ export class FileAnalyzer implements ScanSink {
   /** pattern → key → its path and whether it is unexpected: computed once, not per point. */
   private keyCache = new Map<string, Map<string, { path: string; unexpected: boolean }>>();
   private shape: { data: boolean; fixture: boolean; raw: boolean; recorded: boolean } | null = null;
+  /** Per document, the fixture sender of the root object and of a raw entry's body. */
+  private senders: Partial<Record<"root" | "body", FixtureSender>> = {};
+  /** One Origin per HAE source string, so a series holds few distinct origins. */
+  private pointOrigins = new Map<string, Origin>();
 
   constructor(private readonly now: number) {}
 
@@ -53,12 +66,16 @@ export class FileAnalyzer implements ScanSink {
     const parent = this.stack.at(-1);
     const pattern = !parent ? "" : parent.frame === "metrics" ? `${parent.pattern}[]` : parent.pattern ? `${parent.pattern}.${key}` : key;
     if (parent && parent.frame !== "metrics") this.countKey(parent.pattern, key);
-    if (frame === "root") this.shape = { data: false, fixture: false, raw: false, recorded: false };
+    if (frame === "root") {
+      this.shape = { data: false, fixture: false, raw: false, recorded: false };
+      this.senders = {};
+    }
     if (frame === "body" && this.shape) this.shape.raw = true;
     if (frame === "data" && this.shape) this.shape.data = true;
     if (frame === "samples" && this.shape) {
       this.shape.fixture = true;
       this.block = this.newBlock("heart_rate", `${pattern}`);
+      if (parent?.frame === "root" || parent?.frame === "body") this.block.origin = this.sender(parent.frame).origin;
     }
     if (frame === "metric") this.block = this.newBlock(undefined, `${pattern.slice(0, -2)}[${parent!.index}]`);
     if (parent && (parent.frame === "metrics" || parent.frame === "section")) parent.index++;
@@ -86,6 +103,7 @@ export class FileAnalyzer implements ScanSink {
         this.countKey(open.pattern, key);
         if (parent === "root" || parent === "body") {
           if (key === "type" || key === "samples") this.shape!.fixture = true;
+          if (key === "source" || key === "sourceBundleId" || key === "device") this.setSender(parent, key, safeParse(text));
         }
         if (parent === "metric" && (key === "name" || key === "units")) {
           const value = safeParse(text);
@@ -143,7 +161,7 @@ export class FileAnalyzer implements ScanSink {
 
   private newBlock(name: string | undefined, path: string): Block {
     const heartRate = name === undefined || name === "heart_rate" ? new HeartRateSeries() : null;
-    return { metric: emptyMetric(), heartRate, previousTs: null, nonIncreasing: { count: 0, first: null }, bpmOutOfRange: { count: 0, first: null }, noBpm: { count: 0, first: null }, name, path };
+    return { metric: emptyMetric(), heartRate, origin: null, previousTs: null, nonIncreasing: { count: 0, first: null }, bpmOutOfRange: { count: 0, first: null }, noBpm: { count: 0, first: null }, name, path };
   }
 
   /** The block's name is known now (HAE sends keys in any order): file its counts under it. */
@@ -175,10 +193,10 @@ export class FileAnalyzer implements ScanSink {
     const ts = this.instant(fixture ? point.ts : (point.date ?? point.startDate ?? point.sleepStart ?? point.start), at);
     if (ts === null) return;
     const value = fixture ? point.bpm : (point.Avg ?? point.qty);
-    this.series(block, ts, value, at);
+    this.series(block, ts, value, at, block.origin ?? this.pointOrigin(point.source));
   }
 
-  private series(block: Block, ts: number, value: unknown, at: () => string): void {
+  private series(block: Block, ts: number, value: unknown, at: () => string, origin: Origin): void {
     const { metric } = block;
     metric.firstTs = minTs(metric.firstTs, ts);
     metric.lastTs = maxTs(metric.lastTs, ts);
@@ -189,7 +207,7 @@ export class FileAnalyzer implements ScanSink {
     if (!block.heartRate) return;
     if (typeof value !== "number" || !Number.isFinite(value)) return note(block.noBpm, () => `${at()}: no numeric bpm`);
     if (value < MIN_BPM || value > MAX_BPM) note(block.bpmOutOfRange, () => `${at()}: ${value} bpm`);
-    block.heartRate.push(ts, value);
+    block.heartRate.push(ts, value, origin);
   }
 
   /** Unix seconds of a point's time, or null when it has none usable (counted as the anomaly it is). */
@@ -230,9 +248,30 @@ export class FileAnalyzer implements ScanSink {
       const where = () => `${at}.heartRateData[${i}]`;
       if (!isRecord(point)) return note(this.stats.unreadablePoints, () => `${where()}: not an object`);
       const ts = this.instant(point.date, where);
-      if (ts !== null) this.series(block, ts, point.Avg ?? point.qty, where);
+      if (ts !== null) this.series(block, ts, point.Avg ?? point.qty, where, this.pointOrigin(point.source));
     });
     this.addHeartRate(block);
+  }
+
+  private sender(frame: "root" | "body"): FixtureSender {
+    return (this.senders[frame] ??= { origin: { source: "", device: "" } });
+  }
+
+  /** As normalizeFixture: source, else sourceBundleId, else ""; a value that is not a string counts as absent. */
+  private setSender(frame: "root" | "body", key: "source" | "sourceBundleId" | "device", value: unknown): void {
+    const sender = this.sender(frame);
+    const text = typeof value === "string" ? value : undefined;
+    if (key === "device") sender.origin.device = text ?? "";
+    else sender[key] = text;
+    sender.origin.source = sender.source ?? sender.sourceBundleId ?? "";
+  }
+
+  /** As normalizeHae: a point's own source, "" when absent (or not a string); device is always "". */
+  private pointOrigin(source: unknown): Origin {
+    const name = typeof source === "string" ? source : "";
+    let origin = this.pointOrigins.get(name);
+    if (!origin) this.pointOrigins.set(name, (origin = { source: name, device: "" }));
+    return origin;
   }
 
   private countKey(pattern: string, key: string): void {

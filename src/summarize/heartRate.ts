@@ -1,12 +1,33 @@
-// One file's heart-rate readings in typed arrays (16 bytes a reading, however big the file), and what
-// summarize tells about them: zone time by the transform's rules, cadence, gaps and duplicates.
-import { MAX_CREDIT_S, sampleProblem, zoneIndex, ZONES, emptyZoneSeconds, type ZoneSeconds } from "../transform/zones";
+// One file's heart-rate readings in typed arrays (20 bytes a reading, however big the file), and what
+// summarize tells about them: zone time by the server's rules, cadence, gaps and duplicates.
+import {
+  creditTimeline,
+  emptyZoneSeconds,
+  MAX_CREDIT_S,
+  sampleProblem,
+  sumZones,
+  zoneBoundsBpm,
+  ZONES,
+  type ZoneProfile,
+  type ZoneSeconds,
+} from "../transform/zones";
+import type { HeartRateSample } from "../normalize/model";
 import type { HeartRatePoint } from "../render/sparkline";
+
+/** Who sent a reading: the server keeps one timeline sample per instant and picks it by these. */
+export interface Origin {
+  source: string;
+  device: string;
+}
+
+const NO_ORIGIN: Origin = Object.freeze({ source: "", device: "" });
+/** Readings handed to creditTimeline at once: bounded memory however long the series. */
+const CREDIT_CHUNK = 4096;
 
 export interface HeartRateFacts {
   /** Readings with a usable timestamp (seconds, not milliseconds) and a numeric bpm. */
   samples: number;
-  /** Of those, the ones the transform keeps: valid bpm and timestamp, first at its instant. */
+  /** Of those, the ones the server's timeline keeps: valid bpm and timestamp, one per instant. */
   credited: number;
   minBpm: number | null;
   maxBpm: number | null;
@@ -22,37 +43,47 @@ export interface HeartRateFacts {
 export class HeartRateSeries {
   private ts = new Float64Array(1024);
   private bpm = new Float64Array(1024);
+  /** Index into `origins`; origins are objects the reader may still fill in (a fixture's source can follow its samples). */
+  private origin = new Uint32Array(1024);
+  private origins: Origin[] = [];
+  private originIndex = new Map<Origin, number>();
   length = 0;
 
-  push(ts: number, bpm: number): void {
+  /** Readings must be pushed in file order: of two from one origin at one instant, the later one wins. */
+  push(ts: number, bpm: number, origin: Origin = NO_ORIGIN): void {
     if (this.length === this.ts.length) {
-      const grow = (old: Float64Array) => {
-        const next = new Float64Array(old.length * 2);
-        next.set(old);
-        return next;
-      };
-      this.ts = grow(this.ts);
-      this.bpm = grow(this.bpm);
+      const grow = <A extends Float64Array | Uint32Array>(old: A, next: A) => (next.set(old), next);
+      this.ts = grow(this.ts, new Float64Array(this.length * 2));
+      this.bpm = grow(this.bpm, new Float64Array(this.length * 2));
+      this.origin = grow(this.origin, new Uint32Array(this.length * 2));
+    }
+    let index = this.originIndex.get(origin);
+    if (index === undefined) {
+      index = this.origins.push(origin) - 1;
+      this.originIndex.set(origin, index);
     }
     this.ts[this.length] = ts;
-    this.bpm[this.length++] = bpm;
+    this.bpm[this.length] = bpm;
+    this.origin[this.length++] = index;
   }
 
   append(other: HeartRateSeries): void {
-    for (let i = 0; i < other.length; i++) this.push(other.ts[i]!, other.bpm[i]!);
+    for (let i = 0; i < other.length; i++) this.push(other.ts[i]!, other.bpm[i]!, other.origins[other.origin[i]!]!);
   }
 
   /**
-   * The transform's rules (see transformBatch): invalid readings dropped, sorted, one reading per
-   * instant (the lowest bpm, as preferSample picks within one source), dt = min(gap, 10 s) credited
-   * to the later reading's zone. Cadence and gaps are read on the same timeline.
+   * The server's rules (pipeline → ledger): invalid readings dropped; of the rest, one per instant, the
+   * one whose (source, device) sorts first (as the ledger's ORDER BY), and of one (source, device) the
+   * last in file order (a revision replaces the value); then creditTimeline's dt = min(gap, 10 s)
+   * credited to the later reading's zone. Cadence and gaps are read on the same timeline.
    */
-  facts(boundsBpm: number[], now: number): HeartRateFacts {
+  facts(profile: ZoneProfile, now: number): HeartRateFacts {
     const n = this.length;
+    const { ts, bpm, origin } = this;
+    const rank = this.originRanks();
     const order = new Uint32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
-    const { ts, bpm } = this;
-    order.sort((a, b) => ts[a]! - ts[b]! || bpm[a]! - bpm[b]!);
+    order.sort((a, b) => ts[a]! - ts[b]! || rank[origin[a]!]! - rank[origin[b]!]! || b - a);
 
     const facts: HeartRateFacts = {
       samples: n,
@@ -66,9 +97,17 @@ export class HeartRateSeries {
       gaps: { count: 0, longestS: 0, longestFromTs: null },
       duplicates: { count: 0, firstTs: null },
     };
+    const boundsBpm = zoneBoundsBpm(profile);
+    let chunk: HeartRateSample[] = [];
+    let chunkPreviousTs: number | null = null;
+    const credit = () => {
+      const zones = sumZones(creditTimeline(chunk, chunkPreviousTs, boundsBpm));
+      for (const zone of ZONES) facts.zoneSeconds[zone] += zones[zone];
+      chunkPreviousTs = chunk.at(-1)?.ts ?? chunkPreviousTs;
+      chunk = [];
+    };
     let previousAll: number | null = null;
-    let previousCredited: number | null = null;
-    const probe = { ts: 0, bpm: 0, source: "", device: "" };
+    let previousKept: number | null = null;
     for (let k = 0; k < n; k++) {
       const i = order[k]!;
       const t = ts[i]!;
@@ -87,15 +126,31 @@ export class HeartRateSeries {
         }
       }
       previousAll = t;
-      probe.ts = t;
-      probe.bpm = b;
-      if (sampleProblem(probe, now) || (previousCredited !== null && t <= previousCredited)) continue;
-      const seconds = previousCredited === null ? 0 : Math.min(t - previousCredited, MAX_CREDIT_S);
-      facts.zoneSeconds[ZONES[zoneIndex(b, boundsBpm)]!] += seconds;
+      if (t === previousKept) continue;
+      const { source, device } = this.origins[origin[i]!]!;
+      const sample = { ts: t, bpm: b, source, device };
+      if (sampleProblem(sample, now)) continue;
+      chunk.push(sample);
       facts.credited++;
-      previousCredited = t;
+      previousKept = t;
+      if (chunk.length === CREDIT_CHUNK) credit();
     }
+    credit();
     return facts;
+  }
+
+  /** Each origin's place in (source, device) order, JS string comparison like SQLite's ORDER BY on TEXT; equal pairs share one. */
+  private originRanks(): Uint32Array {
+    const { origins } = this;
+    const compare = (a: Origin, b: Origin) =>
+      a.source !== b.source ? (a.source < b.source ? -1 : 1) : a.device !== b.device ? (a.device < b.device ? -1 : 1) : 0;
+    const byOrder = origins.map((_, i) => i).sort((i, j) => compare(origins[i]!, origins[j]!));
+    const rank = new Uint32Array(origins.length);
+    byOrder.forEach((index, place) => {
+      const previous = byOrder[place - 1];
+      rank[index] = previous !== undefined && compare(origins[previous]!, origins[index]!) === 0 ? rank[previous]! : place;
+    });
+    return rank;
   }
 
   /** At most two readings (lowest, highest) per slot of time: what a plot `columns` wide can show. */

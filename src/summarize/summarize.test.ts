@@ -94,3 +94,20 @@ test("a file the webhook rejects is still summarized leniently, with the webhook
   expect([file.status, file.strict, file.heartRate?.samples, file.anomalies.unreadablePoints.count]).toEqual(["partial", { accepted: 0, rejected: 1, skipped: 0 }, 1, 1]);
   expect(file.problems[0]!.message).toStartWith("rejected by the webhook: data.metrics[0].data[1] has neither Avg nor qty");
 });
+
+test("each reading carries its sender: a fixture's source (even after its samples), a raw entry's body, an HAE point's", async () => {
+  const lines = [
+    // source after the samples: still "Watch"
+    `{"samples":[{"ts":${T0 + 5},"bpm":150},{"ts":${T0 + 10},"bpm":110}],"type":"heart_rate","source":"Watch"}`,
+    JSON.stringify({ id: "2", receivedAt: "2026-01-01T09:00:20Z", user: "me", body: JSON.parse(fixture([[T0 + 5, 130], [T0 + 10, 170]])) }).replace('"type"', '"source":"Polar","device":"H10","type"'),
+    hae([{ ...hr("2026-01-01 10:00:00 +0100", 100), source: "Zepp" }, { ...hr("2026-01-01 10:00:05 +0100", 190), source: "Zepp" }]),
+  ];
+  const { report } = await summarize({ dir: folder({ "f.ndjson": lines.join("\n") }), profile, now: NOW });
+  // +0: Zepp 100 (first, 0 s); +5: "Polar" < "Watch" < "Zepp" → 130 z2 5 s; +10: Polar 170 z4 5 s.
+  // A lost sender would read as "" and win instead: Watch's 150/110 or Zepp's 190.
+  expect([report.total.strict, report.total.heartRate?.credited, report.total.heartRate?.zoneSeconds]).toEqual([
+    { accepted: 3, rejected: 0, skipped: 0 },
+    3,
+    { z1: 0, z2: 5, z3: 0, z4: 5, z5: 0 },
+  ]);
+});

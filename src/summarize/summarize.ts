@@ -2,7 +2,7 @@
 import { statSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { HeartRatePoint } from "../render/sparkline";
-import { zoneBoundsBpm, type ZoneProfile } from "../transform/zones";
+import type { ZoneProfile } from "../transform/zones";
 import { formatOf, listFiles, readFile } from "./readFile";
 import { fileStatus, statsReport, zonesReport, type SummaryReport } from "./report";
 import { emptyStats, mergeStats } from "./stats";
@@ -43,7 +43,6 @@ export async function summarize(options: SummarizeOptions): Promise<SummarizeRes
   const { dir, profile, now } = options;
   const single = statSync(dir).isFile();
   const paths = listFiles(dir);
-  const bounds = zoneBoundsBpm(profile);
   const sizes = paths.map((path) => statSync(single ? dir : join(dir, path)).size);
   const progress: Progress = { filesDone: 0, filesTotal: paths.length, bytesDone: 0, bytesTotal: sizes.reduce((a, b) => a + b, 0) };
   const report: SummaryReport = { version: 1, dir, now: new Date(now * 1000).toISOString().replace(".000Z", "Z"), zones: zonesReport(profile), files: [], total: statsReport(emptyStats()), plots: [] };
@@ -63,7 +62,7 @@ export async function summarize(options: SummarizeOptions): Promise<SummarizeRes
       },
     });
     const { stats } = analyzer;
-    if (analyzer.heartRate.length > 0) stats.heartRate = analyzer.heartRate.facts(bounds, now);
+    if (analyzer.heartRate.length > 0) stats.heartRate = analyzer.heartRate.facts(profile, now);
     const status = fileStatus(stats);
     if (status !== "unreadable") readable++;
     report.files.push({ path: name, format, bytes: sizes[i]!, status, ...statsReport(stats) });

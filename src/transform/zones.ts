@@ -85,8 +85,9 @@ export function creditTimeline(
 
 /**
  * The seed's transform over one batch on its own: sort by ts, drop a sample whose ts is not after the
- * previous one, drop invalid ones, credit the rest. Used by `summarize` and tests; the server applies
- * the same rules on the merged timeline of everything ever received (see ledger).
+ * previous one, drop invalid ones, credit the rest. The reference the store contract and the transform
+ * bench hold the server to; the server applies the same rules on the merged timeline of everything ever
+ * received (see ledger), where a revised value for one (instant, source) replaces the old one.
  */
 export function transformBatch(samples: readonly HeartRateSample[], profile: ZoneProfile, now: number) {
   let invalid = 0;

@@ -175,7 +175,7 @@ function haeSuite(kind: Kind, extraEnv: () => Record<string, string>, vmOf?: () 
     test("daily-metrics.json: gauges land at their instants with normalised units; the least source wins an instant", async () => {
       const res = await post("daily", await fixture("hae/daily-metrics.json"));
       // 2 resting + 3 steps + distance + energy + temperature + weight + systolic + diastolic
-      expect([res.status, res.records]).toEqual([200, { gauges: 11, nights: 0, workouts: 0, changed: 11 }]);
+      expect([res.status, res.records]).toEqual([200, { gauges: 11, nights: 0, workouts: 0, changed: 11, dropped: 0 }]);
       const [from, to] = [berlin(2026, 3, 9) - 1, berlin(2026, 3, 11)];
       expect(await gauges("daily", from, to)).toEqual({
         "hae_resting_heart_rate|count/min": { sum: 106, count: 2, last: 52 },
@@ -349,7 +349,7 @@ function haeSuite(kind: Kind, extraEnv: () => Record<string, string>, vmOf?: () 
       expect([hr.accepted_samples, hr.duplicates_dropped, hr.zone_seconds_added]).toEqual([0, 5, ZERO]);
       // the run again, without distance, HR, route or steps: nothing changes
       const partial = await post("wk-v2", await fixture("hae/workouts-v2-partial.json"));
-      expect([partial.status, partial.records]).toEqual([200, { gauges: 0, nights: 0, workouts: 1, changed: 0 }]);
+      expect([partial.status, partial.records]).toEqual([200, { gauges: 0, nights: 0, workouts: 1, changed: 0, dropped: 0 }]);
 
       const [from, to] = [1773075600 - 3600, 1773082800];
       // nothing at or after the strength workout's end: the recovery points (20:00–20:02 +0100) were not stored
@@ -396,12 +396,12 @@ function haeSuite(kind: Kind, extraEnv: () => Record<string, string>, vmOf?: () 
 
     test("hostile-labels.json: names that try to inject labels become plain sanitised names", async () => {
       const res = await post("hostile", await fixture("hae/hostile-labels.json"));
-      expect([res.status, res.records]).toEqual([200, { gauges: 3, nights: 0, workouts: 1, changed: 4 }]);
+      expect([res.status, res.records]).toEqual([200, { gauges: 3, nights: 0, workouts: 1, changed: 4, dropped: 0 }]);
       // [^a-z0-9_] → "_" after lowercasing, then the hae_ prefix
       const names = ["hae___name__", "hae_heart_rate_user__victim__", "hae_step_count__user__victim"];
       const t = 1773140400; // 2026-03-10 12:00 +0100
       expect(Object.keys(await gauges("hostile", t - 60, t + 600)).sort()).toEqual([
-        `hae___name__|count",user="victim`, // a unit is only ever a label value
+        "hae___name__|count__user__victim", // a unit is sanitised to unit characters before it becomes a label value
         "hae_heart_rate_user__victim__|count/min",
         "hae_step_count__user__victim|count",
       ]);
