@@ -65,5 +65,9 @@ describe("config", () => {
     expect(errorOf({ ...base, TOKENS_FILE: "/t" }, { "/t": "short alice" })).toStartWith("config: TOKENS_FILE line 1:");
     expect(errorOf({ ...base, TOKENS_FILE: "/t" }, { "/t": `${"d".repeat(20)} al\"ice` })).toContain("USER_LABEL");
     expect(errorOf({ ...base, TOKENS_FILE: "/missing" })).toStartWith("config: TOKENS_FILE: cannot read");
+    // two phones of one person are fine; one person with two sets of zones is not
+    const twoPhones = `${"e".repeat(20)} me\n${"f".repeat(20)} me\n`;
+    expect(loadConfig({ ...base, TOKENS_FILE: "/t" }, () => twoPhones).access.map((a) => a.user)).toEqual(["me", "me", "me"]);
+    expect(errorOf({ ...base, TOKENS_FILE: "/t" }, { "/t": `${"e".repeat(20)} me HR_MAX=180\n` })).toContain("different zone settings");
   });
 });

@@ -117,6 +117,13 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (path)
   const access: Access[] = [];
   if (authToken || dev) access.push({ token: dev && !authToken ? "dev" : authToken, user: userLabel, zones });
   if (tokensFile) access.push(...loadTokensFile(tokensFile, readFile, env));
+  // two tokens may share a person (two phones), but a person has one set of zones
+  for (const a of access) {
+    const first = access.find((b) => b.user === a.user)!;
+    if (JSON.stringify(first.zones) !== JSON.stringify(a.zones)) {
+      throw new ConfigError("TOKENS_FILE", `"${a.user}" is listed with different zone settings; give one person one set of zones`);
+    }
+  }
   return {
     host: text(env, "HOST", "127.0.0.1"),
     port: number(env, "PORT", 8000, 0, 65535, true),

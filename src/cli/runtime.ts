@@ -27,12 +27,13 @@ export async function openRuntime(config: Config, log: Logger, inMemory = false)
   const rawLog = new RawLog(config.dataDir);
   const store = inMemory ? new SqliteStore(":memory:") : openStore(config);
   if (store instanceof VmStore) await checkVm(store, log);
-  const profileKey = JSON.stringify(config.zones);
+  // every person's zones: a change to any of them leaves their history credited the old way until a replay
+  const profileKey = JSON.stringify(Object.fromEntries([[config.userLabel, config.zones], ...config.access.map((a) => [a.user, a.zones])]));
   const heldProfile = ledger.getMeta("zone_profile");
   if (heldProfile && heldProfile !== profileKey) {
     log.warn("zone settings changed since the history was credited; run `fitstack replay` to re-credit it", {
       was: JSON.parse(heldProfile),
-      now: config.zones,
+      now: JSON.parse(profileKey),
     });
   }
   ledger.setMeta("zone_profile", profileKey);

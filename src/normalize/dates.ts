@@ -30,13 +30,16 @@ export function parseHaeDate(value: string): number {
 }
 
 /**
+ * A memo, not state: the last common-form date's day and offset (consecutive points nearly always share
+ * them). Any input gives the same result with or without it.
+ */
+let lastDay = { prefix: "\u0000never", suffix: "\u0000never", base: 0 };
+
+/**
  * Fast path for the form nearly every point uses, `yyyy-MM-dd HH:mm:ss ±HHMM`, read by char
  * codes (4x faster than the pattern). Returns only fully valid results; anything else, including
  * every error, goes through parseHaeInstant.
  */
-/** The last common-form date's day and offset: consecutive points nearly always share them. */
-let lastDay = { prefix: "\u0000never", suffix: "\u0000never", base: 0 };
-
 function parseCommonForm(v: string): number | undefined {
   if (v.length !== 25) return undefined;
   if (v.startsWith(lastDay.prefix) && v.endsWith(lastDay.suffix) && v.charCodeAt(13) === 58 && v.charCodeAt(16) === 58) {
