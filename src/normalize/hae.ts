@@ -1,7 +1,7 @@
 // Health Auto Export REST body → Normalized (pure: no I/O, no clock).
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { invalidPayload } from "../errors";
-import { parseHaeDate, quoteValue } from "./dates";
+import { parseCommonHaeDate, parseHaeDate, quoteValue } from "./dates";
 import { assertMatches, HaeEnvelope, HaeGaugePoint, HaeHeartRatePoint, type HaeMetric, type HaeWorkout } from "./hae-model";
 import { SLEEP_METRIC, sleepNights } from "./hae-sleep";
 import type { GaugeSample, HeartRateSample, Normalized, Workout } from "./model";
@@ -45,7 +45,8 @@ function addMetric(out: Normalized, metric: HaeMetric, path: string): void {
   const name = metricName(metric.name);
   if (name === "heart_rate") {
     // the error path is only spelled out for a point that fails the fast check
-    metric.data.forEach((point, i) => out.heartRate.push(plainHeartRateSample(point) ?? heartRateSample(point, `${path}.data[${i}]`)));
+    const { data } = metric;
+    for (let i = 0; i < data.length; i++) out.heartRate.push(plainHeartRateSample(data[i]) ?? heartRateSample(data[i], `${path}.data[${i}]`));
   } else if (name === "sleep_analysis") {
     const { nights, ignored } = sleepNights(metric.data, `${path}.data`);
     for (const night of nights) out.sleep.push(night);
@@ -77,13 +78,8 @@ function plainHeartRateSample(point: unknown): HeartRateSample | null {
   const source = p.source ?? "";
   if (typeof p.date !== "string" || typeof bpm !== "number" || !Number.isFinite(bpm) || typeof source !== "string") return null;
   if (!finiteOrAbsent(p.Avg) || !finiteOrAbsent(p.Min) || !finiteOrAbsent(p.Max) || !finiteOrAbsent(p.qty)) return null;
-  let ts: number;
-  try {
-    ts = parseHaeDate(p.date);
-  } catch {
-    return null;
-  }
-  return { ts, bpm, source, device: "" };
+  const ts = parseCommonHaeDate(p.date);
+  return ts === undefined ? null : { ts, bpm, source, device: "" };
 }
 
 function addGauges(out: Normalized, name: string, units: string, point: unknown, path: string): void {
