@@ -5,7 +5,8 @@ import { transformBatch } from "../src/transform/zones";
 import { yearOfData } from "./generate";
 
 const profile = { mode: "max" as const, hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] };
-const RUNS = Number(process.env.RUNS ?? 5);
+const RUNS = Number(process.env.RUNS ?? 9);
+const WARMUP = 2;
 
 function median(values: number[]) {
   const sorted = values.toSorted((a, b) => a - b);
@@ -24,13 +25,17 @@ export function measureTransform(days = 30) {
   const parse: number[] = [];
   const normalize: number[] = [];
   const transform: number[] = [];
-  for (let i = 0; i < RUNS + 1; i++) {
+  for (let i = 0; i < RUNS + WARMUP; i++) {
+    // each stage starts without the previous stage's garbage to collect, so none pays for another's
+    Bun.gc(true);
     let parsed: unknown;
     const p = time(() => (parsed = JSON.parse(body)));
+    Bun.gc(true);
     let normalized: ReturnType<typeof normalizePayload>;
     const n = time(() => (normalized = normalizePayload(parsed)));
+    Bun.gc(true);
     const t = time(() => transformBatch(normalized.heartRate, profile, now));
-    if (i === 0) continue; // warm-up
+    if (i < WARMUP) continue;
     parse.push(p);
     normalize.push(n);
     transform.push(t);
