@@ -72,14 +72,14 @@ test("the JSON report's totals match the numbers worked out by hand", async () =
     },
     heartRate: {
       samples: 8,
-      credited: 7, // b's second reading at 10:00:05 is dropped
+      credited: 7, // b's two readings at 10:00:05 share a source: the later (190) replaces 185
       minBpm: 100,
       maxBpm: 190,
       firstUtc: "2026-01-01T09:00:00Z",
       lastUtc: "2026-01-01T09:00:35Z",
       medianIntervalS: 5,
       // a: +5 s 130 → z2 5; +10 s 150 → z3 5; +30 s 100 → z1 min(20, 10) = 10; +35 s 170 → z4 5
-      // b: +5 s 185 → z5 5 (the first reading of each file earns nothing)
+      // b: +5 s 190 → z5 5 (the first reading of each file earns nothing)
       zoneSeconds: { z1: 10, z2: 5, z3: 5, z4: 5, z5: 5 },
       creditedSeconds: 30,
     },
