@@ -4,6 +4,7 @@ import { bearerToken, sameSecret } from "./auth";
 import type { Access, Config } from "./config";
 import { HttpError, notFound, unauthorized } from "./errors";
 import type { Logger } from "./log";
+import { readBody } from "./body";
 import { normalizePayload } from "./normalize/index";
 import type { Pipeline } from "./pipeline";
 import type { Store } from "./store/store";
@@ -55,7 +56,7 @@ export function createApp({ config, pipeline, store, clock, log, trmnl }: AppDep
         if (!sameSecret(params.secret, config.secretPath)) throw notFound();
         const { user } = authenticate(request.headers.get("authorization"));
         const started = performance.now();
-        const bytes = await readBody(request, config.maxBodyBytes);
+        const bytes = await readBody(request, config.maxBodyBytes, "MAX_BODY_MB");
         const normalized = normalizePayload(parseJson(bytes));
         // the parsed tree of a big backfill is garbage now; free it before the merge allocates its own
         if (bytes.length > BIG_BODY_BYTES) Bun.gc(true);
@@ -121,29 +122,4 @@ function parseJson(bytes: Uint8Array): unknown {
     const reason = err instanceof TypeError ? "not valid UTF-8" : (err as Error).message;
     throw new HttpError(400, "invalid_json", `body is not valid JSON: ${reason}`);
   }
-}
-
-/** Reads the body, refusing (413) as soon as it passes the limit instead of buffering it all. */
-async function readBody(request: Request, limit: number): Promise<Uint8Array> {
-  const tooLarge = () => new HttpError(413, "body_too_large", `body is larger than ${limit} bytes (MAX_BODY_MB)`);
-  const declared = Number(request.headers.get("content-length") ?? NaN);
-  if (declared > limit) throw tooLarge();
-  if (!request.body) throw new HttpError(400, "empty_body", "body is empty");
-  // one buffer of the declared size: a 50 MB backfill is not held twice (chunks + their concatenation)
-  let buffer = new Uint8Array(Number.isFinite(declared) && declared > 0 ? declared : 64 * 1024);
-  let size = 0;
-  for await (const chunk of request.body) {
-    if (size + chunk.length > limit) throw tooLarge();
-    if (size + chunk.length > buffer.length) {
-      const grown = new Uint8Array(Math.min(limit, Math.max(buffer.length * 2, size + chunk.length)));
-      grown.set(buffer.subarray(0, size));
-      buffer = grown;
-    }
-    buffer.set(chunk, size);
-    size += chunk.length;
-  }
-  if (!size) throw new HttpError(400, "empty_body", "body is empty");
-  // a UTF-8 byte-order mark is not JSON: dropped here, so the raw log holds exactly what was parsed
-  const start = size >= 3 && buffer[0] === 0xef && buffer[1] === 0xbb && buffer[2] === 0xbf ? 3 : 0;
-  return buffer.subarray(start, size);
 }

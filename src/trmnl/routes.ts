@@ -3,6 +3,7 @@
 // the device and `status` 202 drains its battery, so neither is ever sent; errors are plain HTTP statuses.
 import { Elysia } from "elysia";
 import { sameSecret } from "../auth";
+import { readBody } from "../body";
 import type { TrmnlConfig } from "../config";
 import { HttpError, notFound } from "../errors";
 import type { Logger } from "../log";
@@ -105,8 +106,7 @@ export function trmnlRoutes(deps?: TrmnlDeps) {
       "/api/log",
       async ({ request }) => {
         const found = device(request);
-        const text = await request.text();
-        if (text.length > MAX_LOG_BYTES) throw new HttpError(413, "body_too_large", `device logs over ${MAX_LOG_BYTES} bytes`);
+        const text = new TextDecoder().decode(await readBody(request, MAX_LOG_BYTES));
         let body: unknown;
         try {
           body = JSON.parse(text);

@@ -284,6 +284,8 @@ describe("BYOS device API", () => {
     expect((await post({ log: { logs_array: [{ ...entry, id: 2 }, { ...entry, id: 3 }] } })).status).toBe(204);
     expect((await post({ logs: [entry] }, "wrong-token-0123456789")).status).toBe(401);
     expect((await post({ nothing: [] })).status).toBe(422);
+    // more than 256 KiB of logs is refused while reading (declared or streamed), never buffered whole
+    expect((await post({ logs: Array.from({ length: 3000 }, (_, id) => ({ ...entry, id, message: "x".repeat(100) })) })).status).toBe(413);
     const lines = readFileSync(join(dataDir, "trmnl/device-logs.ndjson"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
     expect(lines.map((l) => [l.device, l.entry.id, l.entry.message])).toEqual([
       [MAC, 1, "wifi connected"],
