@@ -13,6 +13,26 @@ describe("nights", () => {
     expect(ledger.records.update("me").nights.map((n) => [n.start, n.stageSeconds.deep])).toEqual([[1000 * H, 5400]]);
   });
 
+  test("segments re-sent in windows that start mid-night add to the night, never replace it", () => {
+    const ledger = new Ledger(":memory:");
+    const base = 1000 * H; // 23:00
+    const seg = (from: number, to: number, stage: "core" | "deep" | "rem") => ({ start: base + from * H, end: base + to * H, stage });
+    const all = [seg(0, 2, "core"), seg(2, 3, "deep"), seg(3, 5, "core"), seg(5, 7, "rem")];
+    const post = (segments: typeof all) =>
+      ledger.ingest("me", [], [], undefined, {
+        gauges: [],
+        workouts: [],
+        sleep: [{ ...night("Watch", segments[0]!.start, segments.at(-1)!.end, {}), segments }],
+      });
+    post(all.slice(0, 2)); // 23:00–02:00
+    post(all.slice(2)); // 02:00–06:00
+    post(all.slice(1)); // 01:00–06:00 again
+    // one night 23:00–06:00: core 2 h + 2 h, deep 1 h, rem 2 h
+    expect(ledger.records.update("me").nights.map((n) => [n.start - base, n.end - base, n.stageSeconds.core, n.stageSeconds.deep, n.stageSeconds.rem])).toEqual([
+      [0, 7 * H, 4 * H, H, 2 * H],
+    ]);
+  });
+
   test("of overlapping nights from two sources one counts: the one with the most staged sleep", () => {
     const ledger = new Ledger(":memory:");
     const sleep = [

@@ -1,6 +1,7 @@
 // Gauges, nights and workouts held per user beside the heart-rate timeline: identity → latest value.
 import type { Database } from "bun:sqlite";
-import type { GaugeSample, SleepNight, SleepStage, Workout } from "../normalize/model";
+import { nightsFromSegments } from "../normalize/hae-sleep";
+import type { GaugeSample, SleepNight, SleepSegment, SleepStage, Workout } from "../normalize/model";
 import { workoutType } from "../normalize/workout-type";
 
 export const SLEEP_STAGES: SleepStage[] = ["deep", "core", "rem", "awake", "asleep", "in_bed"];
@@ -64,16 +65,25 @@ export class RecordLedger {
         revision INTEGER NOT NULL, delivered INTEGER NOT NULL,
         PRIMARY KEY (user, name, ts)) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS gauge_point_undelivered ON gauge_point (user) WHERE delivered = 0;
+      -- kind: 'aggregate' (HAE's nightly summary: a re-send replaces it) or 'segments' (rebuilt from sleep_segment)
       CREATE TABLE IF NOT EXISTS night (
         user TEXT NOT NULL, source TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
-        deep REAL, core REAL, rem REAL, awake REAL, asleep REAL, in_bed REAL,
+        deep REAL, core REAL, rem REAL, awake REAL, asleep REAL, in_bed REAL, kind TEXT NOT NULL DEFAULT 'aggregate',
         PRIMARY KEY (user, source, start)) WITHOUT ROWID;
+      -- every sleep segment ever received, by identity: nights of per-segment exports are their union
+      CREATE TABLE IF NOT EXISTS sleep_segment (
+        user TEXT NOT NULL, source TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, stage TEXT NOT NULL,
+        PRIMARY KEY (user, source, start, end, stage)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS workout (
         user TEXT NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
         duration_s REAL NOT NULL, distance_km REAL, energy_kcal REAL, avg_hr REAL, max_hr REAL,
         PRIMARY KEY (user, id)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS pending_records (user TEXT PRIMARY KEY);
     `);
+    // ledgers written before nights had a kind
+    if (!db.query<{ name: string }, []>("PRAGMA table_info(night)").all().some((c) => c.name === "kind")) {
+      db.exec("ALTER TABLE night ADD COLUMN kind TEXT NOT NULL DEFAULT 'aggregate'");
+    }
   }
 
   /**
@@ -137,6 +147,29 @@ export class RecordLedger {
   }
 
   private mergeNight(user: string, n: SleepNight): boolean {
+    return n.segments?.length ? this.mergeSegments(user, n.source, n.segments) : this.mergeSummaryNight(user, n);
+  }
+
+  /** Adds segments to the source's union and, when any is new, rebuilds that source's segment nights. */
+  private mergeSegments(user: string, source: string, segments: readonly SleepSegment[]): boolean {
+    const add = this.db.query("INSERT OR IGNORE INTO sleep_segment (user, source, start, end, stage) VALUES (?, ?, ?, ?, ?)");
+    let added = 0;
+    for (const seg of segments) added += add.run(user, source, seg.start, seg.end, seg.stage).changes;
+    if (!added) return false;
+    const all = this.db
+      .query<SleepSegment, [string, string]>("SELECT start, end, stage FROM sleep_segment WHERE user = ? AND source = ?")
+      .all(user, source);
+    this.db.query("DELETE FROM night WHERE user = ? AND source = ? AND kind = 'segments'").run(user, source);
+    const insert = this.db.query(
+      "INSERT OR REPLACE INTO night (user, source, start, end, deep, core, rem, awake, asleep, in_bed, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'segments')",
+    );
+    for (const night of nightsFromSegments(source, all)) {
+      insert.run(user, source, night.start, night.end, ...SLEEP_STAGES.map((stage) => night.stageSeconds[stage] ?? 0));
+    }
+    return true;
+  }
+
+  private mergeSummaryNight(user: string, n: SleepNight): boolean {
     const stages = SLEEP_STAGES.map((stage) => n.stageSeconds[stage] ?? 0);
     const held = this.db
       .query<Record<string, number>, [string, string, number]>(
@@ -145,7 +178,7 @@ export class RecordLedger {
       .get(user, n.source, n.start);
     if (held && held.end === n.end && SLEEP_STAGES.every((stage, i) => held[stage] === stages[i])) return false;
     // the same night re-sent with another start (HAE drops inBedStart at times, segments arrive late) replaces it
-    this.db.query("DELETE FROM night WHERE user = ? AND source = ? AND start < ? AND end > ?").run(user, n.source, n.end, n.start);
+    this.db.query("DELETE FROM night WHERE user = ? AND source = ? AND kind = 'aggregate' AND start < ? AND end > ?").run(user, n.source, n.end, n.start);
     this.db
       .query("INSERT OR REPLACE INTO night (user, source, start, end, deep, core, rem, awake, asleep, in_bed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .run(user, n.source, n.start, n.end, ...stages);
@@ -252,7 +285,7 @@ export class RecordLedger {
   }
 
   reset() {
-    this.db.exec("DELETE FROM gauge_sample; DELETE FROM gauge_point; DELETE FROM night; DELETE FROM workout; DELETE FROM pending_records;");
+    this.db.exec("DELETE FROM gauge_sample; DELETE FROM gauge_point; DELETE FROM night; DELETE FROM sleep_segment; DELETE FROM workout; DELETE FROM pending_records;");
   }
 }
 

@@ -3,7 +3,7 @@ import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { invalidPayload } from "../errors";
 import { parseHaeDate, quoteValue } from "./dates";
 import { assertMatches, HaeSleepNightPoint, HaeSleepSegmentPoint } from "./hae-model";
-import type { SleepNight, SleepStage } from "./model";
+import type { SleepSegment, SleepNight, SleepStage } from "./model";
 
 const checkSleepNightPoint = TypeCompiler.Compile(HaeSleepNightPoint);
 const checkSleepSegmentPoint = TypeCompiler.Compile(HaeSleepSegmentPoint);
@@ -59,11 +59,7 @@ const NIGHT_FIELDS: [keyof HaeSleepNightPoint, SleepStage][] = [
   ["inBed", "in_bed"],
 ];
 
-interface Segment {
-  start: number;
-  end: number;
-  stage: SleepStage;
-}
+type Segment = SleepSegment;
 
 /** A sleep_analysis metric's nights, and how many of its points were ignored; throws invalidPayload. */
 export function sleepNights(points: unknown[], path: string): { nights: SleepNight[]; ignored: number } {
@@ -98,7 +94,7 @@ export function sleepNights(points: unknown[], path: string): { nights: SleepNig
       ignored++;
     }
   });
-  for (const [source, segments] of segmentsBySource) nights.push(...segmentNights(source, segments));
+  for (const [source, segments] of segmentsBySource) nights.push(...nightsFromSegments(source, segments));
   return { nights, ignored };
 }
 
@@ -128,7 +124,8 @@ function aggregatedNight(point: HaeSleepNightPoint, path: string): SleepNight | 
   return { start, end, source, stageSeconds };
 }
 
-function segmentNights(source: string, segments: Segment[]): SleepNight[] {
+/** Nights of one source from its segments: grouped by gaps under 3 h, each stage the union of its intervals. */
+export function nightsFromSegments(source: string, segments: Segment[]): SleepNight[] {
   segments.sort((a, b) => a.start - b.start || a.end - b.end);
   const nights: SleepNight[] = [];
   let group: Segment[] = [];
@@ -157,7 +154,7 @@ function segmentNight(source: string, group: Segment[]): SleepNight {
   }
   let end = group[0]!.end;
   for (const segment of group) end = Math.max(end, segment.end);
-  return { start: group[0]!.start, end, source, stageSeconds };
+  return { start: group[0]!.start, end, source, stageSeconds, segments: group.map(({ start, end, stage }) => ({ start, end, stage })) };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

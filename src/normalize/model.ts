@@ -28,6 +28,17 @@ export interface SleepNight {
   source: string;
   /** Seconds per stage; in_bed overlaps the others and is not part of sleep. */
   stageSeconds: Partial<Record<SleepStage, number>>;
+  /**
+   * The segments a per-segment export built this night from: the ledger keeps the union of every
+   * segment ever received, so a window re-sent from the middle of the night adds to it, never replaces it.
+   */
+  segments?: SleepSegment[];
+}
+
+export interface SleepSegment {
+  start: number;
+  end: number;
+  stage: SleepStage;
 }
 
 export interface Workout {
