@@ -105,7 +105,13 @@ export class SqliteStore implements Store {
       zone_seconds: zoneSeconds,
       last_heart_rate: lastHeartRate ?? null,
       resting_heart_rate: resting ?? null,
-      workouts: totals,
+      // rounded as the VictoriaMetrics store rounds, so both stores answer alike
+      workouts: {
+        count: totals.count,
+        distance_m: round(totals.distance_m),
+        duration_s: round(totals.duration_s),
+        active_energy_kcal: round(totals.active_energy_kcal),
+      },
       last_workout: lastWorkout
         ? { type: lastWorkout.type, name: lastWorkout.name, start: lastWorkout.start, end: lastWorkout.end, duration_s: lastWorkout.duration_s, avg_heart_rate: lastWorkout.avg_hr }
         : null,
@@ -148,6 +154,8 @@ export class SqliteStore implements Store {
     this.db.close();
   }
 }
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
 
 function stagesOf(stages: Record<string, number>) {
   return Object.fromEntries(SLEEP_STAGES.filter((stage) => stage in stages).map((stage) => [stage, stages[stage]!]));

@@ -240,8 +240,14 @@ export class FileAnalyzer implements ScanSink {
     this.stats.workouts++;
     for (const key of Object.keys(entry)) this.countKey(`${open.pattern}[]`, key);
     this.instant(entry.start, () => `${at}.start`);
-    this.instant(entry.end, () => `${at}.end`);
+    const end = this.instant(entry.end, () => `${at}.end`);
     if (!Array.isArray(entry.heartRateData)) return;
+    if (end !== null && isRecoverySeries(entry.heartRateData, end)) {
+      // as the hook: HAE bug #60 put the post-workout recovery series here; it is not counted
+      this.stats.workoutHeartRatePoints += entry.heartRateData.length;
+      bump(this.stats.sections, "workouts.heartRateData:recovery");
+      return;
+    }
     const block = this.newBlock("heart_rate", `${at}.heartRateData`);
     entry.heartRateData.forEach((point, i) => {
       this.stats.workoutHeartRatePoints++;
@@ -320,4 +326,17 @@ function safeParse(text: string): unknown {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** HAE bug #60, as normalizeHae detects it: Min = Avg = Max on every point, every point at or after the end. */
+function isRecoverySeries(points: unknown[], end: number): boolean {
+  if (points.length === 0) return false;
+  return points.every((p) => {
+    if (!isRecord(p) || p.Min === undefined || p.Min !== p.Avg || p.Avg !== p.Max || typeof p.date !== "string") return false;
+    try {
+      return parseHaeDate(p.date) >= end;
+    } catch {
+      return false;
+    }
+  });
 }

@@ -111,3 +111,17 @@ test("each reading carries its sender: a fixture's source (even after its sample
     { z1: 0, z2: 5, z3: 0, z4: 5, z5: 0 },
   ]);
 });
+
+test("a workout's recovery series (HAE bug #60) is not counted, as the hook does not count it", async () => {
+  const { readFileSync } = await import("node:fs");
+  const { Ledger } = await import("../ledger/ledger");
+  const { normalizePayload } = await import("../normalize/index");
+  const { sumZones, zoneBoundsBpm } = await import("../transform/zones");
+  const text = readFileSync(new URL("../../fixtures/hae/workouts-v2.json", import.meta.url), "utf8");
+  const { report } = await summarize({ dir: folder({ "w.json": text }), profile, now: 1_900_000_000 });
+  // the hook's own numbers for the same file: normalise, merge, sum the ledger's credits
+  const ledger = new Ledger(":memory:");
+  ledger.ingest("me", normalizePayload(JSON.parse(text)).heartRate, zoneBoundsBpm(profile));
+  expect(report.total.heartRate.zoneSeconds).toEqual(sumZones(ledger.zoneRewrite("me", 0).credits));
+  expect(report.total.records.sections["workouts.heartRateData:recovery"]).toBe(1);
+});
