@@ -132,18 +132,27 @@ function addWorkout(out: Normalized, w: HaeWorkout, path: string): void {
 
   const points = w.heartRateData ?? [];
   const samples = points.map((point, i) => heartRateSample(point, `${path}.heartRateData[${i}]`));
-  if (isRecoverySeries(points, samples, end)) countIgnored(out.ignored, "workouts.heartRateData:recovery", samples.length);
+  if (isRecoverySeries(points, end)) countIgnored(out.ignored, "workouts.heartRateData:recovery", samples.length);
   else out.heartRate.push(...samples);
 }
 
 /**
  * HAE bug #60: heartRateData sometimes holds the ~2-minute recovery series instead of the
- * workout's. Signature: every point has Min = Avg = Max and the series starts at (or after) the end.
+ * workout's. Signature: every point has Min = Avg = Max and is at (or after) the workout's end.
+ * Shared with summarize, which reads points before any schema check.
  */
-function isRecoverySeries(points: HaeHeartRatePoint[], samples: HeartRateSample[], end: number): boolean {
+export function isRecoverySeries(points: readonly unknown[], end: number): boolean {
   if (points.length === 0) return false;
-  const flat = points.every((p) => p.Min !== undefined && p.Min === p.Avg && p.Avg === p.Max);
-  return flat && samples.every((s) => s.ts >= end);
+  return points.every((p) => {
+    if (typeof p !== "object" || p === null) return false;
+    const { Min, Avg, Max, date } = p as Record<string, unknown>;
+    if (Min === undefined || Min !== Avg || Avg !== Max || typeof date !== "string") return false;
+    try {
+      return parseHaeDate(date) >= end;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function countIgnored(ignored: Record<string, number>, key: string, count: number): void {

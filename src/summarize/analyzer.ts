@@ -2,7 +2,7 @@
 // else is wrong) plus the webhook's strict normalisation on each document small enough to hold.
 import { normalizePayload } from "../normalize";
 import { parseHaeDate, parseHaeInstant } from "../normalize/dates";
-import { metricName } from "../normalize/hae";
+import { isRecoverySeries, metricName } from "../normalize/hae";
 import { MAX_BPM, MIN_BPM, MIN_TS } from "../transform/zones";
 import { HeartRateSeries, type Origin } from "./heartRate";
 import type { Frame, ScanSink } from "./jsonScanner";
@@ -328,15 +328,3 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** HAE bug #60, as normalizeHae detects it: Min = Avg = Max on every point, every point at or after the end. */
-function isRecoverySeries(points: unknown[], end: number): boolean {
-  if (points.length === 0) return false;
-  return points.every((p) => {
-    if (!isRecord(p) || p.Min === undefined || p.Min !== p.Avg || p.Avg !== p.Max || typeof p.date !== "string") return false;
-    try {
-      return parseHaeDate(p.date) >= end;
-    } catch {
-      return false;
-    }
-  });
-}
