@@ -104,7 +104,7 @@ function automationHeaders(headers: Headers): Record<string, string> {
 
 function jsonError(error: HttpError): Response {
   // a 413 is sent before the body was read: closing the connection frees a client still sending it
-  const headers: Record<string, string> = error.status === 413 ? { connection: "close" } : {};
+  const headers: Record<string, string> = { ...error.headers, ...(error.status === 413 ? { connection: "close" } : {}) };
   return Response.json(error.toJSON(), { status: error.status, headers });
 }
 

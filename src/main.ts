@@ -21,6 +21,8 @@ Commands:
   summarize [DIR] [--json] [--plots [OUT]] [--progress]
                         what is in a folder of exports or raw logs (default data_samples/);
                         see fitstack summarize --help
+  trmnl pair MAC        open TRMNL_PAIR_WINDOW_S of pairing for a listed device (e.g. after a
+                        factory reset); works while the server runs; see fitstack trmnl --help
   --version             print the version
   --help                print this help
 
@@ -34,6 +36,7 @@ Configuration (environment, or a .env file in the working directory):
   TRMNL_TZ (UTC)  TRMNL_DEVICES (MAC[=user],…)  TRMNL_TOKEN (redirect/dashboard.png; unset = off)
   TRMNL_BASE_URL (unset = request Host)  TRMNL_REFRESH_S (900)  TRMNL_STALE_S (10800)
   TRMNL_WIDTH x TRMNL_HEIGHT (800x480 or 480x800)  TRMNL_Z2_GOAL_H (unset = no goal)
+  TRMNL_PAIR_WINDOW_S (600: how long a never-paired device may get a key after start or \`trmnl pair\`)
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -65,6 +68,11 @@ async function main(argv: string[]): Promise<number> {
     case "render": {
       const { parseRenderArgs, render, renderConfig } = await import("./cli/render");
       return render(renderConfig(process.env), parseRenderArgs(args), log, (line) => process.stdout.write(line + "\n"));
+    }
+    case "trmnl": {
+      const { runTrmnl } = await import("./cli/trmnl");
+      const io = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t), env: process.env, now: () => new Date() };
+      return runTrmnl(args, io);
     }
     default:
       process.stderr.write(`fitstack: unknown command "${command}" (see fitstack --help)\n`);

@@ -14,9 +14,10 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   await runtime.pipeline.recheckStore().catch(() => 0);
   runtime.pipeline.watchStore(STORE_CHECK_MS);
   const clock = () => new Date();
-  const trmnl = createTrmnl(config, { store: runtime.store, pipeline: runtime.pipeline, clock, log });
+  const peer = (request: Request) => server.requestIP(request)?.address;
+  const trmnl = createTrmnl(config, { store: runtime.store, pipeline: runtime.pipeline, clock, log, peer });
   const app = createApp({ config, pipeline: runtime.pipeline, store: runtime.store, clock, log, trmnl });
-  const server = Bun.serve({
+  const server: Bun.Server<undefined> = Bun.serve({
     hostname: config.host,
     port: config.port,
     // no limit here: Bun would answer an oversized Content-Length with an empty 413 before our handler,
