@@ -4,7 +4,7 @@ import { bearerToken, sameSecret } from "./auth";
 import type { Access, Config } from "./config";
 import { HttpError, notFound, unauthorized } from "./errors";
 import type { Logger } from "./log";
-import { readBody } from "./body";
+import { checkNesting, readBody } from "./body";
 import { normalizePayload } from "./normalize/index";
 import type { Pipeline } from "./pipeline";
 import type { Store } from "./store/store";
@@ -31,7 +31,9 @@ export function createApp({ config, pipeline, store, clock, log, trmnl }: AppDep
     return found;
   };
 
-  return new Elysia()
+  // Elysia assumes a host of at least 4 characters and starts looking for the path at url[11]: with `Host: abc`,
+  // `/x/ping` would route as `/ping`. The server speaks plain http (TLS ends at the tunnel), so the path starts after "http://".
+  return new Elysia({ handler: { standardHostname: false } })
     .onError(({ code, error }) => {
       if (error instanceof HttpError) return jsonError(error);
       if (code === "NOT_FOUND") return jsonError(notFound());
@@ -116,10 +118,13 @@ function timeParam(value: string | null, name: string): number | null {
 
 /** The decoded text lives only inside this call: a 50 MB backfill is 100 MB as a UTF-16 string. */
 function parseJson(bytes: Uint8Array): unknown {
+  let parsed: unknown;
   try {
-    return JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes));
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes));
   } catch (err) {
     const reason = err instanceof TypeError ? "not valid UTF-8" : (err as Error).message;
     throw new HttpError(400, "invalid_json", `body is not valid JSON: ${reason}`);
   }
+  checkNesting(parsed);
+  return parsed;
 }

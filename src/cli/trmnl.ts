@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../config";
 import { openPairing, PAIRING_FILE } from "../trmnl/pairing";
+import { privateDataDir } from "./dataDir";
 
 export const TRMNL_HELP = `Usage: fitstack trmnl pair MAC
 
@@ -57,6 +58,7 @@ export function runTrmnl(args: string[], io: TrmnlIo): number {
     return 2;
   }
   const now = io.now();
+  privateDataDir(config.dataDir);
   openPairing(join(config.dataDir, "trmnl", PAIRING_FILE), mac, now);
   const until = new Date(now.getTime() + config.trmnl.pairWindowS * 1000).toISOString();
   io.out(`pairing open for ${mac} until ${until}: set the device up now (its next /api/setup gets a new key)\n`);

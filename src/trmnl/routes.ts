@@ -3,7 +3,7 @@
 // the device and `status` 202 drains its battery, so neither is ever sent; errors are plain HTTP statuses.
 import { Elysia } from "elysia";
 import { sameSecret } from "../auth";
-import { readBody } from "../body";
+import { checkNesting, readBody } from "../body";
 import type { TrmnlConfig } from "../config";
 import { HttpError, notFound } from "../errors";
 import type { Logger } from "../log";
@@ -140,6 +140,7 @@ export function trmnlRoutes(deps?: TrmnlDeps) {
         } catch {
           throw new HttpError(400, "invalid_json", "body is not valid JSON");
         }
+        checkNesting(body);
         deps.deviceLog.append(found.mac, logEntries(body), deps.clock());
         return new Response(null, { status: 204 });
       },
