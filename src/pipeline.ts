@@ -109,11 +109,13 @@ export class Pipeline {
       if (problem) invalidReasons[problem] = (invalidReasons[problem] ?? 0) + 1;
       return !problem;
     });
+    // records and fields normalize dropped for an implausible number (normalize/bounds.ts)
+    for (const [reason, count] of Object.entries(body.invalid ?? {})) invalidReasons[reason] = (invalidReasons[reason] ?? 0) + count;
     const result = this.deps.ledger.ingest(user, valid, zoneBoundsBpm(this.deps.profileFor(user)), position, body);
     return {
       accepted_samples: result.accepted,
       duplicates_dropped: result.duplicates,
-      invalid_dropped: body.heartRate.length - valid.length,
+      invalid_dropped: Object.values(invalidReasons).reduce((sum, count) => sum + count, 0),
       invalid_reasons: invalidReasons,
       zone_seconds_added: result.zoneSecondsAdded,
       records: {

@@ -106,6 +106,12 @@ const CASES: Case[] = [
     body: file("hae-out-of-range-dates.json"),
     expected: { status: 200, accepted: 1, duplicates: 1, invalid: { bad_timestamp: 2 }, added: { z5: 10 } },
   },
+  // a finite number whose metres are not (1e306 km): the field is dropped and counted, the workout kept, the store untouched by Infinity
+  {
+    name: "a workout of 1e306 km and 900 bpm",
+    body: () => JSON.stringify({ data: { workouts: [{ id: "HUGE", name: "Run", start: "2025-06-01 11:00:00 +0000", end: "2025-06-01 11:30:00 +0000", distance: { qty: 1e306, units: "km" }, heartRate: { avg: { qty: 900 } } }] } }),
+    expected: { status: 200, accepted: 0, invalid: { distance_out_of_range: 1, workout_bpm_out_of_range: 1 } },
+  },
   { name: "__proto__ and constructor keys", body: file("proto-pollution.json"), expected: { status: 200, accepted: 0 } },
   {
     name: "far-future fixture samples (3 and 10 days ahead)",
