@@ -2,7 +2,7 @@
 import { Elysia } from "elysia";
 import { bearerToken, sameSecret } from "./auth";
 import type { Access, Config } from "./config";
-import { HttpError, notFound, unauthorized } from "./errors";
+import { HttpError, notFound, storeUnavailable, unauthorized } from "./errors";
 import type { Logger } from "./log";
 import { checkNesting, readBody } from "./body";
 import { normalizePayload } from "./normalize/index";
@@ -19,9 +19,11 @@ export interface AppDeps {
   log: Logger;
   /** The TRMNL e-ink routes (device API, images, Redirect plugin); absent = not mounted. */
   trmnl?: TrmnlDeps;
+  /** The user's earliest stored instant (the ledger's): summaries are not asked of the store before it. */
+  firstInstant?: (user: string) => number | null;
 }
 
-export function createApp({ config, pipeline, store, clock, log, trmnl }: AppDeps) {
+export function createApp({ config, pipeline, store, clock, log, trmnl, firstInstant }: AppDeps) {
   /** The person the bearer token belongs to; every token is compared, in constant time each. */
   const authenticate = (header: string | null): Access => {
     const given = bearerToken(header);
@@ -33,6 +35,8 @@ export function createApp({ config, pipeline, store, clock, log, trmnl }: AppDep
 
   // Elysia assumes a host of at least 4 characters and starts looking for the path at url[11]: with `Host: abc`,
   // `/x/ping` would route as `/ping`. The server speaks plain http (TLS ends at the tunnel), so the path starts after "http://".
+  let summariesInFlight = 0;
+
   return new Elysia({ handler: { standardHostname: false } })
     .onError(({ code, error }) => {
       if (error instanceof HttpError) return jsonError(error);
@@ -85,12 +89,30 @@ export function createApp({ config, pipeline, store, clock, log, trmnl }: AppDep
       const to = timeParam(query.get("to"), "to") ?? Math.floor(clock().getTime() / 1000);
       const from = timeParam(query.get("from"), "from") ?? to - 86400;
       if (from >= to) throw new HttpError(400, "invalid_range", "from must be before to", "from");
-      return Response.json(await store.summary(user, from, to));
+      // a store answering many wide queries at once falls over (VM: "max concurrent searches"): refuse early instead
+      if (summariesInFlight >= MAX_SUMMARIES_IN_FLIGHT) throw storeUnavailable("too many summaries at once; retry later");
+      summariesInFlight++;
+      try {
+        // nothing is stored before the user's first instant (VM: a pre-point one second before it), so from=0 costs the
+        // store no more than the data's extent; an hour's margin keeps any such point inside
+        const first = firstInstant?.(user);
+        const queried = first === undefined ? from : first === null ? to - 1 : Math.min(Math.max(from, first - DATA_START_MARGIN_S), to - 1);
+        const summary = await store.summary(user, queried, to).catch((err) => {
+          log.warn("summary failed in the store", { store: store.kind, error: String((err as Error)?.message ?? err).slice(0, 200) });
+          throw storeUnavailable();
+        });
+        return Response.json({ ...summary, from, to });
+      } finally {
+        summariesInFlight--;
+      }
     })
     .use(trmnlRoutes(trmnl));
 }
 
 const BIG_BODY_BYTES = 8 * 1024 * 1024;
+/** /api/summary queries running at once; one summary is 8–12 store queries. */
+const MAX_SUMMARIES_IN_FLIGHT = 4;
+const DATA_START_MARGIN_S = 3600;
 
 /** HAE names its automation in these headers; kept with the raw entry (bounded, never the token). */
 const AUTOMATION_HEADERS = ["automation-name", "automation-id", "automation-aggregation", "automation-period", "session-id"];

@@ -16,7 +16,8 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   const clock = () => new Date();
   const peer = (request: Request) => server.requestIP(request)?.address;
   const trmnl = createTrmnl(config, { store: runtime.store, pipeline: runtime.pipeline, clock, log, peer });
-  const app = createApp({ config, pipeline: runtime.pipeline, store: runtime.store, clock, log, trmnl });
+  const firstInstant = (user: string) => runtime.ledger.firstInstant(user);
+  const app = createApp({ config, pipeline: runtime.pipeline, store: runtime.store, clock, log, trmnl, firstInstant });
   const server: Bun.Server<undefined> = Bun.serve({
     hostname: config.host,
     port: config.port,

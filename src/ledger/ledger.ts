@@ -242,6 +242,12 @@ export class Ledger {
     return this.db.query<{ ts: number | null }, [string]>("SELECT MIN(ts) AS ts FROM credit WHERE user = ?").get(user)!.ts;
   }
 
+  /** The user's earliest instant of anything held (samples, gauges, nights, workouts): nothing is stored before it. */
+  firstInstant(user: string): number | null {
+    const instants = [this.firstTs(user), this.records.firstInstant(user)].filter((ts): ts is number => ts !== null);
+    return instants.length ? Math.min(...instants) : null;
+  }
+
   cursor(file: string): number {
     return this.db.query<{ offset: number }, [string]>("SELECT offset FROM raw_cursor WHERE file = ?").get(file)?.offset ?? 0;
   }
