@@ -95,9 +95,10 @@ export class DeviceRegistry {
     }
     const device = this.listed(mac);
     const opened = device && mayAdopt && given.length >= MIN_ADOPTED_KEY ? this.windowOpenedAt(device.mac) : null;
+    const held = device ? this.keys[device.mac] : undefined;
     // not when this window already issued a key at /api/setup: that key is the one the device is about to use
-    const issued = device && this.keys[device.mac] && Date.parse(this.keys[device.mac]!.created_at) >= (opened ?? Infinity);
-    if (device && opened !== null && !issued) {
+    const issuedInWindow = opened !== null && held !== undefined && Date.parse(held.created_at) >= opened;
+    if (device && opened !== null && !issuedInWindow) {
       this.log.info("trmnl device adopted with the key it brought", { device: device.mac });
       return { ...device, friendlyId: this.remember(device.mac, given, this.pairing.clock().toISOString()).friendly_id };
     }
