@@ -27,7 +27,7 @@ beforeAll(async () => {
   writeFileSync(join(dataDir, "raw", "2020-01-01.ndjson"), "", { mode: 0o644 });
   // the default umask of most shells: without the fix every file would be 0644 and every directory 0755
   server = await startServer({ AUTH_TOKEN: TOKEN, SECRET_PATH: SECRET, DATA_DIR: dataDir, TRMNL_DEVICES: MAC }, ["sh", "-c", `umask 022 && exec bun run ${MAIN} serve`]);
-});
+}, 60_000);
 afterAll(async () => {
   await server?.stop();
   rmSync(root, { recursive: true, force: true });
@@ -44,7 +44,7 @@ test("a short Host header does not shift routing: /x/ping is 404 as with any oth
     x: [await status("/x/api/setup", "a", { ID: MAC }), await status("/x/hook", "ab")],
     longHost: [await status("/x/ping", "example.org"), await status("/ping", "example.org")],
   }).toEqual({ shortHost: [404, 200, 200, 404, 200], x: [404, 404], longHost: [404, 200] });
-});
+}, 30_000);
 
 test("DATA_DIR is 0700 and every file in it 0600 under umask 022: raw log, SQLite with -wal/-shm, TRMNL state", async () => {
   const samples = Array.from({ length: 10 }, (_, i) => ({ ts: T0 + 5 * i, bpm: 130 }));
@@ -63,7 +63,7 @@ test("DATA_DIR is 0700 and every file in it 0600 under umask 022: raw log, SQLit
   for (const expected of ["raw/", "-wal", "-shm", "trmnl/devices.json", "trmnl/device-logs.ndjson", "raw/2020-01-01.ndjson"]) expect(names.some((n) => n.includes(expected))).toBe(true);
   const wide = Object.entries(modes).filter(([name, mode]) => mode !== (statSync(join(dataDir, name.replace(/^DATA_DIR\/?/, ""))).isDirectory() ? "700" : "600"));
   expect(wide).toEqual([]);
-});
+}, 30_000);
 
 test("a body nested deeper than 64 levels is 400 before the raw log, on the hook and on the device log", async () => {
   const before = rawEntries(dataDir).length;
@@ -76,4 +76,4 @@ test("a body nested deeper than 64 levels is 400 before the raw log, on the hook
   const devicelog = await fetch(`${server.url}/api/log`, { method: "POST", headers: { ID: MAC, "Access-Token": deviceKey }, body: `{"logs":${deep(100)}}` });
   expect([devicelog.status, ((await devicelog.json()) as any).error.code]).toEqual([400, "too_deep"]);
   expect((await fetch(`${server.url}/ping`)).status).toBe(200);
-});
+}, 30_000);

@@ -44,7 +44,7 @@ function wideRangeSuite(name: string, extraEnv: () => Record<string, string>, vm
       server = await startServer({ AUTH_TOKEN: TOKEN, SECRET_PATH: SECRET, DATA_DIR: dataDir, ...extraEnv() });
       await seed(server);
       await vmOf?.().flush();
-    });
+    }, 60_000);
     afterAll(async () => {
       await server?.stop();
       rmSync(dataDir, { recursive: true, force: true });
@@ -71,7 +71,7 @@ function wideRangeSuite(name: string, extraEnv: () => Record<string, string>, vm
         expect(windows.length).toBeGreaterThan(0);
         expect(Math.max(...windows)).toBeLessThan(4 * 86400);
       }
-    });
+    }, 30_000);
   });
 }
 
@@ -81,7 +81,7 @@ describe.skipIf(!!vmUnavailable())("with VictoriaMetrics", () => {
   beforeAll(async () => {
     // every query kept in VM's query stats, however fast, so the test can see the windows asked
     vm = await startVm(["-search.queryStats.minQueryDuration=0s"]);
-  });
+  }, 60_000);
   afterAll(async () => {
     await vm?.stop();
   });
@@ -116,7 +116,7 @@ describe.skipIf(!!vmUnavailable())("a VictoriaMetrics that is overloaded, then d
     expect(server.output()).toContain("summary failed in the store");
     expect(server.output()).not.toContain("unhandled error");
     expect(server.output()).not.toMatch(/\n\s+at /);
-  });
+  }, 30_000);
 
   test("VM down: 503 with Retry-After, the hook still accepts (202) and /ping answers", async () => {
     await vm.kill();

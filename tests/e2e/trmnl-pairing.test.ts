@@ -1,6 +1,6 @@
 // TRMNL pairing windows and failed-attempt limits: createApp + app.handle with a movable clock and a chosen peer
 // address, then the real server with `fitstack trmnl pair` run beside it.
-import { afterEach, expect, test } from "bun:test";
+import { afterEach, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +22,9 @@ const MAC = "AA:BB:CC:DD:EE:01";
 const OTHER_MAC = "AA:BB:CC:DD:EE:02";
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
 const T0 = Date.UTC(2026, 2, 4, 13, 5);
+
+// each test opens SQLite stores and, once, a real server: room for a machine busy with other work
+setDefaultTimeout(30_000);
 
 const dirs: string[] = [];
 afterEach(() => {
