@@ -154,7 +154,7 @@ describe("docker-compose.yml", () => {
       });
       expect(parsed.services.vm.command).toEqual(vm!.command);
       expect(parsed.services.grafana.environment.GF_SECURITY_ADMIN_PASSWORD).toBe("compose-test-password");
-    });
+    }, 30_000); // docker-compose takes ~3 s to start, more on a busy machine
 
     test("refuses to start without GRAFANA_ADMIN_PASSWORD, naming it", () => {
       const withPassword = readFileSync(join(dir, ".env"), "utf8");
@@ -165,7 +165,7 @@ describe("docker-compose.yml", () => {
       } finally {
         writeFileSync(join(dir, ".env"), withPassword);
       }
-    });
+    }, 30_000);
   });
 });
 
