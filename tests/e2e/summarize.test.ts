@@ -94,12 +94,13 @@ test("exit codes: 0 when anything was read, 1 when nothing could be, 2 when DIR 
   expect([ok.code, ok.stdout]).toEqual([0, expect.stringContaining("TOTAL")]);
   const nothing = await run([folder({ "x.json": "<html>502</html>", "y.ndjson": "oops\n" })]);
   expect([nothing.code, nothing.stderr]).toEqual([1, expect.stringContaining("nothing could be read")]);
-  const empty = await run([folder({ "notes.txt": "hello" })]);
-  expect([empty.code, empty.stderr]).toEqual([1, expect.stringContaining("no .json, .ndjson or .jsonl files")]);
+  const emptyDir = folder({ "notes.txt": "hello" });
+  const empty = await run([emptyDir]);
+  expect([empty.code, empty.stderr]).toEqual([1, `fitstack summarize: no .json, .ndjson or .jsonl files in ${emptyDir} (skipped 1: notes.txt)\n`]);
   const missing = await run(["/nonexistent/fitstack-summarize"]);
   expect([missing.code, missing.stdout, missing.stderr]).toEqual([2, "", "fitstack summarize: /nonexistent/fitstack-summarize: no such file or directory\n"]);
   expect((await run(["--bogus"])).code).toBe(2);
-});
+}, 30_000);
 
 /** Width and height from IHDR, which must follow the PNG signature. */
 function pngSize(bytes: Uint8Array) {
@@ -128,3 +129,14 @@ test("one FILE instead of DIR; --plots without a value writes to out/ in the wor
   expect(code).toBe(0);
   expect(["a.json.heart-rate.png", "zones.png"].map((name) => existsSync(join(dir, "out", name)))).toEqual([true, true]);
 });
+
+test("files it does not read are listed as skipped, with the reason, in the text and the JSON", async () => {
+  const dir = folder({ "a.json": HAND_MADE["a.json"], "notes.txt": "hello", "old/export.csv": "a,b\n" });
+  const text = await run([dir]);
+  expect([text.code, text.stdout]).toEqual([0, expect.stringContaining("▸ skipped 2 files (not read)\n    notes.txt: not .json, .ndjson or .jsonl\n    old/export.csv: not .json, .ndjson or .jsonl\n")]);
+  const json = await run([dir, "--json"]);
+  expect(JSON.parse(json.stdout).skipped).toEqual([
+    { path: "notes.txt", reason: "not .json, .ndjson or .jsonl" },
+    { path: "old/export.csv", reason: "not .json, .ndjson or .jsonl" },
+  ]);
+}, 30_000);
