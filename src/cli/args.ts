@@ -27,7 +27,7 @@ export interface CommandSpec<O extends Record<string, OptionSpec> = Record<strin
 }
 
 export type OptionValues<O extends Record<string, OptionSpec>> = {
-  [K in keyof O]: O[K]["type"] extends "boolean" ? boolean : O[K] extends { default: string } | { bare: string } ? string : string | undefined;
+  [K in keyof O]: O[K]["type"] extends "boolean" ? boolean : O[K] extends { default: string } ? string : string | undefined;
 };
 
 export interface ParsedArgs<O extends Record<string, OptionSpec>> {

@@ -155,6 +155,13 @@ describe("offline subcommands need no AUTH_TOKEN or SECRET_PATH", () => {
     expect({ code, stderr }).toEqual({ code: 2, stderr: 'fitstack: config: HR_MAX: expected a number, got "abc"\n' });
   }, 30_000);
 
+  test("a DATA_DIR that cannot be made is one line naming it, exit 1", async () => {
+    const file = join(tempDir(), "a-file");
+    writeFileSync(file, "");
+    const { code, stdout, stderr } = await fitstack(["replay"], { DATA_DIR: join(file, "data") });
+    expect({ code, stdout, stderr }).toEqual({ code: 1, stdout: "", stderr: `fitstack replay: ${join(file, "data")}: not a directory\n` });
+  }, 30_000);
+
   test("serve still demands AUTH_TOKEN", async () => {
     const { code, stderr } = await fitstack(["serve"], { SECRET_PATH: "x" });
     expect({ code, shape: oneLine(stderr), names: stderr.includes("AUTH_TOKEN") }).toEqual({ code: 2, shape: ONE_LINE, names: true });
