@@ -87,7 +87,7 @@ test("the JSON report's totals match the numbers worked out by hand", async () =
   expect(total.anomalies.gaps).toEqual({ count: 1, longestS: 20, longestFromUtc: "2026-01-01T09:00:10Z" });
   expect(total.anomalies.duplicateTimestamps).toEqual({ count: 1, first: "2026-01-01T09:00:05Z" });
   expect(total.problems).toEqual([{ at: "c.json", message: 'not JSON: "not" (at character 0)' }]);
-});
+}, 30_000);
 
 test("exit codes: 0 when anything was read, 1 when nothing could be, 2 when DIR does not exist", async () => {
   const ok = await run(["data_samples"]);
@@ -121,14 +121,14 @@ test("--plots writes one heart-rate PNG per file with heart rate and a zone char
   }
   expect(pngSize(readFileSync(join(out, "zones.png")))).toEqual({ signature, chunk: "IHDR", width: 800, height: 400 });
   expect(existsSync(join(out, "c.json.heart-rate.png"))).toBe(false);
-});
+}, 30_000);
 
 test("one FILE instead of DIR; --plots without a value writes to out/ in the working directory", async () => {
   const dir = folder(HAND_MADE);
   const { code } = await run([join(dir, "a.json"), "--plots"], dir);
   expect(code).toBe(0);
   expect(["a.json.heart-rate.png", "zones.png"].map((name) => existsSync(join(dir, "out", name)))).toEqual([true, true]);
-});
+}, 30_000);
 
 test("files it does not read are listed as skipped, with the reason, in the text and the JSON", async () => {
   const dir = folder({ "a.json": HAND_MADE["a.json"], "notes.txt": "hello", "old/export.csv": "a,b\n" });
