@@ -1,66 +1,35 @@
 // `fitstack trmnl pair MAC`: (re)opens a listed device's pairing window, e.g. after a factory reset. It writes
 // DATA_DIR/trmnl/pairing.json, which a running server reads on the device's next /api/setup; no restart needed.
 import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { ConfigError, loadConfig } from "../config";
+import { loadOfflineConfig, type Config } from "../config";
 import { openPairing, PAIRING_FILE } from "../trmnl/pairing";
+import { defineCommand, UsageError, type CliContext, type ParsedArgs } from "./args";
 import { privateDataDir } from "./dataDir";
 
-export const TRMNL_HELP = `Usage: fitstack trmnl pair MAC
-
-Opens pairing for MAC (listed in TRMNL_DEVICES) for TRMNL_PAIR_WINDOW_S seconds (default 600), from now:
+export const command = defineCommand({
+  name: "trmnl",
+  operands: { usage: "pair MAC", max: 2 },
+  summary: `Opens pairing for MAC (listed in TRMNL_DEVICES) for TRMNL_PAIR_WINDOW_S seconds (default 600) from now:
 until then, or until the device has used its new key, /api/setup hands that device a key and a key it brings
 from another server is adopted. Works while the server runs. Reads DATA_DIR, TRMNL_DEVICES and
-TRMNL_PAIR_WINDOW_S; needs no AUTH_TOKEN/SECRET_PATH.
+TRMNL_PAIR_WINDOW_S; not AUTH_TOKEN or SECRET_PATH.`,
+  options: {},
+  notes: "Exit status: 0 opened; 1 DATA_DIR cannot be written; 2 a bad option, MAC or variable.",
+});
 
-Options:
-  --help    print this help
-`;
-
-const OPTIONS = { help: { type: "boolean", short: "h" } } as const;
-
-export interface TrmnlIo {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  env: Record<string, string | undefined>;
-  now: () => Date;
+export async function run({ operands }: ParsedArgs<typeof command.options>, ctx: CliContext): Promise<number> {
+  const [action, mac] = operands;
+  if (action !== "pair" || !mac) throw new UsageError('expected "pair MAC"');
+  const until = pairDevice(loadOfflineConfig(ctx.env), mac, new Date(ctx.now() * 1000));
+  ctx.out(`pairing open for ${mac.trim().toUpperCase()} until ${until.toISOString()}: set the device up now (its next /api/setup gets a new key)\n`);
+  return 0;
 }
 
-export function runTrmnl(args: string[], io: TrmnlIo): number {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (err) {
-    io.err(`fitstack trmnl: ${(err as Error).message.split("\n")[0]} (see fitstack trmnl --help)\n`);
-    return 2;
-  }
-  if (parsed.values.help) {
-    io.out(TRMNL_HELP);
-    return 0;
-  }
-  const [action, macArg, ...rest] = parsed.positionals;
-  if (action !== "pair" || !macArg || rest.length) {
-    io.err(`fitstack trmnl: expected "pair MAC" (see fitstack trmnl --help)\n`);
-    return 2;
-  }
-  let config;
-  try {
-    // offline: only DATA_DIR and the TRMNL settings matter here
-    config = loadConfig({ ...io.env, DEV: "1", AUTH_TOKEN: "", SECRET_PATH: "", TOKENS_FILE: "" });
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    io.err(`fitstack: ${err.message}\n`);
-    return 2;
-  }
+/** Opens MAC's window from `now`; returns when it shuts. */
+export function pairDevice(config: Pick<Config, "dataDir" | "trmnl">, macArg: string, now: Date): Date {
   const mac = macArg.trim().toUpperCase();
-  if (!config.trmnl.devices.some((d) => d.mac === mac)) {
-    io.err(`fitstack trmnl: ${macArg.slice(0, 40)} is not listed in TRMNL_DEVICES\n`);
-    return 2;
-  }
-  const now = io.now();
+  if (!config.trmnl.devices.some((d) => d.mac === mac)) throw new UsageError(`${macArg.slice(0, 40)} is not listed in TRMNL_DEVICES`);
   privateDataDir(config.dataDir);
   openPairing(join(config.dataDir, "trmnl", PAIRING_FILE), mac, now);
-  const until = new Date(now.getTime() + config.trmnl.pairWindowS * 1000).toISOString();
-  io.out(`pairing open for ${mac} until ${until}: set the device up now (its next /api/setup gets a new key)\n`);
-  return 0;
+  return new Date(now.getTime() + config.trmnl.pairWindowS * 1000);
 }

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp } from "../../src/app";
-import { runTrmnl } from "../../src/cli/trmnl";
+import { pairDevice } from "../../src/cli/trmnl";
 import { loadConfig } from "../../src/config";
 import { Ledger } from "../../src/ledger/ledger";
 import { createLogger } from "../../src/log";
@@ -48,7 +48,7 @@ function setup(dataDir = mkdtempSync(join(tmpdir(), "fitstack-pair-")), clock = 
   const setupDevice = (mac = MAC) => get("/api/setup", { ID: mac });
   const display = (key: string, mac = MAC) => get("/api/display", { ID: mac, "Access-Token": key });
   const keyOf = async (res: Response) => ((await res.json()) as { api_key: string }).api_key;
-  const pair = (mac = MAC) => runTrmnl(["pair", mac], { out() {}, err() {}, env, now: date });
+  const pair = (mac = MAC) => pairDevice(config, mac, date());
   return { dataDir, clock, peer, get, setupDevice, display, keyOf, pair, logLines, restart: () => setup(dataDir, clock) };
 }
 
@@ -98,18 +98,18 @@ test("`trmnl pair MAC` reopens the window of a paired device while the app runs:
   expect((await s.display(old)).status).toBe(200);
   s.clock.ms = T0 + 3_600_000;
   expect((await s.setupDevice()).status).toBe(404);
-  expect(s.pair()).toBe(0);
+  s.pair();
   const fresh = await s.keyOf(await s.setupDevice());
   expect(fresh).not.toBe(old);
   expect([(await s.display(old)).status, (await s.display(fresh)).status]).toEqual([401, 200]);
   expect((await s.setupDevice()).status).toBe(404);
   // the reopened window also admits a key brought from elsewhere, once, and shuts after TRMNL_PAIR_WINDOW_S
-  expect(s.pair(OTHER_MAC)).toBe(0);
+  s.pair(OTHER_MAC);
   s.clock.ms += 600_000;
   expect((await s.display("2r--SahjsAKCFksVcped2Q", OTHER_MAC)).status).toBe(401);
-  expect(s.pair(OTHER_MAC)).toBe(0);
+  s.pair(OTHER_MAC);
   expect((await s.display("2r--SahjsAKCFksVcped2Q", OTHER_MAC)).status).toBe(200);
-  expect(s.pair("11:22:33:44:55:66")).toBe(2); // not listed
+  expect(() => s.pair("11:22:33:44:55:66")).toThrow("11:22:33:44:55:66 is not listed in TRMNL_DEVICES");
 });
 
 test("failed attempts are limited per address (429 + Retry-After); a paired device's key still works; the log stays bounded", async () => {
@@ -160,6 +160,6 @@ test("the real server: `fitstack trmnl pair` run beside it reopens pairing witho
   expect([pair.exitCode, pair.stdout.toString()]).toEqual([0, expect.stringMatching(new RegExp(`^pairing open for ${MAC} until \\d{4}-`))]);
   const fresh = ((await (await setupDevice()).json()) as any).api_key;
   expect([(await display(fresh)).status, (await display(old)).status]).toEqual([200, 401]);
-  const usage = Bun.spawnSync(["bun", "run", MAIN, "trmnl", "pair"], { env: { PATH: process.env.PATH ?? "", ...env } });
-  expect([usage.exitCode, usage.stderr.toString().trim().split("\n").length]).toEqual([2, 1]);
+  const usage = Bun.spawnSync(["bun", "run", MAIN, "trmnl", "pair", "11:22:33:44:55:66"], { env: { PATH: process.env.PATH ?? "", ...env } });
+  expect([usage.exitCode, usage.stderr.toString()]).toEqual([2, "fitstack trmnl: 11:22:33:44:55:66 is not listed in TRMNL_DEVICES (see fitstack trmnl --help)\n"]);
 }, 60_000);
