@@ -4,6 +4,9 @@ import { SLEEP_STAGES, type RecordsUpdate } from "../ledger/records";
 import { counterLines, seriesLines, type CounterCredit } from "./vm-lines";
 
 export const SLEEP_METRICS = ["sleep_stage_seconds_total", "sleep_start_timestamp_seconds", "sleep_end_timestamp_seconds", "sleep_night_stage_seconds"];
+/** Series holding one point per night (at its end): a night that moves leaves a point VM must lose. */
+export const SLEEP_ITEM_METRICS = ["sleep_start_timestamp_seconds", "sleep_end_timestamp_seconds", "sleep_night_stage_seconds"];
+export const WORKOUT_ITEM_METRICS = ["workout_start_timestamp_seconds", "workout_duration_seconds", "workout_avg_heart_rate_bpm"];
 export const WORKOUT_METRICS = [
   "workouts_total",
   "workout_distance_meters_total",
@@ -16,6 +19,21 @@ export const WORKOUT_METRICS = [
 
 type Night = RecordsUpdate["nights"][number];
 type Workout = RecordsUpdate["workouts"][number];
+
+/** The per-night gauge points sleepLines writes, as keys. */
+export function sleepPoints(nights: readonly Night[]): Set<string> {
+  return new Set(nights.map((n) => String(n.end)));
+}
+
+/** The per-workout gauge points workoutLines writes, as keys (series label + instant). */
+export function workoutPoints(workouts: readonly Workout[]): Set<string> {
+  const keys = new Set<string>();
+  for (const w of workouts) {
+    keys.add(`${w.type} ${w.end}`);
+    if (w.avgHeartRate !== null) keys.add(`avg ${w.type} ${w.end}`);
+  }
+  return keys;
+}
 
 export function sleepLines(user: string, nights: readonly Night[], instants: number[], labelValues: string[], generation: number): string[] {
   const credits = nights.flatMap((n) => SLEEP_STAGES.map((stage) => ({ ts: n.end, label: labelValues.indexOf(stage), amount: n.stageSeconds[stage] })));

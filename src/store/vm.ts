@@ -14,7 +14,7 @@ import type { ZoneRewrite } from "../ledger/ledger";
 import { SLEEP_STAGES, type RecordsUpdate } from "../ledger/records";
 import { ZONES } from "../transform/zones";
 import type { HeartRatePoint, LostWrite, Store, StoreHealth, Summary } from "./store";
-import { SLEEP_METRICS, sleepLines, WORKOUT_METRICS, workoutLines } from "./vm-families";
+import { SLEEP_ITEM_METRICS, SLEEP_METRICS, sleepLines, sleepPoints, WORKOUT_ITEM_METRICS, WORKOUT_METRICS, workoutLines, workoutPoints } from "./vm-families";
 import { counterLines, mergeSorted, prepointsFor, seriesLines, MAX_REVISION } from "./vm-lines";
 import { VmClient } from "./vm-client";
 import { VmWriterState } from "./vm-state";
@@ -111,7 +111,10 @@ export class VmStore implements Store {
     }
   }
 
-  async writeRecords({ user, gauges, nights, workouts }: RecordsUpdate): Promise<void> {
+  async writeRecords({ user, gauges, movedSeries, nights, workouts }: RecordsUpdate): Promise<void> {
+    // VM deletes whole series only: one a point moved out of is deleted, then written again from what it still holds
+    if (movedSeries.length) await this.vm.flush();
+    for (const { name, unit } of movedSeries) await this.vm.deleteSeries(`{__name__=${JSON.stringify(name)},user=${JSON.stringify(user)},unit=${JSON.stringify(unit)}}`);
     const lines: string[] = [];
     for (const points of Map.groupBy(gauges, (g) => `${g.name}\u0000${g.unit}`).values()) {
       const { name, unit } = points[0]!;
@@ -119,13 +122,15 @@ export class VmStore implements Store {
     }
     await this.vm.post(lines);
     if (nights.length) {
-      await this.writeFamily(user, "sleep", SLEEP_METRICS, nights, nights.map((n) => n.end), SLEEP_STAGES, (instants, labels, generation) =>
+      const items = { metrics: SLEEP_ITEM_METRICS, points: sleepPoints(nights) };
+      await this.writeFamily(user, "sleep", SLEEP_METRICS, items, nights, nights.map((n) => n.end), SLEEP_STAGES, (instants, labels, generation) =>
         sleepLines(user, nights, instants, labels, generation),
       );
     }
     if (workouts.length) {
       const types = [...new Set(workouts.map((w) => w.type))];
-      await this.writeFamily(user, "workouts", WORKOUT_METRICS, workouts, workouts.map((w) => w.end), types, (instants, labels, generation) =>
+      const items = { metrics: WORKOUT_ITEM_METRICS, points: workoutPoints(workouts) };
+      await this.writeFamily(user, "workouts", WORKOUT_METRICS, items, workouts, workouts.map((w) => w.end), types, (instants, labels, generation) =>
         workoutLines(user, workouts, instants, labels, generation),
       );
     }
@@ -136,12 +141,15 @@ export class VmStore implements Store {
   /**
    * Rewrites a whole family of series at a new generation, at every instant it ever used (so no stale
    * point of an older generation survives) and with every label value it ever had; skipped when the
-   * family's content is what was last written.
+   * family's content is what was last written. Per-item gauges have points only where an item ends: when
+   * one of those points is no longer written (a night or workout moved or was replaced), their series are
+   * deleted first, since VM 1.79 can neither overwrite a point with nothing nor delete one point.
    */
   private async writeFamily(
     user: string,
     family: string,
     metrics: string[],
+    items: { metrics: string[]; points: ReadonlySet<string> },
     content: unknown,
     instantsNow: number[],
     labelsNow: readonly string[],
@@ -155,11 +163,14 @@ export class VmStore implements Store {
       this.state.forgetFamily(user, family);
       held = null;
     }
+    const lost = held !== null && this.state.losesPoints(user, family, items.points);
+    if (lost) await this.deleteSeries(user, items.metrics);
     const generation = held ? held.generation + 1 : 0;
     const sorted = mergeSorted(instantsNow);
     const instants = mergeSorted(held?.instants ?? [], sorted, prepointsFor(sorted, null, PREPOINT_GAP_S));
     const labelValues = [...new Set([...(held?.labels ?? []), ...labelsNow])].sort();
     this.state.saveFamily(user, family, generation, labelValues, instants);
+    this.state.savePoints(user, family, items.points, lost);
     await this.vm.post(build(instants, labelValues, generation));
     this.state.familyWritten(user, family, hash);
     await this.vm.resetCache();

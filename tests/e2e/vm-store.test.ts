@@ -75,3 +75,23 @@ describe.skipIf(!!skip)("VictoriaMetrics rebuild", () => {
     }
   }, 60_000);
 });
+
+describe.skipIf(!!skip)("VictoriaMetrics stale points", () => {
+  test("a gauge point re-sent in another unit leaves no point in the old unit's series; the rest of that series stays", async () => {
+    const { Ledger } = await import("../../src/ledger/ledger");
+    const { deliverPending } = await import("../../src/pipeline");
+    const store = new VmStore({ writeUrl: vm.url, readUrl: vm.url, stateDir: mkdtempSync(join(tmpdir(), "fitstack-vmstate-")) });
+    const ledger = new Ledger(":memory:");
+    const t = Math.floor(Date.now() / 1000 / 60) * 60 - 86400;
+    const rest = (ts: number, value: number, unit: string) => ({ name: "hae_resting_heart_rate", unit, ts, value, source: "Watch" });
+    ledger.ingest("units", [], [], undefined, { gauges: [rest(t, 61, "count/min"), rest(t + 60, 60, "count/min")], sleep: [], workouts: [] });
+    await deliverPending(ledger, store);
+    ledger.ingest("units", [], [], undefined, { gauges: [rest(t + 60, 58, "bpm")], sleep: [], workouts: [] });
+    await deliverPending(ledger, store);
+    await vm.flush();
+    const points = await vm.query(`count_over_time(hae_resting_heart_rate{user="units"}[1h])`, t + 120);
+    expect(points.map((p) => [p.metric.unit, p.value[1]]).sort()).toEqual([["bpm", "1"], ["count/min", "1"]]);
+    expect(await store.summary("units", t - 60, t + 120)).toMatchObject({ resting_heart_rate: { ts: t + 60, bpm: 58 } });
+    await store.close();
+  }, 30_000);
+});
