@@ -63,6 +63,33 @@ export async function deliverPending(ledger: Ledger, store: Store, sliceSize = C
   }
 }
 
+/** Records merged per transaction between turns of the event loop (a night counts its segments): ~40 ms. */
+const RECORDS_PER_CHUNK = 2000;
+
+type RecordChunk = Pick<Normalized, "gauges" | "sleep" | "workouts">;
+
+function recordChunks(gauges: Normalized["gauges"], sleep: Normalized["sleep"], workouts: Normalized["workouts"]): RecordChunk[] {
+  const chunks: RecordChunk[] = [];
+  for (let i = 0; i < gauges.length; i += RECORDS_PER_CHUNK) chunks.push({ gauges: gauges.slice(i, i + RECORDS_PER_CHUNK), sleep: [], workouts: [] });
+  let nights: Normalized["sleep"] = [];
+  let cost = 0;
+  for (const night of sleep) {
+    nights.push(night);
+    cost += night.segments?.length ?? 1;
+    if (cost >= RECORDS_PER_CHUNK) {
+      chunks.push({ gauges: [], sleep: nights, workouts: [] });
+      nights = [];
+      cost = 0;
+    }
+  }
+  if (nights.length) chunks.push({ gauges: [], sleep: nights, workouts: [] });
+  for (let i = 0; i < workouts.length; i += RECORDS_PER_CHUNK) chunks.push({ gauges: [], sleep: [], workouts: workouts.slice(i, i + RECORDS_PER_CHUNK) });
+  return chunks;
+}
+
+/** Lets timers and pending requests run before the next chunk of work. */
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 export class Pipeline {
   private tail: Promise<unknown> = Promise.resolve();
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
@@ -86,10 +113,10 @@ export class Pipeline {
       const receivedAt = this.deps.clock();
       const id = crypto.randomUUID();
       let position: RawPosition;
-      let merged: ReturnType<Pipeline["merge"]>;
+      let merged: Awaited<ReturnType<Pipeline["merge"]>>;
       try {
         position = this.deps.rawLog.append(bodyBytes, { id, receivedAt, user, headers });
-        merged = this.merge(body, user, receivedAt, position);
+        merged = await this.merge(body, user, receivedAt, position);
         this.deps.ledger.setMeta(`last_sync:${user}`, String(Math.floor(receivedAt.getTime() / 1000)));
       } catch (err) {
         // not on disk, or on disk but not merged: refuse, so HAE sends it again (merging is idempotent)
@@ -101,7 +128,7 @@ export class Pipeline {
     });
   }
 
-  private merge(body: Normalized, user: string, receivedAt: Date, position?: RawPosition) {
+  private async merge(body: Normalized, user: string, receivedAt: Date, position?: RawPosition) {
     const now = Math.floor(receivedAt.getTime() / 1000);
     const invalidReasons: Record<string, number> = {};
     const valid = body.heartRate.filter((sample) => {
@@ -109,7 +136,9 @@ export class Pipeline {
       if (problem) invalidReasons[problem] = (invalidReasons[problem] ?? 0) + 1;
       return !problem;
     });
-    const result = this.deps.ledger.ingest(user, valid, zoneBoundsBpm(this.deps.profileFor(user)), position, body);
+    // records first, in chunks: the raw cursor moves with the samples, so a crash in between merges the entry again
+    const records = await this.mergeRecords(user, body);
+    const result = this.deps.ledger.ingest(user, valid, zoneBoundsBpm(this.deps.profileFor(user)), position);
     return {
       accepted_samples: result.accepted,
       duplicates_dropped: result.duplicates,
@@ -120,11 +149,28 @@ export class Pipeline {
         gauges: body.gauges.length,
         nights: body.sleep.length,
         workouts: body.workouts.length,
-        changed: result.recordsChanged,
-        dropped: result.recordsDropped,
+        changed: records.changed,
+        dropped: records.dropped,
       },
       ignored: body.ignored,
     };
+  }
+
+  /**
+   * Merges a payload's gauges, nights and workouts a chunk at a time, one transaction each, giving the event
+   * loop a turn in between: merging is linear and idempotent, so a 100 k-workout body never stalls /ping.
+   */
+  private async mergeRecords(user: string, body: Normalized): Promise<{ changed: number; dropped: number }> {
+    const { ledger } = this.deps;
+    const total = { changed: 0, dropped: 0 };
+    const chunks = recordChunks(body.gauges, body.sleep, body.workouts);
+    for (const [i, chunk] of chunks.entries()) {
+      if (i > 0) await nextTurn();
+      const merged = ledger.db.transaction(() => ledger.records.merge(user, chunk.gauges, chunk.sleep, chunk.workouts))();
+      total.changed += merged.changed;
+      total.dropped += merged.dropped;
+    }
+    return total;
   }
 
   /** Brings the store up to the ledger; on failure the backlog stays and the retrier takes over. */
@@ -188,7 +234,7 @@ export class Pipeline {
         if (line.entry) {
           try {
             const body = normalizePayload(line.entry.body);
-            this.merge(body, line.entry.user, new Date(line.entry.receivedAt), line);
+            await this.merge(body, line.entry.user, new Date(line.entry.receivedAt), line);
             report.entries++;
             report.samples += body.heartRate.length;
           } catch (err) {

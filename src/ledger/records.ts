@@ -42,9 +42,9 @@ export interface RecordsUpdate {
   gauges: GaugePoint[];
   /** Gauge series (metric, unit) a point moved out of: a store keying series by unit rewrites them whole. */
   movedSeries: { name: string; unit: string }[];
-  /** All nights and all workouts (they are few; stores rebuild these series whole). */
-  nights: NightRecord[];
-  workouts: WorkoutRecord[];
+  /** All nights and all workouts when that family changed, else null (stores rebuild these series whole). */
+  nights: NightRecord[] | null;
+  workouts: WorkoutRecord[] | null;
 }
 
 /** Bounds on what one person's payloads can create in the store (HAE has about 150 metrics). */
@@ -81,6 +81,8 @@ export class RecordLedger {
         duration_s REAL NOT NULL, distance_km REAL, energy_kcal REAL, avg_hr REAL, max_hr REAL,
         PRIMARY KEY (user, id)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS pending_records (user TEXT PRIMARY KEY);
+      -- families ('sleep', 'workouts') changed since the last delivery; pending_records means all of them
+      CREATE TABLE IF NOT EXISTS pending_family (user TEXT NOT NULL, family TEXT NOT NULL, PRIMARY KEY (user, family)) WITHOUT ROWID;
       -- each person's (metric, unit) pairs: bounds checked without scanning gauge_sample
       CREATE TABLE IF NOT EXISTS gauge_series (user TEXT NOT NULL, name TEXT NOT NULL, unit TEXT NOT NULL, PRIMARY KEY (user, name, unit)) WITHOUT ROWID;
       -- gauge series a point moved out of (its unit changed): the store drops and rewrites them
@@ -116,17 +118,20 @@ export class RecordLedger {
       else series.set(g.name, new Set([g.unit]));
       if (this.mergeGauge(user, g)) changed++;
     }
-    changed += this.mergeSegmentNights(user, nights.filter((n) => n.segments?.length));
-    let longest = this.longestAggregateNight(user);
+    let nightsChanged = this.mergeSegmentNights(user, nights.filter((n) => n.segments?.length));
+    let longest = nights.length ? this.longestAggregateNight(user) : 0;
     for (const n of nights) {
       if (n.segments?.length) continue;
       longest = Math.max(longest, n.end - n.start);
-      if (this.mergeSummaryNight(user, n, longest)) changed++;
+      if (this.mergeSummaryNight(user, n, longest)) nightsChanged++;
     }
-    const types = new Set(this.db.query<{ type: string }, [string]>("SELECT DISTINCT type FROM workout WHERE user = ?").all(user).map((row) => row.type));
-    for (const w of workouts) if (this.mergeWorkout(user, w, types)) changed++;
-    if (changed) this.db.query("INSERT OR IGNORE INTO pending_records (user) VALUES (?)").run(user);
-    return { changed, dropped };
+    let workoutsChanged = 0;
+    const types = new Set(workouts.length ? this.db.query<{ type: string }, [string]>("SELECT DISTINCT type FROM workout WHERE user = ?").all(user).map((row) => row.type) : []);
+    for (const w of workouts) if (this.mergeWorkout(user, w, types)) workoutsChanged++;
+    const pending = this.db.query("INSERT OR IGNORE INTO pending_family (user, family) VALUES (?, ?)");
+    if (nightsChanged) pending.run(user, "sleep");
+    if (workoutsChanged) pending.run(user, "workouts");
+    return { changed: changed + nightsChanged + workoutsChanged, dropped };
   }
 
   /** The person's gauge metrics and the units each has used. */
@@ -292,7 +297,9 @@ export class RecordLedger {
   /** Users with records not yet in the store. */
   pendingUsers(): string[] {
     return this.db
-      .query<{ user: string }, []>("SELECT user FROM pending_records UNION SELECT DISTINCT user FROM gauge_point WHERE delivered = 0")
+      .query<{ user: string }, []>(
+        "SELECT user FROM pending_records UNION SELECT user FROM pending_family UNION SELECT user FROM gauge_moved UNION SELECT DISTINCT user FROM gauge_point WHERE delivered = 0",
+      )
       .all()
       .map((row) => row.user);
   }
@@ -305,7 +312,9 @@ export class RecordLedger {
            OR EXISTS (SELECT 1 FROM gauge_moved m WHERE m.user = ?1 AND m.name = p.name AND m.unit = p.unit)) ORDER BY name, unit, ts`,
       )
       .all(user);
-    const nights = this.db
+    const all = this.db.query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM pending_records WHERE user = ?").get(user)!.n > 0;
+    const families = new Set(this.db.query<{ family: string }, [string]>("SELECT family FROM pending_family WHERE user = ?").all(user).map((row) => row.family));
+    const nights = !(all || families.has("sleep")) ? null : this.db
       .query<Record<string, number> & { source: string; start: number; end: number }, [string]>("SELECT * FROM night WHERE user = ? ORDER BY end")
       .all(user)
       .map((row) => ({
@@ -314,7 +323,7 @@ export class RecordLedger {
         end: row.end,
         stageSeconds: Object.fromEntries(SLEEP_STAGES.map((stage) => [stage, row[stage] ?? 0])) as Record<SleepStage, number>,
       }));
-    const workouts = this.db
+    const workouts = !(all || families.has("workouts")) ? null : this.db
       .query<
         { id: string; type: string; name: string; start: number; end: number; duration_s: number; distance_km: number | null; energy_kcal: number | null; avg_hr: number | null; max_hr: number | null },
         [string]
@@ -332,7 +341,7 @@ export class RecordLedger {
         avgHeartRate: row.avg_hr,
         maxHeartRate: row.max_hr,
       }));
-    return { user, gauges, movedSeries, nights: onePerNight(nights), workouts };
+    return { user, gauges, movedSeries, nights: nights && onePerNight(nights), workouts };
   }
 
   /** Marks what `update` returned as stored. */
@@ -343,6 +352,9 @@ export class RecordLedger {
       const moved = this.db.query("DELETE FROM gauge_moved WHERE user = ? AND name = ? AND unit = ?");
       for (const m of update.movedSeries) moved.run(update.user, m.name, m.unit);
       this.db.query("DELETE FROM pending_records WHERE user = ?").run(update.user);
+      const family = this.db.query("DELETE FROM pending_family WHERE user = ? AND family = ?");
+      if (update.nights) family.run(update.user, "sleep");
+      if (update.workouts) family.run(update.user, "workouts");
     })();
   }
 
@@ -358,7 +370,7 @@ export class RecordLedger {
   }
 
   reset() {
-    this.db.exec("DELETE FROM gauge_sample; DELETE FROM gauge_point; DELETE FROM night; DELETE FROM sleep_segment; DELETE FROM workout; DELETE FROM pending_records; DELETE FROM gauge_series; DELETE FROM gauge_moved;");
+    this.db.exec("DELETE FROM gauge_sample; DELETE FROM gauge_point; DELETE FROM night; DELETE FROM sleep_segment; DELETE FROM workout; DELETE FROM pending_records; DELETE FROM pending_family; DELETE FROM gauge_series; DELETE FROM gauge_moved;");
   }
 }
 

@@ -1,6 +1,6 @@
 // Nights and workouts as VictoriaMetrics series: counters credited at each one's end, plus per-item gauges.
 // Pure: the caller decides instants, label values and the generation.
-import { SLEEP_STAGES, type RecordsUpdate } from "../ledger/records";
+import { SLEEP_STAGES, type NightRecord, type WorkoutRecord } from "../ledger/records";
 import { counterLines, seriesLines, type CounterCredit } from "./vm-lines";
 
 export const SLEEP_METRICS = ["sleep_stage_seconds_total", "sleep_start_timestamp_seconds", "sleep_end_timestamp_seconds", "sleep_night_stage_seconds"];
@@ -17,8 +17,8 @@ export const WORKOUT_METRICS = [
   "workout_avg_heart_rate_bpm",
 ];
 
-type Night = RecordsUpdate["nights"][number];
-type Workout = RecordsUpdate["workouts"][number];
+type Night = NightRecord;
+type Workout = WorkoutRecord;
 
 /** The per-night gauge points sleepLines writes, as keys. */
 export function sleepPoints(nights: readonly Night[]): Set<string> {

@@ -121,13 +121,13 @@ export class VmStore implements Store {
       lines.push(...seriesLines({ __name__: name, user, unit }, points.map((p) => p.ts), points.map((p) => p.value), points.map((p) => p.revision)));
     }
     await this.vm.post(lines);
-    if (nights.length) {
+    if (nights?.length) {
       const items = { metrics: SLEEP_ITEM_METRICS, points: sleepPoints(nights) };
       await this.writeFamily(user, "sleep", SLEEP_METRICS, items, nights, nights.map((n) => n.end), SLEEP_STAGES, (instants, labels, generation) =>
         sleepLines(user, nights, instants, labels, generation),
       );
     }
-    if (workouts.length) {
+    if (workouts?.length) {
       const types = [...new Set(workouts.map((w) => w.type))];
       const items = { metrics: WORKOUT_ITEM_METRICS, points: workoutPoints(workouts) };
       await this.writeFamily(user, "workouts", WORKOUT_METRICS, items, workouts, workouts.map((w) => w.end), types, (instants, labels, generation) =>
