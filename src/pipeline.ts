@@ -63,8 +63,8 @@ export async function deliverPending(ledger: Ledger, store: Store, sliceSize = C
   }
 }
 
-/** Records merged per transaction between turns of the event loop (a night counts its segments): ~40 ms. */
-const RECORDS_PER_CHUNK = 2000;
+/** Records merged per transaction between turns of the event loop (a night counts its segments): ~10 ms idle. */
+const RECORDS_PER_CHUNK = 500;
 
 type RecordChunk = Pick<Normalized, "gauges" | "sleep" | "workouts">;
 
@@ -97,6 +97,8 @@ export class Pipeline {
   private lastRecheck = 0;
   private retryDelay = RETRY_MIN_MS;
   private stopped = false;
+  /** Set when a delivery failed, until one succeeds: meanwhile requests only append and merge. */
+  private storeDown = false;
 
   constructor(private readonly deps: PipelineDeps) {}
 
@@ -123,7 +125,8 @@ export class Pipeline {
         this.deps.log.error("payload not stored", { error: (err as Error).message });
         throw new HttpError(503, "storage_unavailable", "cannot store the payload right now; retry later");
       }
-      const delivered = await this.deliverNow();
+      // while the store is known down the retrier owns delivery: a request would only rebuild the rewrite and fail
+      const delivered = this.storeDown ? (this.scheduleRetry(), false) : await this.deliverNow();
       return { id, shape: body.shape, ...merged, delivered };
     });
   }
@@ -179,11 +182,13 @@ export class Pipeline {
     try {
       await deliverPending(ledger, store);
       this.retryDelay = RETRY_MIN_MS;
+      this.storeDown = false;
       // a store that restarted since the last look may have dropped what it acknowledged just before
       if (recheck && Date.now() - this.lastRecheck > RECHECK_MIN_MS) await this.recheckNow();
       return true;
     } catch (err) {
       log.warn("delivery failed; kept in backlog", { error: (err as Error).message, backlog: ledger.backlog() });
+      this.storeDown = true;
       this.scheduleRetry();
       return false;
     }

@@ -35,10 +35,15 @@ export function workoutPoints(workouts: readonly Workout[]): Set<string> {
   return keys;
 }
 
-export function sleepLines(user: string, nights: readonly Night[], instants: number[], labelValues: string[], generation: number): string[] {
+/**
+ * The family's lines at `instants` (a sorted slice of the instants it ever used): counters carry every credit up
+ * to the slice's end, per-night gauges only the nights that end inside it.
+ */
+export function sleepLines(user: string, allNights: readonly Night[], instants: number[], labelValues: string[], generation: number): string[] {
+  const nights = allNights.filter((n) => n.end <= instants.at(-1)!);
   const credits = nights.flatMap((n) => SLEEP_STAGES.map((stage) => ({ ts: n.end, label: labelValues.indexOf(stage), amount: n.stageSeconds[stage] })));
   // one night per end instant for the per-night gauges (nights are sorted by end; the first wins)
-  const perEnd = [...new Map(nights.toReversed().map((n) => [n.end, n] as const)).values()].sort((a, b) => a.end - b.end);
+  const perEnd = [...new Map(nights.toReversed().map((n) => [n.end, n] as const)).values()].filter((n) => n.end >= instants[0]!).sort((a, b) => a.end - b.end);
   const ends = perEnd.map((n) => n.end);
   return [
     ...counterLines({ metric: "sleep_stage_seconds_total", labels: { user }, labelKey: "stage", labelValues, base: [], instants, credits }, generation),
@@ -50,13 +55,15 @@ export function sleepLines(user: string, nights: readonly Night[], instants: num
   ];
 }
 
-export function workoutLines(user: string, workouts: readonly Workout[], instants: number[], labelValues: string[], generation: number): string[] {
+/** As sleepLines: counters with every credit up to the slice's end, per-workout gauges for those ending inside it. */
+export function workoutLines(user: string, allWorkouts: readonly Workout[], instants: number[], labelValues: string[], generation: number): string[] {
+  const workouts = allWorkouts.filter((w) => w.end <= instants.at(-1)!);
   const credit = (amount: (w: Workout) => number): CounterCredit[] =>
     workouts.map((w) => ({ ts: w.end, label: labelValues.indexOf(w.type), amount: amount(w) }));
   const counter = (metric: string, credits: CounterCredit[]) =>
     counterLines({ metric, labels: { user }, labelKey: "type", labelValues, base: [], instants, credits }, generation);
   const gauge = (metric: string, value: (w: Workout) => number | null) => {
-    const withValue = workouts.filter((w) => value(w) !== null);
+    const withValue = workouts.filter((w) => w.end >= instants[0]! && value(w) !== null);
     return [...Map.groupBy(withValue, (w) => w.type)].flatMap(([type, list]) =>
       seriesLines({ __name__: metric, user, type }, list.map((w) => w.end), list.map((w) => value(w)!), generation),
     );

@@ -26,6 +26,20 @@ const INSTANTS_PER_POST = 50_000;
 /** VM persists in-memory data every -inmemoryDataFlushInterval (5 s); a write it has held this long is on disk. */
 const DURABILITY_WINDOW_S = 30;
 const ZONE_METRICS = ["zone_seconds_total", "heart_rate_bpm"];
+/** Instants of a night or workout family built and posted at once (times label values and metrics: points). */
+const FAMILY_INSTANTS_PER_POST = 2_000;
+
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** A digest of a family's content, hashed a slice at a time. */
+async function contentHash(content: readonly unknown[]): Promise<string> {
+  const hasher = new Bun.CryptoHasher("sha256");
+  for (let i = 0; i < content.length; i += 5_000) {
+    hasher.update(JSON.stringify(content.slice(i, i + 5_000)));
+    await nextTurn();
+  }
+  return hasher.digest("hex");
+}
 
 export interface VmStoreOptions {
   writeUrl: string;
@@ -150,12 +164,12 @@ export class VmStore implements Store {
     family: string,
     metrics: string[],
     items: { metrics: string[]; points: ReadonlySet<string> },
-    content: unknown,
+    content: readonly unknown[],
     instantsNow: number[],
     labelsNow: readonly string[],
     build: (instants: number[], labelValues: string[], generation: number) => string[],
   ) {
-    const hash = new Bun.CryptoHasher("sha256").update(JSON.stringify(content)).digest("hex");
+    const hash = await contentHash(content);
     let held = this.state.family(user, family);
     if (held?.contentHash === hash) return;
     if (held && held.generation + 1 > this.maxGeneration) {
@@ -171,7 +185,11 @@ export class VmStore implements Store {
     const labelValues = [...new Set([...(held?.labels ?? []), ...labelsNow])].sort();
     this.state.saveFamily(user, family, generation, labelValues, instants);
     this.state.savePoints(user, family, items.points, lost);
-    await this.vm.post(build(instants, labelValues, generation));
+    // in slices of instants, a turn of the event loop between: 100 k workouts are millions of points
+    for (let i = 0; i < instants.length; i += FAMILY_INSTANTS_PER_POST) {
+      await this.vm.post(build(instants.slice(i, i + FAMILY_INSTANTS_PER_POST), labelValues, generation));
+      await nextTurn();
+    }
     this.state.familyWritten(user, family, hash);
     await this.vm.resetCache();
   }

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { storeContract } from "../../src/store/store.contract";
 import { VmStore } from "../../src/store/vm";
+import { waitFor } from "../support/process";
 import { startVm, vmUnavailable, type VmProcess } from "../support/vm";
 
 const skip = vmUnavailable();
@@ -94,4 +95,67 @@ describe.skipIf(!!skip)("VictoriaMetrics stale points", () => {
     expect(await store.summary("units", t - 60, t + 120)).toMatchObject({ resting_heart_rate: { ts: t + 60, bpm: 58 } });
     await store.close();
   }, 30_000);
+});
+
+/** A proxy in front of VM that counts imports and, while `down`, answers 503 to everything. */
+function flakyProxy() {
+  const state = { down: false, imports: 0 };
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    async fetch(request) {
+      const url = new URL(request.url);
+      if (url.pathname.endsWith("/api/v1/import")) state.imports++;
+      if (state.down) return new Response("down", { status: 503 });
+      const body = request.method === "GET" ? undefined : await request.arrayBuffer();
+      const res = await fetch(`${vm.url}${url.pathname}${url.search}`, { method: request.method, body });
+      return new Response(await res.arrayBuffer(), { status: res.status });
+    },
+  });
+  return Object.assign(state, { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) });
+}
+
+describe.skipIf(!!skip)("VictoriaMetrics outage", () => {
+  test("while the store is known down, posts only append and merge; the retrier delivers everything once it is back", async () => {
+    const { Ledger } = await import("../../src/ledger/ledger");
+    const { Pipeline } = await import("../../src/pipeline");
+    const { RawLog } = await import("../../src/raw/rawlog");
+    const { silentLogger } = await import("../../src/log");
+    const proxy = flakyProxy();
+    const dir = mkdtempSync(join(tmpdir(), "fitstack-outage-"));
+    const store = new VmStore({ writeUrl: proxy.url, readUrl: proxy.url, stateDir: dir });
+    const ledger = new Ledger(dir);
+    const pipeline = new Pipeline({
+      ledger,
+      store,
+      rawLog: new RawLog(dir),
+      profileFor: () => ({ mode: "max", hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] }),
+      clock: () => new Date(),
+      log: silentLogger,
+    });
+    const t0 = Math.floor(Date.now() / 60_000) * 60 - 3 * 3600;
+    // 13 samples 5 s apart at 150 bpm (z3): 60 s, the first after a pause 10 s more
+    const block = (start: number) => {
+      const heartRate = Array.from({ length: 13 }, (_, i) => ({ ts: start + 5 * i, bpm: 150, source: "w", device: "" }));
+      return pipeline.accept(new TextEncoder().encode("{}"), { shape: "fixture", heartRate, gauges: [], sleep: [], workouts: [], ignored: {} }, "outage");
+    };
+    try {
+      expect((await block(t0)).delivered).toBe(true);
+      proxy.down = true;
+      expect((await block(t0 + 600)).delivered).toBe(false);
+      const importsBefore = proxy.imports;
+      for (let k = 2; k <= 6; k++) expect((await block(t0 + 600 * k)).delivered).toBe(false);
+      // five posts, no delivery attempt of their own (at most one retry of the retrier, which waits >= 0.5 s)
+      expect(proxy.imports - importsBefore).toBeLessThanOrEqual(1);
+      proxy.down = false;
+      await waitFor(() => ledger.backlog().users === 0, 30_000, "the retrier to deliver the backlog");
+      await vm.flush();
+      // 60 s + 6 × 70 s
+      expect((await store.summary("outage", t0 - 60, t0 + 3700)).zone_seconds).toEqual({ z1: 0, z2: 0, z3: 480, z4: 0, z5: 0 });
+    } finally {
+      await pipeline.stop();
+      await store.close();
+      proxy.stop();
+    }
+  }, 60_000);
 });
