@@ -56,6 +56,9 @@ export class VmStore implements Store {
   private readonly state: VmWriterState;
   private readonly maxGeneration: number;
   private readonly vm: VmClient;
+  /** vm_rows_invalid_total{type="vmimport"} at the last look, and VM's start time then (a restart resets it). */
+  private invalidSeen: number | null = null;
+  private invalidStarted: number | null = null;
 
   constructor(private readonly options: VmStoreOptions) {
     this.state = new VmWriterState(options.stateDir);
@@ -64,6 +67,7 @@ export class VmStore implements Store {
   }
 
   async writeZones(rewrite: ZoneRewrite, history: () => Iterable<ZoneRewrite>): Promise<void> {
+    await this.invalidBaseline();
     const { user, since } = rewrite;
     const lastInstant = rewrite.credits.at(-1)?.ts ?? -1;
     if (this.state.needsRebuild(user) || !this.state.planZones(user, since, lastInstant, this.maxGeneration)) {
@@ -126,6 +130,7 @@ export class VmStore implements Store {
   }
 
   async writeRecords({ user, gauges, movedSeries, nights, workouts }: RecordsUpdate): Promise<void> {
+    await this.invalidBaseline();
     // VM deletes whole series only: one a point moved out of is deleted, then written again from what it still holds
     if (movedSeries.length) await this.vm.flush();
     for (const { name, unit } of movedSeries) await this.vm.deleteSeries(`{__name__=${JSON.stringify(name)},user=${JSON.stringify(user)},unit=${JSON.stringify(unit)}}`);
@@ -205,10 +210,22 @@ export class VmStore implements Store {
    * VM answers 204 before it persists: a write made before VM's current process started may be gone,
    * however long VM was down. Returns what to deliver again (single node; see README for clusters).
    */
+  /** Reads VM's invalid-line count before the first write, so a rejection of that write is noticed too. */
+  private async invalidBaseline() {
+    if (this.invalidSeen !== null) return;
+    [this.invalidSeen, this.invalidStarted] = [await this.vm.invalidRows(), await this.vm.startTime()];
+  }
+
   async lostWrites(): Promise<LostWrite[]> {
     const started = await this.vm.startTime();
     if (started === null) return [];
-    return this.state.lostWrites(started, Date.now() / 1000, DURABILITY_WINDOW_S);
+    // VM skips an invalid import line with a 204 and counts it a second later: the writes since are delivered again
+    const invalid = await this.vm.invalidRows();
+    const rejected = invalid !== null && this.invalidSeen !== null && invalid > this.invalidSeen && started <= this.invalidStarted!;
+    this.invalidSeen = invalid;
+    this.invalidStarted = started;
+    const now = Date.now() / 1000;
+    return this.state.lostWrites(rejected ? now : started, now, DURABILITY_WINDOW_S);
   }
 
   summary(user: string, from: number, to: number): Promise<Summary> {

@@ -97,9 +97,9 @@ describe.skipIf(!!skip)("VictoriaMetrics stale points", () => {
   }, 30_000);
 });
 
-/** A proxy in front of VM that counts imports and, while `down`, answers 503 to everything. */
+/** A proxy in front of VM that counts imports, while `down` answers 503 to everything, and can spoil one import line. */
 function flakyProxy() {
-  const state = { down: false, imports: 0 };
+  const state = { down: false, imports: 0, corruptNextImport: false };
   const server = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
@@ -107,7 +107,11 @@ function flakyProxy() {
       const url = new URL(request.url);
       if (url.pathname.endsWith("/api/v1/import")) state.imports++;
       if (state.down) return new Response("down", { status: 503 });
-      const body = request.method === "GET" ? undefined : await request.arrayBuffer();
+      let body: string | ArrayBuffer | undefined = request.method === "GET" ? undefined : await request.arrayBuffer();
+      if (body && url.pathname.endsWith("/api/v1/import") && state.corruptNextImport) {
+        state.corruptNextImport = false;
+        body = new TextDecoder().decode(body).replaceAll(/"values":\[[^,\]]+/g, '"values":[Infinity');
+      }
       const res = await fetch(`${vm.url}${url.pathname}${url.search}`, { method: request.method, body });
       return new Response(await res.arrayBuffer(), { status: res.status });
     },
@@ -158,4 +162,59 @@ describe.skipIf(!!skip)("VictoriaMetrics outage", () => {
       proxy.stop();
     }
   }, 60_000);
+});
+
+describe.skipIf(!!skip)("VictoriaMetrics rejected rows", () => {
+  test("an import VM skips a line of (answering 204 and counting it a second later) is delivered again", async () => {
+    const { Ledger } = await import("../../src/ledger/ledger");
+    const { Pipeline } = await import("../../src/pipeline");
+    const { RawLog } = await import("../../src/raw/rawlog");
+    const { silentLogger } = await import("../../src/log");
+    const proxy = flakyProxy();
+    const dir = mkdtempSync(join(tmpdir(), "fitstack-rejected-"));
+    const store = new VmStore({ writeUrl: proxy.url, readUrl: proxy.url, stateDir: dir });
+    const ledger = new Ledger(dir);
+    const pipeline = new Pipeline({
+      ledger,
+      store,
+      rawLog: new RawLog(dir),
+      profileFor: () => ({ mode: "max", hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] }),
+      clock: () => new Date(),
+      log: silentLogger,
+    });
+    const t0 = Math.floor(Date.now() / 60_000) * 60 - 3 * 3600;
+    // 13 samples 5 s apart at 150 bpm (z3): 60 s
+    const heartRate = Array.from({ length: 13 }, (_, i) => ({ ts: t0 + 5 * i, bpm: 150, source: "w", device: "" }));
+    try {
+      proxy.corruptNextImport = true;
+      expect((await pipeline.accept(new TextEncoder().encode("{}"), { shape: "fixture", heartRate, gauges: [], sleep: [], workouts: [], ignored: {} }, "rejected")).delivered).toBe(true);
+      const zones = async () => {
+        await vm.flush();
+        return (await store.summary("rejected", t0 - 60, t0 + 120)).zone_seconds.z3;
+      };
+      await waitFor(async () => (await pipeline.recheckStore(), (await zones()) === 60), 20_000, "the rejected import to be delivered again");
+    } finally {
+      await pipeline.stop();
+      await store.close();
+      proxy.stop();
+    }
+  }, 30_000);
+
+  test("a workout with a non-finite distance neither poisons the distance counter nor makes VM skip its line", async () => {
+    const { Ledger } = await import("../../src/ledger/ledger");
+    const { deliverPending } = await import("../../src/pipeline");
+    const store = new VmStore({ writeUrl: vm.url, readUrl: vm.url, stateDir: mkdtempSync(join(tmpdir(), "fitstack-vmstate-")) });
+    const ledger = new Ledger(":memory:");
+    const t = Math.floor(Date.now() / 1000 / 60) * 60 - 86400;
+    const run = (id: string, start: number, distanceKm: number) => ({ id, name: "Running", start, end: start + 1800, durationS: 1800, distanceKm });
+    const invalidBefore = await vm.counter("vm_rows_invalid_total");
+    ledger.ingest("finite", [], [], undefined, { gauges: [], sleep: [], workouts: [run("A", t, Infinity), run("B", t + 7200, 5)] });
+    await deliverPending(ledger, store);
+    await vm.flush();
+    // A's distance is not a number that can be stored; B's 5 km counts, in a range holding both and in B's alone
+    expect((await store.summary("finite", t - 60, t + 9000)).workouts).toEqual({ count: 2, distance_m: 5000, duration_s: 3600, active_energy_kcal: 0 });
+    expect((await store.summary("finite", t + 3600, t + 9000)).workouts.distance_m).toBe(5000);
+    expect(await vm.counter("vm_rows_invalid_total")).toBe(invalidBefore);
+    await store.close();
+  }, 30_000);
 });
