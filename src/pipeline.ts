@@ -63,6 +63,9 @@ export async function deliverPending(ledger: Ledger, store: Store, sliceSize = C
   }
 }
 
+/** A raw entry this big is collected right after it is normalized (as the hook does for big bodies). */
+const BIG_ENTRY_BYTES = 8 * 1024 * 1024;
+
 /** Records merged per transaction between turns of the event loop (a night counts its segments): ~10 ms idle. */
 const RECORDS_PER_CHUNK = 500;
 
@@ -234,12 +237,19 @@ export class Pipeline {
     const { rawLog, ledger, log } = this.deps;
     const report: RawReadReport = { files: 0, entries: 0, samples: 0, skipped: [] };
     for (const file of files) {
-      for await (const line of readRawLines(rawLog.dir, file, fromCursor ? ledger.cursor(file) : 0)) {
+      let lineStart = fromCursor ? ledger.cursor(file) : 0;
+      for await (const line of readRawLines(rawLog.dir, file, lineStart)) {
         const at = `${file}:${line.line}`;
+        const big = line.end - lineStart > BIG_ENTRY_BYTES;
+        lineStart = line.end;
         if (line.entry) {
           try {
+            const { user, receivedAt } = line.entry;
             const body = normalizePayload(line.entry.body);
-            await this.merge(body, line.entry.user, new Date(line.entry.receivedAt), line);
+            // as the hook does: the parsed tree of a big entry is garbage now, free it before the merge allocates
+            delete line.entry;
+            if (big) Bun.gc(true);
+            await this.merge(body, user, new Date(receivedAt), line);
             report.entries++;
             report.samples += body.heartRate.length;
           } catch (err) {
