@@ -185,6 +185,8 @@ export class VmWriterState {
           const entry = lost.get(row.user) ?? { user: row.user, zonesSince: null, records: false };
           if (row.zones_since !== null) entry.zonesSince = Math.min(entry.zonesSince ?? Infinity, row.zones_since);
           entry.records ||= row.records === 1;
+          // a family whose write was lost must be written again even though its content did not change
+          if (row.records === 1) this.db.query("UPDATE family SET content_hash = '' WHERE user = ?").run(row.user);
           lost.set(row.user, entry);
           forget.run(row.rowid);
         } else if (now - row.written_at > windowS) {
