@@ -13,7 +13,7 @@ const SECRET = "bench";
 const now = Math.floor(Date.now() / 1000);
 
 /** 100 k workouts, one every 15 min back from now, 20 types. */
-export function workoutsBody(count: number): string {
+function workoutsBody(count: number): string {
   const names = Array.from({ length: 20 }, (_, i) => ["Outdoor Run", "Cycling", "Swimming", "Yoga", "Walking"][i % 5] + (i < 5 ? "" : ` ${i}`));
   const items = Array.from({ length: count }, (_, i) => {
     const s = now - 86400 - (count - i) * 900;
@@ -23,7 +23,7 @@ export function workoutsBody(count: number): string {
 }
 
 /** Three years of nights as per-segment sleep_analysis points: 22:30–06:30 in 24 stages of 20 min. */
-export function segmentBackfillBody(nights: number): { body: string; segments: number } {
+function segmentBackfillBody(nights: number): { body: string; segments: number } {
   const stages = ["Core", "Deep", "Core", "REM", "Awake", "Core"];
   const points: string[] = [];
   for (let d = nights; d > 0; d--) {
@@ -79,8 +79,6 @@ async function run(store: string, env: Record<string, string>) {
   return rows;
 }
 
-if (import.meta.main) await main();
-async function main() {
 const rows = await run("embedded sqlite", {});
 if (existsSync(process.env.VM_BIN ?? "/usr/bin/victoria-metrics")) {
   const vm = await startVm();
@@ -91,4 +89,3 @@ console.log(`/ping every 20 ms during each post (the machine is shared and noisy
 console.log("| store | payload | HTTP | records changed | request (s) | /ping p50 (ms) | /ping p99 (ms) | /ping max (ms) |");
 console.log("|---|---|---|---|---|---|---|---|");
 for (const row of rows) console.log(row);
-}
