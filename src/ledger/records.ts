@@ -85,11 +85,14 @@ export class RecordLedger {
       CREATE TABLE IF NOT EXISTS pending_family (user TEXT NOT NULL, family TEXT NOT NULL, PRIMARY KEY (user, family)) WITHOUT ROWID;
       -- each person's (metric, unit) pairs: bounds checked without scanning gauge_sample
       CREATE TABLE IF NOT EXISTS gauge_series (user TEXT NOT NULL, name TEXT NOT NULL, unit TEXT NOT NULL, PRIMARY KEY (user, name, unit)) WITHOUT ROWID;
+      -- each person's workout types: the bound is checked without scanning their workouts
+      CREATE TABLE IF NOT EXISTS workout_type (user TEXT NOT NULL, type TEXT NOT NULL, PRIMARY KEY (user, type)) WITHOUT ROWID;
       -- gauge series a point moved out of (its unit changed): the store drops and rewrites them
       CREATE TABLE IF NOT EXISTS gauge_moved (user TEXT NOT NULL, name TEXT NOT NULL, unit TEXT NOT NULL, PRIMARY KEY (user, name, unit)) WITHOUT ROWID;
     `);
-    // ledgers written before gauge_series existed
+    // ledgers written before gauge_series and workout_type existed
     db.exec("INSERT OR IGNORE INTO gauge_series (user, name, unit) SELECT DISTINCT user, name, unit FROM gauge_sample WHERE NOT EXISTS (SELECT 1 FROM gauge_series)");
+    db.exec("INSERT OR IGNORE INTO workout_type (user, type) SELECT DISTINCT user, type FROM workout WHERE NOT EXISTS (SELECT 1 FROM workout_type)");
     // ledgers written before nights had a kind
     if (!db.query<{ name: string }, []>("PRAGMA table_info(night)").all().some((c) => c.name === "kind")) {
       db.exec("ALTER TABLE night ADD COLUMN kind TEXT NOT NULL DEFAULT 'aggregate'");
@@ -126,7 +129,7 @@ export class RecordLedger {
       if (this.mergeSummaryNight(user, n, longest)) nightsChanged++;
     }
     let workoutsChanged = 0;
-    const types = new Set(workouts.length ? this.db.query<{ type: string }, [string]>("SELECT DISTINCT type FROM workout WHERE user = ?").all(user).map((row) => row.type) : []);
+    const types = new Set(workouts.length ? this.db.query<{ type: string }, [string]>("SELECT type FROM workout_type WHERE user = ?").all(user).map((row) => row.type) : []);
     for (const w of workouts) if (this.mergeWorkout(user, w, types)) workoutsChanged++;
     const pending = this.db.query("INSERT OR IGNORE INTO pending_family (user, family) VALUES (?, ?)");
     if (nightsChanged) pending.run(user, "sleep");
@@ -265,8 +268,9 @@ export class RecordLedger {
     const before = this.db.query<Record<string, unknown>, [string, string]>("SELECT * FROM workout WHERE user = ? AND id = ?").get(user, w.id);
     let type = workoutType(w.name);
     if (!types.has(type)) {
-      if (types.size < MAX_WORKOUT_TYPES) types.add(type);
-      else type = "other";
+      if (types.size >= MAX_WORKOUT_TYPES) type = "other";
+      types.add(type);
+      this.db.query("INSERT OR IGNORE INTO workout_type (user, type) VALUES (?, ?)").run(user, type);
     }
     this.db
       .query(
@@ -370,7 +374,7 @@ export class RecordLedger {
   }
 
   reset() {
-    this.db.exec("DELETE FROM gauge_sample; DELETE FROM gauge_point; DELETE FROM night; DELETE FROM sleep_segment; DELETE FROM workout; DELETE FROM pending_records; DELETE FROM pending_family; DELETE FROM gauge_series; DELETE FROM gauge_moved;");
+    this.db.exec("DELETE FROM gauge_sample; DELETE FROM gauge_point; DELETE FROM night; DELETE FROM sleep_segment; DELETE FROM workout; DELETE FROM pending_records; DELETE FROM pending_family; DELETE FROM gauge_series; DELETE FROM gauge_moved; DELETE FROM workout_type;");
   }
 }
 
