@@ -81,3 +81,15 @@ describe("gauges", () => {
     expect([first.recordsChanged, first.recordsDropped, second.recordsChanged, second.recordsDropped]).toEqual([300, 5, 3, 2]);
   });
 });
+
+describe("workouts", () => {
+  test("a person has at most 40 workout types, across payloads; past that, new types count as other", () => {
+    const ledger = new Ledger(":memory:");
+    const workout = (i: number) => ({ id: `W${i}`, name: `Sport ${i}`, start: 1_767_225_600 + i * 3600, end: 1_767_225_600 + i * 3600 + 600, durationS: 600 });
+    ledger.ingest("me", [], [], undefined, { gauges: [], sleep: [], workouts: Array.from({ length: 30 }, (_, i) => workout(i)) });
+    ledger.ingest("me", [], [], undefined, { gauges: [], sleep: [], workouts: Array.from({ length: 15 }, (_, i) => workout(30 + i)) });
+    const types = ledger.records.update("me").workouts!.map((w) => w.type);
+    // sport_0 … sport_39 keep their type; sport_40 … sport_44 become other
+    expect([new Set(types).size, types.slice(38)]).toEqual([41, ["sport_38", "sport_39", "other", "other", "other", "other", "other"]]);
+  });
+});
