@@ -80,6 +80,19 @@ describe("ledger", () => {
     ]);
   });
 
+  test("a late evening re-credits the next day's first instant and the totals before any later instant", () => {
+    const ledger = new Ledger(":memory:");
+    const midnight = NOW; // 2026-01-01T00:00Z
+    ledger.ingest("me", [hr(midnight + 5, 130), hr(midnight + 10, 130), hr(midnight + 86400, 150)], bounds);
+    // midnight+5 starts the history (0 s); +10 earns 5; the next day's sample earns 10
+    expect(ledger.zoneRewrite("me", midnight + 86400).base).toEqual({ z1: 0, z2: 5, z3: 0, z4: 0, z5: 0 });
+    const late = ledger.ingest("me", [hr(midnight - 3, 130)], bounds);
+    // midnight-3 starts the history instead; midnight+5 now earns 8 s
+    expect(late.zoneSecondsAdded).toEqual({ z1: 0, z2: 8, z3: 0, z4: 0, z5: 0 });
+    expect(ledger.zoneRewrite("me", midnight + 86400).base).toEqual({ z1: 0, z2: 13, z3: 0, z4: 0, z5: 0 });
+    expect(ledger.pending()).toEqual([{ user: "me", since: midnight - 3 }]);
+  });
+
   test("pending marks the earliest changed instant until delivered", () => {
     const ledger = new Ledger(":memory:");
     ledger.ingest("me", [hr(T0 + 100, 130)], bounds);
