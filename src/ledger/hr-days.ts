@@ -256,8 +256,8 @@ export class HeartRateDays {
     return { previousTs, totals };
   }
 
-  /** Every credit at or after `since`, in time order, one day read at a time. */
-  *creditsFrom(user: string, since: number): Generator<Credit> {
+  /** Every credit at or after `since`, in time order, one day's credits at a time. */
+  *creditsFrom(user: string, since: number): Generator<Credit[]> {
     const uid = this.userId(user, false);
     if (uid === null) return;
     const next = this.db.query<{ key: number; last_ts: number }, [number, number]>(
@@ -267,7 +267,8 @@ export class HeartRateDays {
     for (let key = uid * USER_SPAN + dayOf(since); ; ) {
       const row = next.get(key, (uid + 1) * USER_SPAN);
       if (!row) return;
-      for (const credit of this.dayCredits(uid, row.key - uid * USER_SPAN, previous)) if (credit.ts >= since) yield credit;
+      const credits = this.dayCredits(uid, row.key - uid * USER_SPAN, previous);
+      yield credits[0]!.ts >= since ? credits : credits.filter((c) => c.ts >= since);
       previous = row.last_ts;
       key = row.key + 1;
     }

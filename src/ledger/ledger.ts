@@ -149,14 +149,22 @@ export class Ledger {
     let previousTs = held.previousTs;
     const base = emptyZoneSeconds();
     ZONES.forEach((z, zone) => (base[z] = held.totals[zone]!));
-    const credits = this.days.creditsFrom(user, since);
+    const days = this.days.creditsFrom(user, since);
+    let day: Credit[] = [];
+    let at = 0;
     let from = since;
     for (;;) {
       const slice: Credit[] = [];
-      for (let next = credits.next(); !next.done; ) {
-        slice.push(next.value);
-        if (slice.length >= sliceSize) break;
-        next = credits.next();
+      while (slice.length < sliceSize) {
+        if (at === day.length) {
+          const next = days.next();
+          if (next.done) break;
+          [day, at] = [next.value, 0];
+          continue;
+        }
+        const take = Math.min(day.length - at, sliceSize - slice.length);
+        for (let i = 0; i < take; i++) slice.push(day[at + i]!);
+        at += take;
       }
       yield { user, since: from, previousTs, base: { ...base }, credits: slice };
       if (slice.length < sliceSize || !slice.length) return;
