@@ -69,9 +69,11 @@ export class HeartRateDays {
 
   userId(name: string, create: boolean): number | null {
     let id = this.userIds.get(name);
-    if (id === undefined && create) {
-      id = Number(this.db.query("INSERT INTO hr_user (name) VALUES (?)").run(name).lastInsertRowid);
-      this.userIds.set(name, id);
+    if (id === undefined) {
+      // two JS strings can be one SQLite text (lone surrogates become U+FFFD), so ask the table
+      if (create) this.db.query("INSERT INTO hr_user (name) VALUES (?) ON CONFLICT DO NOTHING").run(name);
+      id = this.db.query<{ id: number }, [string]>("SELECT id FROM hr_user WHERE name = ?").get(name)?.id;
+      if (id !== undefined) this.userIds.set(name, id);
     }
     return id ?? null;
   }
@@ -80,9 +82,14 @@ export class HeartRateDays {
     const key = `${source}\u0000${device}`;
     let id = this.originIds.get(key);
     if (id === undefined) {
-      id = Number(this.db.query("INSERT INTO hr_origin (source, device) VALUES (?, ?)").run(source, device).lastInsertRowid);
+      // two JS strings can be one SQLite text (lone surrogates become U+FFFD): the table decides
+      this.db.query("INSERT INTO hr_origin (source, device) VALUES (?, ?) ON CONFLICT DO NOTHING").run(source, device);
+      const row = this.db.query<{ id: number; source: string; device: string }, [string, string]>(
+        "SELECT id, source, device FROM hr_origin WHERE source = ? AND device = ?",
+      ).get(source, device)!;
+      id = row.id;
       this.originIds.set(key, id);
-      this.originOf[id] = { ts: 0, bpm: 0, source, device };
+      this.originOf[id] ??= { ts: 0, bpm: 0, source: row.source, device: row.device };
     }
     return id;
   }

@@ -63,9 +63,11 @@ export class HeartRateDayStore {
 
   private userId(name: string, create: boolean): number | null {
     let id = this.userIds.get(name);
-    if (id === undefined && create) {
-      id = Number(this.db.query("INSERT INTO hr_user (name) VALUES (?)").run(name).lastInsertRowid);
-      this.userIds.set(name, id);
+    if (id === undefined) {
+      // two JS strings can be one SQLite text (lone surrogates become U+FFFD), so ask the table
+      if (create) this.db.query("INSERT INTO hr_user (name) VALUES (?) ON CONFLICT DO NOTHING").run(name);
+      id = this.db.query<{ id: number }, [string]>("SELECT id FROM hr_user WHERE name = ?").get(name)?.id;
+      if (id !== undefined) this.userIds.set(name, id);
     }
     return id ?? null;
   }
