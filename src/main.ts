@@ -10,7 +10,8 @@ const HELP = `fitstack ${VERSION} — Health Auto Export webhook → heart-rate 
 Usage: fitstack [command] [options]
 
 Commands:
-  serve                 run the webhook and read API (default)
+  serve                 run the webhook and read API (default); a DATA_DIR written with one row per
+                        sample is converted to user-day blocks on the first start (serve or replay)
   replay [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--dry-run] [--progress]
                         rebuild the store from DATA_DIR/raw/ (no range: from scratch;
                         with a range: re-merge those days, idempotent)
