@@ -101,64 +101,75 @@ function perRowLayoutBytes(dataDir: string): number {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 
+/** Syncs and summaries against `dataDir` and a server holding nothing, interleaved so both see the same noise. */
+async function latencies(dataDir: string, lastDay: number) {
+  const emptyDir = mkdtempSync(join(tmpdir(), "fitstack-scale-empty-"));
+  const servers = [await startServer(env(dataDir)), await startServer(env(emptyDir))];
+  const auth = { authorization: `Bearer ${TOKEN}` };
+  const syncs: number[][] = [[], []];
+  // 60-point syncs (5 min each) continuing after the last held day, each new
+  for (let i = 0; i < 300; i++) {
+    const body = smallSync((lastDay + 1) * 86_400 + 300 * i);
+    for (const [k, server] of servers.entries()) {
+      const t = performance.now();
+      const res = await fetch(`${server.url}/hook/${SECRET}`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`sync answered ${res.status}`);
+      syncs[k]!.push(performance.now() - t);
+    }
+  }
+  const to = (lastDay + 1) * 86_400 + 300 * 300;
+  const summaries = async (spanDays: number) => {
+    const times: number[][] = [[], []];
+    for (let i = 0; i < 30; i++) {
+      for (const [k, server] of servers.entries()) {
+        const t = performance.now();
+        const res = await fetch(`${server.url}/api/summary?from=${to - spanDays * 86_400 - 3600 * i}&to=${to - 3600 * i}`, { headers: auth });
+        await res.json();
+        times[k]!.push(performance.now() - t);
+      }
+    }
+    return times.map(median);
+  };
+  await summaries(30); // warm-up: the first requests pay for compiling the summary path
+  const [week, year] = [await summaries(7), await summaries(365)];
+  for (const server of servers) await server.stop();
+  rmSync(emptyDir, { recursive: true, force: true });
+  return servers.map((_, k) => ({ syncP50: median(syncs[k]!), syncP99: percentile(syncs[k]!, 0.99), week: week[k]!, year: year[k]! }));
+}
+
 async function scale(samples: number) {
   const days = Math.ceil(samples / PER_DAY);
   const lastDay = Math.floor(Date.now() / 86_400_000) - 2;
   const dataDir = mkdtempSync(join(tmpdir(), "fitstack-scale-"));
   const held = days * PER_DAY;
-  let [replayS, replayRssMb, bytesPerSample, rowBytesPerSample] = [NaN, NaN, NaN, null as number | null];
-  if (samples) {
-    writeRawLog(dataDir, days, lastDay);
-    const started = performance.now();
-    const proc = Bun.spawn(["bun", "run", MAIN, "replay"], { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env(dataDir) }, stdout: "pipe", stderr: "pipe" });
-    const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-    if (code !== 0) throw new Error(`replay exited ${code}: ${out} ${err}`);
-    replayS = (performance.now() - started) / 1000;
-    replayRssMb = Math.round(proc.resourceUsage()!.maxRSS / 1024 / 1024);
-    bytesPerSample = (fileBytes(join(dataDir, "ledger.sqlite")) + fileBytes(join(dataDir, "metrics.sqlite"))) / held;
-    if (samples <= 2_000_000) rowBytesPerSample = perRowLayoutBytes(dataDir) / held;
-  }
-
-  const server = await startServer(env(dataDir));
-  const auth = { authorization: `Bearer ${TOKEN}` };
-  const syncs: number[] = [];
-  // 60-point syncs (5 min each) continuing after the last held day, each new
-  for (let i = 0; i < 300; i++) {
-    const body = smallSync((lastDay + 1) * 86_400 + 300 * i);
-    const t = performance.now();
-    const res = await fetch(`${server.url}/hook/${SECRET}`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body });
-    await res.arrayBuffer();
-    if (res.status !== 200) throw new Error(`sync answered ${res.status}`);
-    syncs.push(performance.now() - t);
-  }
-  const to = (lastDay + 1) * 86_400 + 300 * 300;
-  const summaryMs = async (spanDays: number) => {
-    const times: number[] = [];
-    for (let i = 0; i < 30; i++) {
-      const t = performance.now();
-      const res = await fetch(`${server.url}/api/summary?from=${to - spanDays * 86_400 - 3600 * i}&to=${to - 3600 * i}`, { headers: auth });
-      await res.json();
-      times.push(performance.now() - t);
-    }
-    return median(times);
-  };
-  const [week, year] = [await summaryMs(7), await summaryMs(365)];
-  await server.stop();
+  writeRawLog(dataDir, days, lastDay);
+  const started = performance.now();
+  const proc = Bun.spawn(["bun", "run", MAIN, "replay"], { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env(dataDir) }, stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`replay exited ${code}: ${out} ${err}`);
+  const replayS = (performance.now() - started) / 1000;
+  const replayRssMb = Math.round(proc.resourceUsage()!.maxRSS / 1024 / 1024);
+  const bytesPerSample = (fileBytes(join(dataDir, "ledger.sqlite")) + fileBytes(join(dataDir, "metrics.sqlite"))) / held;
+  const rowBytesPerSample = samples <= 2_000_000 ? perRowLayoutBytes(dataDir) / held : null;
+  const [full, empty] = await latencies(dataDir, lastDay);
   rmSync(dataDir, { recursive: true, force: true });
-  return { samples: held, replayS, replayRssMb, bytesPerSample, rowBytesPerSample, syncP50: median(syncs), syncP99: percentile(syncs, 0.99), week, year };
+  return { samples: held, replayS, replayRssMb, bytesPerSample, rowBytesPerSample, full: full!, empty: empty! };
 }
 
-// the baseline, measured in the same run: the same syncs and summaries on a server holding nothing
 const rows = [];
-for (const n of [0, ...SCALES]) rows.push(await scale(n));
+for (const n of SCALES) rows.push(await scale(n));
 console.log(`\nA decade at one person's scale: ${PER_DAY} heart-rate samples a day (a reading a minute + a 5 s workout from a second source), one raw entry per source and day; embedded store\n`);
-console.log("| samples | replay (s) | replay peak RSS (MB) | ledger + store bytes/sample | per-sample-row layout bytes/sample (same rows) | 60-point sync p50 / p99 (ms) | /api/summary week / year (ms, median) |");
-console.log("|---|---|---|---|---|---|---|");
+console.log("| samples | replay (s) | replay peak RSS (MB) | ledger + store bytes/sample | per-sample-row layout bytes/sample (same rows) |");
+console.log("|---|---|---|---|---|");
 for (const r of rows) {
-  const ratio = r.rowBytesPerSample === null ? "–" : `${r.rowBytesPerSample.toFixed(1)} (${(r.rowBytesPerSample / r.bytesPerSample).toFixed(1)}× more)`;
-  if (!r.samples) {
-    console.log(`| none (baseline) | – | – | – | – | ${r.syncP50.toFixed(2)} / ${r.syncP99.toFixed(2)} | ${r.week.toFixed(2)} / ${r.year.toFixed(2)} |`);
-    continue;
-  }
-  console.log(`| ${(r.samples / 1e6).toFixed(2)} M | ${r.replayS.toFixed(1)} | ${r.replayRssMb} | ${r.bytesPerSample.toFixed(2)} | ${ratio} | ${r.syncP50.toFixed(2)} / ${r.syncP99.toFixed(2)} | ${r.week.toFixed(2)} / ${r.year.toFixed(2)} |`);
+  const ratio = r.rowBytesPerSample === null ? "not written at this size" : `${r.rowBytesPerSample.toFixed(1)} (${(r.rowBytesPerSample / r.bytesPerSample).toFixed(1)}× more)`;
+  console.log(`| ${(r.samples / 1e6).toFixed(2)} M | ${r.replayS.toFixed(1)} | ${r.replayRssMb} | ${r.bytesPerSample.toFixed(2)} | ${ratio} |`);
+}
+console.log("\nThe same 300 syncs and 30 summaries sent alternately to the server holding the samples and to one holding nothing (same noise); medians\n");
+console.log("| samples held | 60-point sync p50 / p99 (ms) | holding nothing | /api/summary week / year (ms) | holding nothing |");
+console.log("|---|---|---|---|---|");
+const f = (n: number) => n.toFixed(2);
+for (const { samples, full, empty } of rows) {
+  console.log(`| ${(samples / 1e6).toFixed(2)} M | ${f(full.syncP50)} / ${f(full.syncP99)} | ${f(empty.syncP50)} / ${f(empty.syncP99)} | ${f(full.week)} / ${f(full.year)} | ${f(empty.week)} / ${f(empty.year)} |`);
 }
