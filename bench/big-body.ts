@@ -1,7 +1,7 @@
 // Big bodies: a year of per-minute heart rate in one HAE body (≈50 MB), then three years in one body
 // (≈150 MB, MAX_BODY_MB=200) posted to the server already holding the first, on both stores. Time until
 // answered and until /api/summary shows it, the server's peak RSS, and each as a ratio to JSON.parse of
-// the same body in this process (same run, same noise).
+// the same body in this process (same run, same noise); BENCH_BEFORE adds another version's figures.
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,9 +30,9 @@ const parse = bodies.map((b) => parseMs(b.body));
 
 const peakRssMb = (pid: number) => Math.round(Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))![1]) / 1024);
 
-async function run(store: string, env: Record<string, string>) {
+async function run(store: string, env: Record<string, string>, command?: string[]) {
   const dataDir = mkdtempSync(join(tmpdir(), "fitstack-bench-"));
-  const server = await startServer({ AUTH_TOKEN: TOKEN, SECRET_PATH: SECRET, DATA_DIR: dataDir, MAX_BODY_MB: "200", ...env });
+  const server = await startServer({ AUTH_TOKEN: TOKEN, SECRET_PATH: SECRET, DATA_DIR: dataDir, MAX_BODY_MB: "200", ...env }, command);
   const rows = [];
   let total = 0;
   for (const [i, body] of bodies.entries()) {
@@ -63,6 +63,9 @@ async function run(store: string, env: Record<string, string>) {
 }
 
 const rows = await run("embedded sqlite", {});
+// BENCH_BEFORE=<another checkout's src/main.ts>: the same bodies on that version's embedded store, same run
+const before = process.env.BENCH_BEFORE;
+if (before) rows.push(...(await run(`embedded sqlite, before (${before})`, {}, ["bun", "run", before, "serve"])));
 if (existsSync(process.env.VM_BIN ?? "/usr/bin/victoria-metrics")) {
   const vm = await startVm();
   rows.push(...(await run("VictoriaMetrics", { VM_URL: vm.url })));
