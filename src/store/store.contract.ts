@@ -112,7 +112,7 @@ export function storeContract(name: string, target: ContractTarget | null) {
       const all: HeartRateSample[] = [];
       for (let day = -3; day <= 0; day++) {
         for (const start of [midnight + day * 86400 - 1200, midnight + day * 86400 + Math.floor(random() * 80_000)]) {
-          for (let ts = start; ts < start + 2400; ts += 1 + Math.floor(random() * 12)) {
+          for (let ts = start; ts < start + 1500; ts += 1 + Math.floor(random() * 12)) {
             all.push(hr(ts, 70 + Math.round(random() * 120) + (random() < 0.1 ? 0.5 : 0), random() < 0.8 ? "watch" : "phone"));
           }
         }
@@ -130,7 +130,7 @@ export function storeContract(name: string, target: ContractTarget | null) {
         await post(store, ledger, user, batch);
         for (const s of batch) held.set(key(s), s);
       }
-      const revisions = Array.from({ length: 40 }, () => {
+      const revisions = Array.from({ length: 16 }, () => {
         const s = all[Math.floor(random() * all.length)]!;
         return { ...s, bpm: s.bpm >= 130 ? 95 : 175 };
       });
