@@ -156,7 +156,7 @@ export function storeContract(name: string, target: ContractTarget | null) {
       const whole = await store.summary(user, union[0]!.ts - 1, union.at(-1)!.ts);
       expect(whole.last_heart_rate).toEqual({ ts: union.at(-1)!.ts, bpm: union.at(-1)!.bpm });
       await store.close();
-    });
+    }, 30_000);
 
     test("the first sample after a long pause earns 10 s, also in a range that starts inside the pause", async () => {
       const store = await target!.open();
