@@ -5,7 +5,7 @@
 //   bun run bench/scale.ts                          # 1 M and 10 M samples
 //   BENCH_SCALE=200000 bun run bench/scale.ts
 import { Database } from "bun:sqlite";
-import { mkdtempSync, rmSync, statSync, existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ledger } from "../src/ledger/ledger";
@@ -98,6 +98,12 @@ function perRowLayoutBytes(dataDir: string): number {
   return bytes;
 }
 
+/** CPU milliseconds a process has used (utime + stime, clock ticks of 10 ms). */
+const cpuMs = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 
@@ -107,6 +113,7 @@ async function latencies(dataDir: string, lastDay: number) {
   const servers = [await startServer(env(dataDir)), await startServer(env(emptyDir))];
   const auth = { authorization: `Bearer ${TOKEN}` };
   const syncs: number[][] = [[], []];
+  const cpuBefore = servers.map((server) => cpuMs(server.proc.pid));
   // 60-point syncs (5 min each) continuing after the last held day, each new
   for (let i = 0; i < 300; i++) {
     const body = smallSync((lastDay + 1) * 86_400 + 300 * i);
@@ -118,6 +125,7 @@ async function latencies(dataDir: string, lastDay: number) {
       syncs[k]!.push(performance.now() - t);
     }
   }
+  const syncCpu = servers.map((server, k) => (cpuMs(server.proc.pid) - cpuBefore[k]!) / 300);
   const to = (lastDay + 1) * 86_400 + 300 * 300;
   const summaries = async (spanDays: number) => {
     const times: number[][] = [[], []];
@@ -135,7 +143,7 @@ async function latencies(dataDir: string, lastDay: number) {
   const [week, year] = [await summaries(7), await summaries(365)];
   for (const server of servers) await server.stop();
   rmSync(emptyDir, { recursive: true, force: true });
-  return servers.map((_, k) => ({ syncP50: median(syncs[k]!), syncP99: percentile(syncs[k]!, 0.99), week: week[k]!, year: year[k]! }));
+  return servers.map((_, k) => ({ syncCpu: syncCpu[k]!, syncP50: median(syncs[k]!), syncP99: percentile(syncs[k]!, 0.99), week: week[k]!, year: year[k]! }));
 }
 
 async function scale(samples: number) {
@@ -149,27 +157,29 @@ async function scale(samples: number) {
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`replay exited ${code}: ${out} ${err}`);
   const replayS = (performance.now() - started) / 1000;
-  const replayRssMb = Math.round(proc.resourceUsage()!.maxRSS / 1024 / 1024);
+  const usage = proc.resourceUsage()!;
+  const replayRssMb = Math.round(usage.maxRSS / 1024 / 1024);
+  const replayCpuS = Number(usage.cpuTime.user + usage.cpuTime.system) / 1e6;
   const bytesPerSample = (fileBytes(join(dataDir, "ledger.sqlite")) + fileBytes(join(dataDir, "metrics.sqlite"))) / held;
   const rowBytesPerSample = samples <= 2_000_000 ? perRowLayoutBytes(dataDir) / held : null;
   const [full, empty] = await latencies(dataDir, lastDay);
   rmSync(dataDir, { recursive: true, force: true });
-  return { samples: held, replayS, replayRssMb, bytesPerSample, rowBytesPerSample, full: full!, empty: empty! };
+  return { samples: held, replayS, replayCpuS, replayRssMb, bytesPerSample, rowBytesPerSample, full: full!, empty: empty! };
 }
 
 const rows = [];
 for (const n of SCALES) rows.push(await scale(n));
 console.log(`\nA decade at one person's scale: ${PER_DAY} heart-rate samples a day (a reading a minute + a 5 s workout from a second source), one raw entry per source and day; embedded store\n`);
-console.log("| samples | replay (s) | replay peak RSS (MB) | ledger + store bytes/sample | per-sample-row layout bytes/sample (same rows) |");
-console.log("|---|---|---|---|---|");
+console.log("| samples | replay, wall (s) | replay, CPU (s) | replay peak RSS (MB) | ledger + store bytes/sample | per-sample-row layout bytes/sample (same rows) |");
+console.log("|---|---|---|---|---|---|");
 for (const r of rows) {
   const ratio = r.rowBytesPerSample === null ? "not written at this size" : `${r.rowBytesPerSample.toFixed(1)} (${(r.rowBytesPerSample / r.bytesPerSample).toFixed(1)}× more)`;
-  console.log(`| ${(r.samples / 1e6).toFixed(2)} M | ${r.replayS.toFixed(1)} | ${r.replayRssMb} | ${r.bytesPerSample.toFixed(2)} | ${ratio} |`);
+  console.log(`| ${(r.samples / 1e6).toFixed(2)} M | ${r.replayS.toFixed(1)} | ${r.replayCpuS.toFixed(1)} | ${r.replayRssMb} | ${r.bytesPerSample.toFixed(2)} | ${ratio} |`);
 }
 console.log("\nThe same 300 syncs and 30 summaries sent alternately to the server holding the samples and to one holding nothing (same noise); medians\n");
-console.log("| samples held | 60-point sync p50 / p99 (ms) | holding nothing | /api/summary week / year (ms) | holding nothing |");
-console.log("|---|---|---|---|---|");
+console.log("| samples held | 60-point sync p50 / p99 (ms) | holding nothing | server CPU per sync (ms) | holding nothing | /api/summary week / year (ms) | holding nothing |");
+console.log("|---|---|---|---|---|---|---|");
 const f = (n: number) => n.toFixed(2);
 for (const { samples, full, empty } of rows) {
-  console.log(`| ${(samples / 1e6).toFixed(2)} M | ${f(full.syncP50)} / ${f(full.syncP99)} | ${f(empty.syncP50)} / ${f(empty.syncP99)} | ${f(full.week)} / ${f(full.year)} | ${f(empty.week)} / ${f(empty.year)} |`);
+  console.log(`| ${(samples / 1e6).toFixed(2)} M | ${f(full.syncP50)} / ${f(full.syncP99)} | ${f(empty.syncP50)} / ${f(empty.syncP99)} | ${f(full.syncCpu)} | ${f(empty.syncCpu)} | ${f(full.week)} / ${f(full.year)} | ${f(empty.week)} / ${f(empty.year)} |`);
 }
