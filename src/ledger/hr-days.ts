@@ -47,7 +47,9 @@ export class HeartRateDays {
 
   constructor(private readonly db: Database) {
     db.exec(`
-      CREATE TABLE IF NOT EXISTS hr_user (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+      -- s0..s4: the user's zone seconds over all days, so the totals before an instant need only the days after it
+      CREATE TABLE IF NOT EXISTS hr_user (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+        s0 REAL NOT NULL DEFAULT 0, s1 REAL NOT NULL DEFAULT 0, s2 REAL NOT NULL DEFAULT 0, s3 REAL NOT NULL DEFAULT 0, s4 REAL NOT NULL DEFAULT 0);
       CREATE TABLE IF NOT EXISTS hr_origin (id INTEGER PRIMARY KEY, source TEXT NOT NULL, device TEXT NOT NULL, UNIQUE (source, device));
       CREATE TABLE IF NOT EXISTS hr_day (key INTEGER PRIMARY KEY, first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL,
         s0 REAL NOT NULL, s1 REAL NOT NULL, s2 REAL NOT NULL, s3 REAL NOT NULL, s4 REAL NOT NULL,
@@ -121,6 +123,7 @@ export class HeartRateDays {
       const following = this.load(uid, next)!;
       this.save(uid, next, following.samples, following, [following.firstTs, following.firstTs], boundsBpm, result.added);
     }
+    this.addToUser(uid, result.added);
     return result;
   }
 
@@ -130,12 +133,19 @@ export class HeartRateDays {
    */
   restore(user: string, samples: readonly HeartRateSample[], zoneAt: Map<number, number>) {
     const uid = this.userId(user, true)!;
+    const added = [0, 0, 0, 0, 0];
     for (const [day, block] of this.byDay(samples)) {
       const timeline = timelineOf(block);
       const zones = Uint8Array.from(timeline.ts.subarray(0, timeline.length), (ts) => zoneAt.get(ts) ?? 0);
       const held: HeldDay = { samples: block, timeline, zones, totals: [0, 0, 0, 0, 0], firstTs: timeline.ts[0]!, lastTs: timeline.ts[timeline.length - 1]! };
-      this.save(uid, day, block, held, [Infinity, -Infinity], [], [0, 0, 0, 0, 0]);
+      this.save(uid, day, block, held, [Infinity, -Infinity], [], added);
     }
+    this.addToUser(uid, added);
+  }
+
+  private addToUser(uid: number, added: number[]) {
+    if (added.every((s) => s === 0)) return;
+    this.db.query("UPDATE hr_user SET s0 = s0 + ?, s1 = s1 + ?, s2 = s2 + ?, s3 = s3 + ?, s4 = s4 + ? WHERE id = ?").run(...(added as [number, number, number, number, number]), uid);
   }
 
   /** The batch as per-day blocks sorted by (instant, origin order), arrival order kept among equal keys. */
@@ -248,12 +258,15 @@ export class HeartRateDays {
     const totals = [0, 0, 0, 0, 0];
     if (uid === null) return { previousTs: null, totals };
     const day = dayOf(since);
+    // the user's running totals minus the days from `since`'s on: a sync near the end reads one or two rows
     const sums = this.db
-      .query<{ s0: number | null; s1: number; s2: number; s3: number; s4: number }, [number, number]>(
-        "SELECT SUM(s0) AS s0, SUM(s1) AS s1, SUM(s2) AS s2, SUM(s3) AS s3, SUM(s4) AS s4 FROM hr_day WHERE key >= ? AND key < ?",
+      .query<{ s0: number; s1: number; s2: number; s3: number; s4: number }, [number, number, number]>(
+        `SELECT u.s0 - COALESCE(SUM(d.s0), 0) AS s0, u.s1 - COALESCE(SUM(d.s1), 0) AS s1, u.s2 - COALESCE(SUM(d.s2), 0) AS s2,
+           u.s3 - COALESCE(SUM(d.s3), 0) AS s3, u.s4 - COALESCE(SUM(d.s4), 0) AS s4
+         FROM hr_user u LEFT JOIN hr_day d ON d.key >= ? AND d.key < ? WHERE u.id = ?`,
       )
-      .get(uid * USER_SPAN, uid * USER_SPAN + day)!;
-    if (sums.s0 !== null) [sums.s0, sums.s1, sums.s2, sums.s3, sums.s4].forEach((s, z) => (totals[z] = s));
+      .get(uid * USER_SPAN + day, (uid + 1) * USER_SPAN, uid)!;
+    [sums.s0, sums.s1, sums.s2, sums.s3, sums.s4].forEach((s, z) => (totals[z] = s));
     let previousTs = this.lastBefore(uid, day);
     for (const credit of this.dayCredits(uid, day, previousTs)) {
       if (credit.ts >= since) break;
@@ -317,6 +330,6 @@ export class HeartRateDays {
   }
 
   reset() {
-    this.db.exec("DELETE FROM hr_day");
+    this.db.exec("DELETE FROM hr_day; UPDATE hr_user SET s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0;");
   }
 }
