@@ -43,7 +43,13 @@ export interface RenderOptions {
   weeklyZ2GoalH?: number; // when set, show "x / goal h"
   staleAfterS: number; // when now - lastSync > staleAfterS draw the sync time in reverse (white on black)
   depth?: BitDepth; // 1 (default), 2 (OG 4-grey), 4 (X), 8 (Kindle)
+  batteryLow?: boolean; // the device reported a low battery: a small empty-battery mark in the top-right margin
 }
+
+/** An almost empty battery, 31x14, in the top margin: outline, nub and one thin bar, on whole pixels. */
+export const batteryMark = (x: number, y: number) =>
+  rect(x, y, 28, 14) + rect(x + 2, y + 2, 24, 10, "white") + rect(x + 4, y + 4, 4, 6) + rect(x + 28, y + 4, 3, 6);
+
 
 /** The sizes the screen is laid out for: the OG's, and the X's CSS size (1040x780, drawn at 1.8 = 1872x1404). */
 const CANVASES = { og: [800, 480], large: [1040, 780] } as const;
@@ -174,7 +180,7 @@ export async function dashboardSvg(data: DashboardData, opts: RenderOptions): Pr
   const svg = await satori(root as never, { width: W, height: H, fonts });
   const depth = opts.depth ?? 1;
   const ink = depth === 1 ? "hatch" : depth === 2 ? "grey4" : "grey16";
-  const charts = zonePatternDefs(ink) + inkZones(layers.map((l) => l.svg).join(""), ink);
+  const charts = zonePatternDefs(ink) + inkZones(layers.map((l) => l.svg).join(""), ink) + (opts.batteryLow ? batteryMark(W - M - 31, 1) : "");
   return svg.slice(0, svg.lastIndexOf("</svg>")) + charts + "</svg>";
 }
 

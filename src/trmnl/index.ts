@@ -7,21 +7,36 @@ import type { Store } from "../store/store";
 import { Dashboards, type Renderer } from "./dashboards";
 import { DeviceLog } from "./deviceLog";
 import { DeviceRegistry } from "./devices";
+import { DeviceTelemetry } from "./telemetry";
+import { zoneBoundsBpm } from "../transform/zones";
 import type { TrmnlDeps } from "./routes";
 
 export { trmnlRoutes, type TrmnlDeps } from "./routes";
 
 export function createTrmnl(
-  config: Pick<Config, "trmnl" | "dataDir" | "userLabel">,
+  config: Pick<Config, "trmnl" | "dataDir" | "userLabel"> & Partial<Pick<Config, "access" | "zones">>,
   { store, pipeline, clock, log, render }: { store: Store; pipeline: Pick<Pipeline, "lastSync">; clock: () => Date; log: Logger; render?: Renderer },
 ): TrmnlDeps {
   const dir = join(config.dataDir, "trmnl");
   return {
     config: config.trmnl,
     userLabel: config.userLabel,
-    dashboards: new Dashboards({ store, lastSync: (user) => pipeline.lastSync(user), settings: config.trmnl, clock, log, render }),
+    dashboards: new Dashboards({
+      store,
+      lastSync: (user) => pipeline.lastSync(user),
+      settings: config.trmnl,
+      clock,
+      log,
+      render,
+      zoneBoundsFor: (user) => {
+        const zones = config.access?.find((a) => a.user === user)?.zones ?? config.zones;
+        return zones && zoneBoundsBpm(zones);
+      },
+    }),
     devices: new DeviceRegistry(join(dir, "devices.json"), config.trmnl.devices, log),
     deviceLog: new DeviceLog(join(dir, "device-logs.ndjson")),
+    telemetry: new DeviceTelemetry(join(dir, "telemetry.json")),
+    recordReading: (reading) => store.writeDeviceReading(reading),
     clock,
     log,
   };

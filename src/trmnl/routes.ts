@@ -11,9 +11,12 @@ import { renderDashboard } from "../render/dashboard";
 import { decodePng1Bit } from "../render/png1bit";
 import { emptyData } from "../render/sample-data";
 import { encodeBmp1Bit } from "./bmp";
-import type { DashboardImage, Dashboards } from "./dashboards";
+import type { DashboardImage, Dashboards, ImageRequest } from "./dashboards";
+import { chooseFormat, describeFormat, readDeviceHeaders } from "./deviceFormat";
 import { DeviceLog, logEntries } from "./deviceLog";
 import type { DeviceRegistry } from "./devices";
+import { quietSleepS, quietUntil } from "./quietHours";
+import { batteryLow, readDeviceReading, type DeviceTelemetry } from "./telemetry";
 
 export interface TrmnlDeps {
   config: TrmnlConfig;
@@ -22,6 +25,9 @@ export interface TrmnlDeps {
   dashboards: Dashboards;
   devices: DeviceRegistry;
   deviceLog: DeviceLog;
+  telemetry: DeviceTelemetry;
+  /** Hands each device reading to the store as metrics; a failure is logged, never the device's problem. */
+  recordReading?: (reading: ReturnType<typeof readDeviceReading>) => Promise<void>;
   clock: () => Date;
   log: Logger;
 }
@@ -59,6 +65,8 @@ export function trmnlRoutes(deps?: TrmnlDeps) {
     return config.token;
   };
   let setupBmp: Promise<Uint8Array> | undefined;
+  /** What each device's last /api/display asked for, so its download renders the same image if it left the cache. */
+  const lastRequest = new Map<string, ImageRequest>();
 
   return new Elysia()
     .get("/api/setup", ({ request }) => {
@@ -80,21 +88,35 @@ export function trmnlRoutes(deps?: TrmnlDeps) {
     .get("/api/display", async ({ request }) => {
       const started = performance.now();
       const found = device(request);
-      const image = await dashboards.current(found.user);
       const h = request.headers;
+      const now = Math.floor(deps.clock().getTime() / 1000);
+      const listed = config.devices.find((d) => d.mac === found.mac);
+      const seen = readDeviceHeaders(h);
+      const format = chooseFormat(seen, listed?.mode, listed?.portrait ?? config.height > config.width);
+      const reading = readDeviceReading(found.mac, h, now);
+      deps.telemetry.record(reading);
+      deps.recordReading?.(reading).catch((err) => log.warn("trmnl device metrics not stored", { device: found.mac, error: (err as Error).message }));
+      // quiet hours: sleep to the window's end, showing the screen as it will be then (no redraw in the night)
+      const quietEnd = config.quiet ? quietUntil(now, config.quiet, config.timeZone) : null;
+      const imageRequest: ImageRequest = { format, ...(quietEnd === null ? {} : { at: quietEnd }), batteryLow: batteryLow(reading) };
+      lastRequest.set(found.mac, imageRequest);
+      const image = await dashboards.current(found.user, imageRequest);
       log.info("trmnl display", {
         device: found.mac,
         filename: image.filename,
-        battery_v: h.get("battery-voltage"),
-        rssi: h.get("rssi"),
-        fw: h.get("fw-version"),
+        format: describeFormat(format),
+        model: seen.model,
+        battery_v: reading.batteryVolts,
+        rssi: reading.rssiDbm,
+        fw: seen.fwVersion,
+        ...(quietEnd === null ? {} : { quiet_until: new Date(quietEnd * 1000).toISOString() }),
         ms: Math.round((performance.now() - started) * 10) / 10,
       });
       return Response.json({
         status: 0,
         image_url: `${baseUrl(request)}/trmnl/img/${image.filename}`,
         filename: image.filename,
-        refresh_rate: config.refreshS,
+        refresh_rate: quietEnd === null ? config.refreshS : quietSleepS(now, quietEnd),
         image_url_timeout: 0,
         update_firmware: false,
         firmware_url: "",
@@ -120,10 +142,12 @@ export function trmnlRoutes(deps?: TrmnlDeps) {
     )
     .get("/trmnl/img/:filename", async ({ params, request }) => {
       // the device sends its ID/Access-Token with the download; the Redirect plugin's URL carries ?token=
-      const user = new URL(request.url).searchParams.has("token") ? (checkToken(request), deps.userLabel) : device(request).user;
+      const viaToken = new URL(request.url).searchParams.has("token");
+      const found = viaToken ? (checkToken(request), null) : device(request);
+      const user = found ? found.user : deps.userLabel;
       let image = dashboards.find(params.filename);
       if (!image || image.user !== user) {
-        const current = await dashboards.current(user);
+        const current = await dashboards.current(user, found ? lastRequest.get(found.mac) : {});
         image = current.filename === params.filename ? current : undefined;
       }
       if (!image) throw notFound();
