@@ -103,3 +103,19 @@ export function chooseFormat(seen: DeviceHeaders, mode: DeviceMode | undefined, 
 
 /** One line for logs and the CLI: "x 1872x1404 4-bit". */
 export const describeFormat = (f: DeviceFormat) => `${f.kind} ${f.width}x${f.height} ${f.depth}-bit`;
+
+/** The formats `render --model` draws: one per kind of screen, as a device of that kind would get it. */
+export const MODEL_PRESETS = {
+  og: { kind: "og", width: 800, height: 480, depth: 1, maxBytes: OG_MAX_BYTES },
+  "og-grey": { kind: "og", width: 800, height: 480, depth: 2, maxBytes: OG_MAX_BYTES },
+  x: { kind: "x", width: 1872, height: 1404, depth: 4, maxBytes: X_MAX_BYTES },
+  // Kindle Paperwhite 7th gen / Voyage, held upright as trmnl-kindle draws
+  kindle: { kind: "kindle", width: 1072, height: 1448, depth: 8, maxBytes: KINDLE_MAX_BYTES },
+} as const satisfies Record<string, DeviceFormat>;
+export type ModelPreset = keyof typeof MODEL_PRESETS;
+
+/** A preset, turned upright (or, for the Kindle, on its side) when `portrait` flips its usual orientation. */
+export function presetFormat(name: ModelPreset, portrait: boolean): DeviceFormat {
+  const preset: DeviceFormat = { ...MODEL_PRESETS[name] };
+  return portrait === preset.width > preset.height ? { ...preset, width: preset.height, height: preset.width } : preset;
+}
