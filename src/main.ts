@@ -14,10 +14,13 @@ Commands:
   replay [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--dry-run] [--progress]
                         rebuild the store from DATA_DIR/raw/ (no range: from scratch;
                         with a range: re-merge those days, idempotent)
-  render [--out FILE] [--from UNIX] [--to UNIX] [--sample typical|empty|extreme|stale|oneDay|zero]
+  render [--out FILE] [--from UNIX] [--to UNIX] [--sample [typical|empty|extreme|stale|oneDay|zero]]
+         [--model og|og-grey|x|kindle] [--portrait]
                         write the TRMNL dashboard PNG (default dashboard.png) from the store in
                         DATA_DIR as of --to (default now; week from --from, default Monday),
-                        or from built-in sample data; needs no AUTH_TOKEN/SECRET_PATH
+                        or from built-in sample data (bare --sample: typical), as the model's
+                        screen gets it (og 800x480 1-bit, og-grey 2-bit, x 1872x1404 4-bit,
+                        kindle 1072x1448 8-bit); needs no AUTH_TOKEN/SECRET_PATH
   summarize [DIR] [--json] [--plots [OUT]] [--progress]
                         what is in a folder of exports or raw logs (default data_samples/);
                         see fitstack summarize --help
@@ -31,7 +34,8 @@ Configuration (environment, or a .env file in the working directory):
   VM_URL (unset = embedded SQLite store)  VM_WRITE_URL / VM_READ_URL (VM cluster)  MAX_BODY_MB (64)
   TOKENS_FILE (lines "<token> <user> [HR_MAX=… RHR=… ZONES_MODE=… ZONE_BOUNDS=…]": one series per person)
   DEV=1 (allow a missing token, for local trials only)
-  TRMNL_TZ (UTC)  TRMNL_DEVICES (MAC[=user],…)  TRMNL_TOKEN (redirect/dashboard.png; unset = off)
+  TRMNL_TZ (UTC)  TRMNL_DEVICES (MAC[=user][:1bit|grey|kindle][:portrait],…)  TRMNL_QUIET (HH:MM-HH:MM)
+  TRMNL_TOKEN (redirect/dashboard.png; unset = off)
   TRMNL_BASE_URL (unset = request Host)  TRMNL_REFRESH_S (900)  TRMNL_STALE_S (10800)
   TRMNL_WIDTH x TRMNL_HEIGHT (800x480 or 480x800)  TRMNL_Z2_GOAL_H (unset = no goal)
 `;

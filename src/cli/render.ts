@@ -2,11 +2,13 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { loadConfig, type Config } from "../config";
 import type { Logger } from "../log";
-import { renderDashboard, type DashboardData } from "../render/dashboard";
+import { canvasFor, renderDashboard, type DashboardData } from "../render/dashboard";
 import { readPngHeader } from "../render/png1bit";
 import { emptyData, sampleDataSets, SAMPLE_TIME_ZONE } from "../render/sample-data";
+import { zoneBoundsBpm } from "../transform/zones";
 import { loadDashboardData } from "../trmnl/assemble";
-import { renderOptions } from "../trmnl/dashboards";
+import { renderForDevice, renderOptions } from "../trmnl/dashboards";
+import { describeFormat, MODEL_PRESETS, OG_MAX_BYTES, presetFormat, type DeviceFormat, type ModelPreset } from "../trmnl/deviceFormat";
 import { openRuntime } from "./runtime";
 
 export interface RenderArgs {
@@ -14,14 +16,29 @@ export interface RenderArgs {
   from?: number;
   to?: number;
   sample?: keyof typeof sampleDataSets;
+  /** og | og-grey | x | kindle; absent = TRMNL_WIDTH x TRMNL_HEIGHT at 1 bit, as the Redirect plugin gets it. */
+  model?: ModelPreset;
+  portrait?: boolean;
 }
 
 export function parseRenderArgs(args: string[]): RenderArgs {
   const parsed: RenderArgs = { out: "dashboard.png" };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
+    if (arg === "--portrait") {
+      parsed.portrait = true;
+      continue;
+    }
+    // bare --sample (last, or followed by another option) is the typical sample
+    if (arg === "--sample" && (args[i + 1] === undefined || args[i + 1]!.startsWith("--"))) {
+      parsed.sample = "typical";
+      continue;
+    }
     const value = args[++i] ?? "";
-    if (arg === "--out") {
+    if (arg === "--model") {
+      if (!(value in MODEL_PRESETS)) throw new Error(`render: --model expects one of ${Object.keys(MODEL_PRESETS).join("|")}, got "${value}"`);
+      parsed.model = value as ModelPreset;
+    } else if (arg === "--out") {
       if (!value) throw new Error("render: --out expects a file name");
       parsed.out = value;
     } else if (arg === "--from" || arg === "--to") {
@@ -47,6 +64,12 @@ export function renderConfig(env: Record<string, string | undefined>): Config {
  */
 export async function render(config: Config, args: RenderArgs, log: Logger, out: (line: string) => void): Promise<number> {
   const opts = renderOptions(config.trmnl);
+  // --portrait, or TRMNL_WIDTH x TRMNL_HEIGHT set to 480x800
+  const portrait = args.portrait === true || opts.height > opts.width;
+  const format: DeviceFormat = args.model
+    ? presetFormat(args.model, portrait)
+    : { kind: "og", width: portrait ? 480 : 800, height: portrait ? 800 : 480, depth: 1, maxBytes: OG_MAX_BYTES };
+  const large = canvasFor(format.width, format.height).large;
   let data: DashboardData;
   let source: string;
   if (args.sample) {
@@ -61,17 +84,20 @@ export async function render(config: Config, args: RenderArgs, log: Logger, out:
     try {
       const now = args.to ?? Math.floor(Date.now() / 1000);
       const user = config.userLabel;
-      data = await loadDashboardData(runtime.store, user, runtime.pipeline.lastSync(user), now, config.trmnl.timeZone, args.from);
+      const zones = config.access.find((a) => a.user === user)?.zones ?? config.zones;
+      const wide = large ? { zoneBoundsBpm: zoneBoundsBpm(zones) } : undefined;
+      data = await loadDashboardData(runtime.store, user, runtime.pipeline.lastSync(user), now, config.trmnl.timeZone, args.from, wide);
       source = `${runtime.store.kind} store in ${config.dataDir}, user ${user}`;
     } finally {
       await runtime.close();
     }
   }
   const started = performance.now();
-  const png = await renderDashboard(data, opts);
+  const png = await renderForDevice(renderDashboard, data, { ...opts, width: format.width, height: format.height, depth: format.depth }, format);
   const ms = performance.now() - started;
   writeFileSync(args.out, png);
   const { width, height, bitDepth } = readPngHeader(png);
-  out(`wrote ${args.out}: ${width}x${height}, ${bitDepth}-bit, ${png.length} bytes, rendered in ${ms.toFixed(0)} ms from ${source}`);
+  const model = args.model ? ` for ${args.model} (${describeFormat(format)})` : "";
+  out(`wrote ${args.out}${model}: ${width}x${height}, ${bitDepth}-bit, ${png.length} bytes, rendered in ${ms.toFixed(0)} ms from ${source}`);
   return 0;
 }

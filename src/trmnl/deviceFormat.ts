@@ -114,8 +114,8 @@ export const MODEL_PRESETS = {
 } as const satisfies Record<string, DeviceFormat>;
 export type ModelPreset = keyof typeof MODEL_PRESETS;
 
-/** A preset, turned upright (or, for the Kindle, on its side) when `portrait` flips its usual orientation. */
+/** A preset, turned upright when `portrait` (the Kindle already is). */
 export function presetFormat(name: ModelPreset, portrait: boolean): DeviceFormat {
   const preset: DeviceFormat = { ...MODEL_PRESETS[name] };
-  return portrait === preset.width > preset.height ? { ...preset, width: preset.height, height: preset.width } : preset;
+  return portrait && preset.width > preset.height ? { ...preset, width: preset.height, height: preset.width } : preset;
 }
