@@ -7,6 +7,7 @@ const BENCHES: { title: string; script: string; note: string }[] = [
   { title: "Big first sync", script: "big-sync.ts", note: "a year of per-minute heart rate posted to the real server (targets: < 10 s, peak RSS < 400 MB)." },
   { title: "Small syncs under load", script: "load.ts", note: "5-minute HAE payloads (60 heart-rate points) at rising concurrency, fsync on; ends with a no-sample-lost check." },
   { title: "TRMNL render", script: "render.ts", note: "cold/warm render, and a device poll when nothing changed (target: warm < 200 ms, unchanged poll < 5 ms)." },
+  { title: "TRMNL render per model", script: "render-models.ts", note: "each model's PNG from the typical sample: cold/warm render and bytes (limits: 89,999 B on 800x480 boards, 102,400 B for the X's fast grey table, 512,000 B Kindle); ratios against the OG 1-bit render in the same run." },
   { title: "Against a headless browser", script: "browser.ts", note: "the same dashboard screenshotted by headless Chromium, the usual BYOS approach (skipped when chromium is not installed)." },
   { title: "Summarize", script: "summarize.ts", note: "a generated ~100 MB HAE export, streamed, against JSON.parse of the whole file." },
   { title: "Binaries", script: "binary.ts", note: "`bun run build` output; ARM64 runs under qemu (emulated: its times and RSS include qemu)." },

@@ -15,8 +15,8 @@ export interface GreyImage {
 /** The grey values a depth can show: 2-bit is 0x00, 0x55, 0xAA, 0xFF; 4-bit is k×17. */
 export const greyLevels = (depth: BitDepth): number[] => Array.from({ length: 2 ** depth }, (_, k) => (k * 255) / (2 ** depth - 1));
 
-/** The nearest level of `depth` to a grey value, as that level's index (sample value). */
-const sampleOf = (grey: number, depth: BitDepth) => Math.round((grey * (2 ** depth - 1)) / 255);
+/** For each grey value, the index (sample value) of the nearest level of `depth`. */
+const sampleTable = (depth: BitDepth) => Uint8Array.from({ length: 256 }, (_, g) => Math.round((g * (2 ** depth - 1)) / 255));
 
 export function encodePngGrey(image: GreyImage, depth: BitDepth): Uint8Array {
   const { width, height, grey } = image;
@@ -24,10 +24,17 @@ export function encodePngGrey(image: GreyImage, depth: BitDepth): Uint8Array {
   const perByte = 8 / depth;
   const stride = Math.ceil(width / perByte);
   const rows = new Uint8Array(stride * height);
+  const sample = sampleTable(depth);
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      // most significant bits first; padding samples stay 0 (the decoder ignores them)
-      rows[y * stride + Math.floor(x / perByte)]! |= sampleOf(grey[y * width + x]!, depth) << (8 - depth * ((x % perByte) + 1));
+    const row = y * stride;
+    const from = y * width;
+    // most significant bits first; padding samples stay 0 (the decoder ignores them)
+    for (let x = 0, shift = 8 - depth, at = row; x < width; x++) {
+      rows[at]! |= sample[grey[from + x]!]! << shift;
+      if (shift === 0) {
+        shift = 8 - depth;
+        at++;
+      } else shift -= depth;
     }
   }
   return concatBytes([PNG_SIGNATURE, ihdr(width, height, depth, 0), idat(rows, stride, height), pngChunk("IEND", new Uint8Array())]);

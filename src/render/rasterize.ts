@@ -1,12 +1,12 @@
-// SVG → pixels → pure black and white. Thresholded, never dithered: text and charts stay crisp on e-ink.
+// SVG → pixels → black and white, or greys of a PNG depth. Never dithered: text and charts stay crisp on e-ink.
 import { Resvg } from "@resvg/resvg-js";
 import { HttpError } from "../errors";
 import { blankBwImage, encodePng1Bit, setBlack, type BwImage } from "./png1bit";
 import { encodePngGray8 } from "./pngGray8";
 import type { BitDepth, GreyImage } from "./pngGrey";
 
-/** The TRMNL OG firmware shows its "too big" screen for anything larger. */
-export const OG_MAX_PNG_BYTES = 90_000;
+/** The TRMNL OG firmware decodes a PNG only when it is under 90,000 B (`data_size < MAX_IMAGE_SIZE`). */
+export const OG_MAX_PNG_BYTES = 89_999;
 
 /** Luminance below this is black. */
 export const BLACK_BELOW = 128;
@@ -77,13 +77,17 @@ export interface RasterTarget {
 export function svgToGrey(svg: string, target: RasterTarget): GreyImage {
   const { width, height, pixels } = renderSvg(svg, target.zoom, target.depth <= 2);
   const step = 255 / (2 ** target.depth - 1);
+  // grey (0..255, rounded) → the nearest level's grey
+  const level = Uint8Array.from({ length: 256 }, (_, g) => Math.round(Math.round(g / step) * step));
   const grey = new Uint8Array(target.width * target.height).fill(255);
   const left = Math.max(0, Math.floor((target.width - width) / 2));
   const top = Math.max(0, Math.floor((target.height - height) / 2));
   for (let y = 0; y < Math.min(height, target.height); y++) {
+    const row = (top + y) * target.width + left;
     for (let x = 0, i = 4 * y * width; x < Math.min(width, target.width); x++, i += 4) {
-      const g = Math.min(255, greyOnWhite(pixels[i]!, pixels[i + 1]!, pixels[i + 2]!, pixels[i + 3]!));
-      grey[(top + y) * target.width + left + x] = Math.round(Math.round(g / step) * step);
+      // fully transparent (most of the canvas) is white; skip the arithmetic
+      if (pixels[i + 3] === 0) continue;
+      grey[row + x] = level[Math.min(255, Math.round(greyOnWhite(pixels[i]!, pixels[i + 1]!, pixels[i + 2]!, pixels[i + 3]!)))]!;
     }
   }
   return { width: target.width, height: target.height, grey };

@@ -1,6 +1,7 @@
 // Which image a device gets, from what it tells us (Model, FW-Version, Width/Height or png-width/png-height) and the
 // mode TRMNL_DEVICES gives it. Facts from ../shared/reference/trmnl.md, "Grey levels and device models" (G1–G7).
 import type { BitDepth } from "../render/pngGrey";
+import { OG_MAX_PNG_BYTES } from "../render/rasterize";
 
 export type DeviceMode = "1bit" | "grey" | "kindle";
 export const DEVICE_MODES: readonly DeviceMode[] = ["1bit", "grey", "kindle"];
@@ -26,7 +27,7 @@ export interface DeviceFormat {
 }
 
 /** Non-X boards: a PNG is decoded only when *under* 90,000 B (G2). */
-export const OG_MAX_BYTES = 89_999;
+export const OG_MAX_BYTES = OG_MAX_PNG_BYTES;
 /** X-class boards download up to 750 KB (fw 1.8.10, #427). */
 export const X_MAX_BYTES = 750_000;
 /** Over this the TRMNL X switches to its slow 38-pass grey table, worse for flat greys (G3): stay under it. */
