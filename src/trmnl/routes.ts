@@ -16,7 +16,7 @@ import { chooseFormat, describeFormat, readDeviceHeaders } from "./deviceFormat"
 import { DeviceLog, logEntries } from "./deviceLog";
 import type { DeviceRegistry } from "./devices";
 import { quietSleepS, quietUntil } from "./quietHours";
-import { batteryLow, readDeviceReading, type DeviceTelemetry } from "./telemetry";
+import { batteryLow, readDeviceReading, type DeviceReading, type DeviceTelemetry } from "./telemetry";
 
 export interface TrmnlDeps {
   config: TrmnlConfig;
@@ -27,7 +27,7 @@ export interface TrmnlDeps {
   deviceLog: DeviceLog;
   telemetry: DeviceTelemetry;
   /** Hands each device reading to the store as metrics; a failure is logged, never the device's problem. */
-  recordReading?: (reading: ReturnType<typeof readDeviceReading>) => Promise<void>;
+  recordReading?: (reading: DeviceReading) => Promise<void>;
   clock: () => Date;
   log: Logger;
 }
@@ -94,8 +94,14 @@ export function trmnlRoutes(deps?: TrmnlDeps) {
       const seen = readDeviceHeaders(h);
       const format = chooseFormat(seen, listed?.mode, listed?.portrait ?? config.height > config.width);
       const reading = readDeviceReading(found.mac, h, now);
-      deps.telemetry.record(reading);
-      deps.recordReading?.(reading).catch((err) => log.warn("trmnl device metrics not stored", { device: found.mac, error: (err as Error).message }));
+      // battery and signal are for the owner's eyes: failing to keep them never fails the device's poll
+      const notKept = (err: unknown) => log.warn("trmnl device reading not kept", { device: found.mac, error: (err as Error).message });
+      try {
+        deps.telemetry.record(reading);
+      } catch (err) {
+        notKept(err);
+      }
+      deps.recordReading?.(reading).catch(notKept);
       // quiet hours: sleep to the window's end, showing the screen as it will be then (no redraw in the night)
       const quietEnd = config.quiet ? quietUntil(now, config.quiet, config.timeZone) : null;
       const imageRequest: ImageRequest = { format, ...(quietEnd === null ? {} : { at: quietEnd }), batteryLow: batteryLow(reading) };

@@ -31,12 +31,21 @@ export function readDeviceReading(device: string, headers: Headers, ts: number):
 export const batteryLow = (r: DeviceReading) =>
   (r.batteryVolts !== null && r.batteryVolts < LOW_BATTERY_VOLTS) || (r.percentCharged !== null && r.percentCharged <= LOW_BATTERY_PERCENT);
 
+/** A damaged file (cut by a power loss mid-write before the rename existed) starts over: it is a cache of the store. */
+function readLatest(file: string): Record<string, DeviceReading> {
+  try {
+    return (JSON.parse(readFileSync(file, "utf8")) as { devices: Record<string, DeviceReading> }).devices ?? {};
+  } catch {
+    return {};
+  }
+}
+
 /** The latest reading per device, rewritten whole (a handful of devices) through a temporary file and a rename. */
 export class DeviceTelemetry {
   private readonly latest: Record<string, DeviceReading>;
 
   constructor(private readonly file: string) {
-    this.latest = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as { devices: Record<string, DeviceReading> }).devices : {};
+    this.latest = existsSync(file) ? readLatest(file) : {};
   }
 
   record(reading: DeviceReading): void {
