@@ -13,28 +13,45 @@ const median = (xs: number[]) => xs.toSorted((a, b) => a - b)[Math.floor(xs.leng
 const COLD_RUNS = 3;
 const WARM_RUNS = 11;
 
+const VARIANTS = [...Object.keys(MODEL_PRESETS).map((m) => [m, false] as const), ["x", true] as const] as [ModelPreset, boolean][];
+
 export async function measureModels() {
-  const rows = [];
-  for (const [model, portrait] of [...Object.keys(MODEL_PRESETS).map((m) => [m, false] as const), ["x", true] as const]) {
-    const format = presetFormat(model as ModelPreset, portrait);
-    const cold: number[] = [];
-    for (let i = 0; i < COLD_RUNS; i++) {
-      const out = join(tmpdir(), `fitstack-cold-${model}-${process.pid}.png`);
-      const args = ["bun", "run", MAIN, "render", "--model", model, ...(portrait ? ["--portrait"] : []), "--sample", "--out", out];
+  const variants = VARIANTS.map(([model, portrait]) => {
+    const format = presetFormat(model, portrait);
+    const opts = { ...sampleOptions, width: format.width, height: format.height, depth: format.depth };
+    return { model, portrait, format, opts, cold: [] as number[], warm: [] as number[] };
+  });
+  // models take turns in every round, so a busy machine slows them alike and the ratios hold
+  for (let round = 0; round < COLD_RUNS; round++) {
+    for (const v of variants) {
+      const out = join(tmpdir(), `fitstack-cold-${v.model}-${process.pid}.png`);
+      const args = ["bun", "run", MAIN, "render", "--model", v.model, ...(v.portrait ? ["--portrait"] : []), "--sample", "--out", out];
       const proc = Bun.spawnSync(args, { env: { PATH: process.env.PATH ?? "" }, stdout: "pipe" });
-      cold.push(Number(/rendered in (\d+) ms/.exec(proc.stdout.toString())?.[1]));
+      v.cold.push(Number(/rendered in (\d+) ms/.exec(proc.stdout.toString())?.[1]));
       rmSync(out, { force: true });
     }
-    const opts = { ...sampleOptions, width: format.width, height: format.height, depth: format.depth };
-    const warm: number[] = [];
-    for (let i = 0; i < WARM_RUNS; i++) {
+  }
+  for (let round = 0; round < WARM_RUNS; round++) {
+    for (const v of variants) {
       const started = performance.now();
-      // a new resting rate each time: a real render, never the same SVG twice
-      await renderForDevice(renderDashboard, { ...sampleDataSets.typical, restingHr: 40 + i }, opts, format);
-      if (i > 0) warm.push(performance.now() - started);
+      // a new resting rate each round: a real render, never the same SVG twice
+      await renderForDevice(renderDashboard, { ...sampleDataSets.typical, restingHr: 40 + round }, v.opts, v.format);
+      if (round > 0) v.warm.push(performance.now() - started);
     }
-    const bytes = async (name: "typical" | "extreme") => (await renderForDevice(renderDashboard, sampleDataSets[name], opts, format)).length;
-    rows.push({ model: portrait ? `${model} portrait` : model, size: `${format.width}x${format.height}`, depth: format.depth, coldMs: median(cold), warmMs: median(warm), typicalBytes: await bytes("typical"), extremeBytes: await bytes("extreme"), limit: format.kind === "x" ? X_GREY_TABLE_BYTES : format.maxBytes });
+  }
+  const rows = [];
+  for (const v of variants) {
+    const bytes = async (name: "typical" | "extreme") => (await renderForDevice(renderDashboard, sampleDataSets[name], v.opts, v.format)).length;
+    rows.push({
+      model: v.portrait ? `${v.model} portrait` : v.model,
+      size: `${v.format.width}x${v.format.height}`,
+      depth: v.format.depth,
+      coldMs: median(v.cold),
+      warmMs: median(v.warm),
+      typicalBytes: await bytes("typical"),
+      extremeBytes: await bytes("extreme"),
+      limit: v.format.kind === "x" ? X_GREY_TABLE_BYTES : v.format.maxBytes,
+    });
   }
   return rows;
 }
