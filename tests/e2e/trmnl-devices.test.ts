@@ -1,7 +1,8 @@
 // Per-device output through the real routes (createApp + app.handle on a SqliteStore in a temp DATA_DIR): the format
-// each firmware generation's headers get, golden images per model, quiet hours, battery and signal.
+// each firmware generation's headers get, golden images per model, quiet hours, battery and signal; then the real
+// server on a real VictoriaMetrics for the X's image and the trmnl_* metrics.
 // Golden images: UPDATE_GOLDEN=1 bun test tests/e2e/trmnl-devices.test.ts, then look at them.
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +17,8 @@ import { readPngHeader } from "../../src/render/png1bit";
 import { decodePngGrey, greysInRows } from "../../src/render/pngGrey";
 import { SqliteStore } from "../../src/store/sqlite";
 import { createTrmnl } from "../../src/trmnl/index";
+import { startServer, type ServerProcess } from "../support/process";
+import { startVm, vmUnavailable, type VmProcess } from "../support/vm";
 
 const TOKEN = "t0ken-for-trmnl-device-tests";
 const SECRET = "trmnl-devices-secret";
@@ -223,6 +226,54 @@ describe("per-device output", () => {
       expect([evening.refresh_rate, night.refresh_rate, three.refresh_rate, morning.refresh_rate]).toEqual([900, 7 * 3600, 3.5 * 3600, 900]);
       expect([night.filename === evening.filename, three.filename === night.filename, morning.filename === night.filename]).toEqual([false, true, true]);
       expect(renders.count).toBe(rendersAtNight);
+    },
+    SLOW_MS,
+  );
+});
+
+describe("the real server on a real VictoriaMetrics", () => {
+  const skip = vmUnavailable();
+  let vm: VmProcess;
+  let server: ServerProcess;
+  let dataDir: string;
+  beforeAll(async () => {
+    if (skip) return;
+    dataDir = mkdtempSync(join(tmpdir(), "fitstack-trmnl-devices-vm-"));
+    vm = await startVm();
+    server = await startServer({ AUTH_TOKEN: TOKEN, SECRET_PATH: SECRET, DATA_DIR: dataDir, VM_URL: vm.url, TRMNL_DEVICES: DEVICES.x, TRMNL_TZ: "Europe/Berlin" });
+  }, SLOW_MS);
+  afterAll(async () => {
+    await server?.stop();
+    await vm?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test.skipIf(!!skip)(
+    "an X poll gets a 4-bit 1872x1404 image over HTTP, and its battery, charge, signal and time land in VM",
+    async () => {
+      const { api_key } = (await (await fetch(`${server.url}/api/setup`, { headers: { ID: DEVICES.x, Model: "x", "FW-Version": "1.8.14" } })).json()) as { api_key: string };
+      const auth = { ID: DEVICES.x, "Access-Token": api_key };
+      const before = Math.floor(Date.now() / 1000);
+      const display = (await (await fetch(`${server.url}/api/display`, { headers: { ...SENDS.x_1_8_14, ...auth } })).json()) as { image_url: string };
+      const png = new Uint8Array(await (await fetch(display.image_url, { headers: auth })).arrayBuffer());
+      expect(header(png)).toBe("1872x1404 4-bit type 0 interlace 0");
+      // the metrics are written after the answer: export (raw samples, no query lag) until all four are there
+      const exported = async () => {
+        await vm.flush();
+        const text = await (await fetch(`${vm.url}/api/v1/export?match[]={__name__=~"trmnl_.*"}`)).text();
+        return text.trim().split("\n").filter(Boolean).map((line) => JSON.parse(line) as { metric: Record<string, string>; values: number[]; timestamps: number[] });
+      };
+      let series = await exported();
+      for (const deadline = Date.now() + 10_000; series.length < 4 && Date.now() < deadline; ) series = await exported();
+      const byName = Object.fromEntries(series.map((s) => [s.metric.__name__, { device: s.metric.device, value: s.values.at(-1)! }]));
+      const seen = byName.trmnl_last_seen_timestamp_seconds!.value;
+      expect(seen >= before && seen <= Math.ceil(Date.now() / 1000)).toBe(true);
+      expect(byName).toEqual({
+        trmnl_battery_volts: { device: DEVICES.x, value: 3.98 },
+        trmnl_battery_percent: { device: DEVICES.x, value: 76 },
+        trmnl_rssi_dbm: { device: DEVICES.x, value: -49 },
+        trmnl_last_seen_timestamp_seconds: { device: DEVICES.x, value: seen },
+      });
     },
     SLOW_MS,
   );
