@@ -21,6 +21,7 @@ const CLIENTS: Record<string, Record<string, string>> = {
     Width: "800",
     Height: "480",
   },
+  x_1_8_6: { ...common, "FW-Version": "1.8.6", Model: "x", Width: "1872", Height: "1404" },
   x_1_8_14: { ...common, "Percent-Charged": "81", "Battery-Count": "2", "FW-Version": "1.8.14", Model: "x", Width: "1872", Height: "1404" },
   // before 1.8.10 (#424) board names were spelled like this
   e1001_1_8_6: { ...common, "FW-Version": "1.8.6", Model: "reTerminal E1001", Width: "800", Height: "480" },
@@ -44,6 +45,7 @@ test("without a mode: OG 1-bit, 4-grey boards 2-bit, X-class 4-bit at native siz
     "og_1_5_8: og 800x480 1-bit ≤89999",
     "og_1_6_0: og 800x480 1-bit ≤89999",
     "og_gen2_1_8_14: og 800x480 1-bit ≤89999",
+    "x_1_8_6: x 1872x1404 4-bit ≤750000",
     "x_1_8_14: x 1872x1404 4-bit ≤750000",
     "e1001_1_8_6: grey800 800x480 2-bit ≤89999",
     "xteink_old: grey800 800x480 2-bit ≤89999",
@@ -73,6 +75,8 @@ test("1bit and kindle modes, and portrait turning a landscape panel but not a cl
     choose("x_1_8_14", "1bit"),
     choose("kobo", "kindle"),
     choose("x_1_8_14", undefined, true),
+    // the X draws a portrait PNG upright only from firmware 1.8.14
+    choose("x_1_8_6", undefined, true),
     choose("og_1_6_0", "grey", true),
     choose("kindle", undefined, true),
     choose("kindle", undefined, false),
@@ -81,6 +85,7 @@ test("1bit and kindle modes, and portrait turning a landscape panel but not a cl
     "x 1872x1404 1-bit ≤750000",
     "kindle 800x480 8-bit ≤512000",
     "x 1404x1872 4-bit ≤750000",
+    "x 1872x1404 4-bit ≤750000",
     "og 480x800 2-bit ≤89999",
     "kindle 758x1024 8-bit ≤512000",
     "kindle 758x1024 8-bit ≤512000",

@@ -87,8 +87,10 @@ export function chooseFormat(seen: DeviceHeaders, mode: DeviceMode | undefined, 
   const key = seen.model ? modelKey(seen.model) : null;
   const xSize = key ? X_CLASS[key] : undefined;
   const [nativeW, nativeH] = [seen.pngWidth ?? seen.width ?? xSize?.[0] ?? 800, seen.pngHeight ?? seen.height ?? xSize?.[1] ?? 480];
-  // portrait turns a landscape panel; a client that asks for a portrait size already has one
-  const [width, height] = portrait && nativeW > nativeH ? [nativeH, nativeW] : [nativeW, nativeH];
+  // portrait turns a landscape panel (a client that asks for a portrait size already has one); the X rotates a
+  // portrait PNG only from firmware 1.8.14 (#561), so older X firmware stays landscape
+  const turn = portrait && nativeW > nativeH && (key !== "x" || firmwareAtLeast(seen.fwVersion, [1, 8, 14]));
+  const [width, height] = turn ? [nativeH, nativeW] : [nativeW, nativeH];
   const at = (kind: DeviceFormat["kind"], depth: BitDepth, maxBytes: number): DeviceFormat => ({ kind, width, height, depth, maxBytes });
   // TRMNL firmware sends Model (≥1.5.8) or at least Width/Height (≥1.4.6); Kindle, Kobo and Pi clients send neither
   const trmnlFirmware = key !== null || seen.width !== null;
