@@ -32,8 +32,8 @@ export interface Config {
 export interface TrmnlConfig {
   /** IANA zone for local days, Monday 00:00 and the clock on the screen. */
   timeZone: string;
-  /** Devices allowed to register (BYOS /api/setup), by MAC, with the user each one shows. */
-  devices: { mac: string; user: string }[];
+  /** Devices allowed to register (BYOS /api/setup), by MAC, with the user each one shows and its image mode. */
+  devices: TrmnlDevice[];
   /** Token for /trmnl/redirect and /trmnl/dashboard.png; null turns those routes off. */
   token: string | null;
   /** Base of the image URLs handed out; null = from the request's Host header. */
@@ -45,6 +45,17 @@ export interface TrmnlConfig {
   weeklyZ2GoalH: number | null;
   /** Seconds a listed device may get or bring a key: after start (never paired) or `fitstack trmnl pair MAC`. */
   pairWindowS: number;
+  /** TRMNL_QUIET: local minutes of the day [start, end) when devices sleep (end < start crosses midnight). */
+  quiet: { startMin: number; endMin: number } | null;
+}
+
+/** One TRMNL_DEVICES entry: `MAC[=user][:mode][:portrait]`. */
+export interface TrmnlDevice {
+  mac: string;
+  user: string;
+  /** 1bit | grey | kindle; absent = chosen from what the device sends. */
+  mode?: "1bit" | "grey" | "kindle";
+  portrait?: boolean;
 }
 
 export class ConfigError extends Error {
@@ -162,11 +173,20 @@ function loadTrmnlConfig(env: Env, userLabel: string): TrmnlConfig {
   } catch {
     throw new ConfigError("TRMNL_TZ", `expected an IANA time zone like Europe/Berlin, got "${timeZone}"`);
   }
-  const devices = (env.TRMNL_DEVICES ?? "").split(",").map((entry) => entry.trim()).filter(Boolean).map((entry) => {
-    const [mac = "", user = userLabel] = entry.split("=", 2).map((part) => part.trim());
-    if (!MAC_RE.test(mac.toUpperCase())) throw new ConfigError("TRMNL_DEVICES", `expected MAC addresses like AA:BB:CC:DD:EE:FF[=user], got "${entry}"`);
+  const devices = (env.TRMNL_DEVICES ?? "").split(",").map((entry) => entry.trim()).filter(Boolean).map((entry): TrmnlDevice => {
+    // the MAC is the first 17 characters; `=user` and `:option`s follow
+    const mac = entry.slice(0, 17).toUpperCase();
+    const [head = "", ...options] = entry.slice(17).split(":").map((part) => part.trim());
+    if (!MAC_RE.test(mac) || (head && !head.startsWith("="))) throw new ConfigError("TRMNL_DEVICES", `expected MAC addresses like AA:BB:CC:DD:EE:FF[=user][:mode], got "${entry}"`);
+    const user = head.slice(1).trim() || userLabel;
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(user)) throw new ConfigError("TRMNL_DEVICES", `user of ${mac}: use only letters, digits, '.', '-' and '_'`);
-    return { mac: mac.toUpperCase(), user };
+    const device: TrmnlDevice = { mac, user };
+    for (const option of options) {
+      if (option === "portrait") device.portrait = true;
+      else if ((option === "1bit" || option === "grey" || option === "kindle") && !device.mode) device.mode = option;
+      else throw new ConfigError("TRMNL_DEVICES", `${mac}: unknown or repeated option "${option}"; expected one of 1bit|grey|kindle and optionally portrait`);
+    }
+    return device;
   });
   const token = env.TRMNL_TOKEN?.trim() || null;
   if (token !== null && token.length < MIN_TOKEN_LENGTH) throw new ConfigError("TRMNL_TOKEN", `must be at least ${MIN_TOKEN_LENGTH} characters`);
@@ -189,7 +209,19 @@ function loadTrmnlConfig(env: Env, userLabel: string): TrmnlConfig {
     height,
     weeklyZ2GoalH: goal > 0 ? goal : null,
     pairWindowS: number(env, "TRMNL_PAIR_WINDOW_S", 600, 10, 86400, true),
+    quiet: quietHours(env.TRMNL_QUIET),
   };
+}
+
+/** TRMNL_QUIET=23:00-06:30 → minutes of the day; the window may cross midnight but not be empty. */
+function quietHours(value: string | undefined): TrmnlConfig["quiet"] {
+  const text = value?.trim();
+  if (!text) return null;
+  const match = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/.exec(text);
+  if (!match) throw new ConfigError("TRMNL_QUIET", `expected HH:MM-HH:MM like 23:00-06:30, got "${text}"`);
+  const [startMin, endMin] = [Number(match[1]) * 60 + Number(match[2]), Number(match[3]) * 60 + Number(match[4])];
+  if (startMin === endMin) throw new ConfigError("TRMNL_QUIET", "start and end are the same time");
+  return { startMin, endMin };
 }
 
 /**

@@ -9,12 +9,14 @@ import { Dashboards, type Renderer } from "./dashboards";
 import { DeviceLog } from "./deviceLog";
 import { DeviceRegistry } from "./devices";
 import { PAIRING_FILE, PairingRequests } from "./pairing";
+import { DeviceTelemetry } from "./telemetry";
+import { zoneBoundsBpm } from "../transform/zones";
 import type { TrmnlDeps } from "./routes";
 
 export { trmnlRoutes, type TrmnlDeps } from "./routes";
 
 export function createTrmnl(
-  config: Pick<Config, "trmnl" | "dataDir" | "userLabel">,
+  config: Pick<Config, "trmnl" | "dataDir" | "userLabel"> & Partial<Pick<Config, "access" | "zones">>,
   {
     store,
     pipeline,
@@ -28,7 +30,18 @@ export function createTrmnl(
   return {
     config: config.trmnl,
     userLabel: config.userLabel,
-    dashboards: new Dashboards({ store, lastSync: (user) => pipeline.lastSync(user), settings: config.trmnl, clock, log, render }),
+    dashboards: new Dashboards({
+      store,
+      lastSync: (user) => pipeline.lastSync(user),
+      settings: config.trmnl,
+      clock,
+      log,
+      render,
+      zoneBoundsFor: (user) => {
+        const zones = config.access?.find((a) => a.user === user)?.zones ?? config.zones;
+        return zones && zoneBoundsBpm(zones);
+      },
+    }),
     devices: new DeviceRegistry(join(dir, "devices.json"), config.trmnl.devices, log, {
       requests: new PairingRequests(join(dir, PAIRING_FILE)),
       windowS: config.trmnl.pairWindowS,
@@ -37,6 +50,8 @@ export function createTrmnl(
     attempts: new FailedAttempts(clock),
     peer,
     deviceLog: new DeviceLog(join(dir, "device-logs.ndjson")),
+    telemetry: new DeviceTelemetry(join(dir, "telemetry.json")),
+    recordReading: (reading) => store.writeDeviceReading(reading),
     clock,
     log,
   };

@@ -12,9 +12,12 @@ import { decodePng1Bit } from "../render/png1bit";
 import { emptyData } from "../render/sample-data";
 import { clientAddress, FAILED_ATTEMPTS_LIMIT, type FailedAttempts } from "./attempts";
 import { encodeBmp1Bit } from "./bmp";
-import type { DashboardImage, Dashboards } from "./dashboards";
+import type { DashboardImage, Dashboards, ImageRequest } from "./dashboards";
+import { chooseFormat, describeFormat, readDeviceHeaders } from "./deviceFormat";
 import { DeviceLog, logEntries } from "./deviceLog";
 import type { DeviceRegistry } from "./devices";
+import { quietSleepS, quietUntil } from "./quietHours";
+import { batteryLow, readDeviceReading, type DeviceReading, type DeviceTelemetry } from "./telemetry";
 
 export interface TrmnlDeps {
   config: TrmnlConfig;
@@ -23,6 +26,9 @@ export interface TrmnlDeps {
   dashboards: Dashboards;
   devices: DeviceRegistry;
   deviceLog: DeviceLog;
+  telemetry: DeviceTelemetry;
+  /** Hands each device reading to the store as metrics; a failure is logged, never the device's problem. */
+  recordReading?: (reading: DeviceReading) => Promise<void>;
   clock: () => Date;
   log: Logger;
   /** Failed setup/key attempts per client address (429 over the limit). */
@@ -84,6 +90,8 @@ export function trmnlRoutes(deps?: TrmnlDeps) {
     return config.token;
   };
   let setupBmp: Promise<Uint8Array> | undefined;
+  /** What each device's last /api/display asked for, so its download renders the same image if it left the cache. */
+  const lastRequest = new Map<string, ImageRequest>();
 
   return new Elysia()
     .get("/api/setup", ({ request }) => {
@@ -107,21 +115,41 @@ export function trmnlRoutes(deps?: TrmnlDeps) {
     .get("/api/display", async ({ request }) => {
       const started = performance.now();
       const found = device(request);
-      const image = await dashboards.current(found.user);
       const h = request.headers;
+      const now = Math.floor(deps.clock().getTime() / 1000);
+      const listed = config.devices.find((d) => d.mac === found.mac);
+      const seen = readDeviceHeaders(h);
+      const format = chooseFormat(seen, listed?.mode, listed?.portrait ?? config.height > config.width);
+      const reading = readDeviceReading(found.mac, h, now);
+      // battery and signal are for the owner's eyes: failing to keep them never fails the device's poll
+      const notKept = (err: unknown) => log.warn("trmnl device reading not kept", { device: found.mac, error: (err as Error).message });
+      try {
+        deps.telemetry.record(reading);
+      } catch (err) {
+        notKept(err);
+      }
+      deps.recordReading?.(reading).catch(notKept);
+      // quiet hours: sleep to the window's end, showing the screen as it will be then (no redraw in the night)
+      const quietEnd = config.quiet ? quietUntil(now, config.quiet, config.timeZone) : null;
+      const imageRequest: ImageRequest = { format, ...(quietEnd === null ? {} : { at: quietEnd }), batteryLow: batteryLow(reading) };
+      lastRequest.set(found.mac, imageRequest);
+      const image = await dashboards.current(found.user, imageRequest);
       log.info("trmnl display", {
         device: found.mac,
         filename: image.filename,
-        battery_v: logged(h.get("battery-voltage")),
-        rssi: logged(h.get("rssi")),
-        fw: logged(h.get("fw-version")),
+        format: describeFormat(format),
+        model: logged(seen.model),
+        battery_v: reading.batteryVolts,
+        rssi: reading.rssiDbm,
+        fw: logged(seen.fwVersion),
+        ...(quietEnd === null ? {} : { quiet_until: new Date(quietEnd * 1000).toISOString() }),
         ms: Math.round((performance.now() - started) * 10) / 10,
       });
       return Response.json({
         status: 0,
         image_url: `${baseUrl(request)}/trmnl/img/${image.filename}`,
         filename: image.filename,
-        refresh_rate: config.refreshS,
+        refresh_rate: quietEnd === null ? config.refreshS : quietSleepS(now, quietEnd),
         image_url_timeout: 0,
         update_firmware: false,
         firmware_url: "",
@@ -148,10 +176,12 @@ export function trmnlRoutes(deps?: TrmnlDeps) {
     )
     .get("/trmnl/img/:filename", async ({ params, request }) => {
       // the device sends its ID/Access-Token with the download; the Redirect plugin's URL carries ?token=
-      const user = new URL(request.url).searchParams.has("token") ? (checkToken(request), deps.userLabel) : device(request).user;
+      const viaToken = new URL(request.url).searchParams.has("token");
+      const found = viaToken ? (checkToken(request), null) : device(request);
+      const user = found ? found.user : deps.userLabel;
       let image = dashboards.find(params.filename);
       if (!image || image.user !== user) {
-        const current = await dashboards.current(user);
+        const current = await dashboards.current(user, found ? lastRequest.get(found.mac) : {});
         image = current.filename === params.filename ? current : undefined;
       }
       if (!image) throw notFound();

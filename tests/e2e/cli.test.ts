@@ -36,7 +36,7 @@ const ONE_LINE = { lines: 1, frames: false, endsWithNewline: true };
 const OPTIONS: Record<string, string[]> = {
   serve: ["--help"],
   replay: ["--from YYYY-MM-DD", "--to YYYY-MM-DD", "--dry-run", "--progress", "--help"],
-  render: ["--out FILE", "--from UNIX", "--to UNIX", "--sample [NAME]", "--help"],
+  render: ["--out FILE", "--from UNIX", "--to UNIX", "--sample [NAME]", "--model MODEL", "--portrait", "--help"],
   summarize: ["[DIR|FILE]", "--json", "--plots [OUT]", "--progress", "--help"],
   trmnl: ["pair MAC", "--help"],
 };
