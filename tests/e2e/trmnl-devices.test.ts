@@ -207,7 +207,8 @@ describe("per-device output", () => {
   test(
     "quiet hours: refresh_rate sleeps to 06:30 local, across midnight; the night shows the morning's screen, drawn once",
     async () => {
-      const { hook, display, clock, renders } = setup({ TRMNL_QUIET: "23:00-06:30" });
+      // the device pairs at 22:30, 9 h after the server started: a day-long pairing window lets it
+      const { hook, display, clock, renders } = setup({ TRMNL_QUIET: "23:00-06:30", TRMNL_PAIR_WINDOW_S: "86400" });
       clock.now = NOW - 1200;
       for (const payload of monthPayloads(NOW)) await hook(payload);
       // 22:30 local (21:30Z): not quiet yet, the usual 900 s
