@@ -77,7 +77,10 @@ export class Pipeline {
   private retryDelay = RETRY_MIN_MS;
   private stopped = false;
 
-  constructor(private readonly deps: PipelineDeps) {}
+  constructor(private readonly deps: PipelineDeps) {
+    // a failure counter that exists at 0 lets increase() see its first failure
+    deps.metrics?.deliveryFailures.inc({ store: deps.store.kind }, 0);
+  }
 
   /** Runs jobs one after another: raw appends, ledger merges and store writes never interleave. */
   private serial<T>(job: () => Promise<T> | T): Promise<T> {
