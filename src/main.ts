@@ -21,6 +21,8 @@ Commands:
   summarize [DIR] [--json] [--plots [OUT]] [--progress]
                         what is in a folder of exports or raw logs (default data_samples/);
                         see fitstack summarize --help
+  status [--json]       what DATA_DIR and the store hold, without a running server or AUTH_TOKEN;
+                        exit 1 when something needs attention (see fitstack status --help)
   --version             print the version
   --help                print this help
 
@@ -32,7 +34,9 @@ Configuration (environment, or a .env file in the working directory):
   TOKENS_FILE (lines "<token> <user> [HR_MAX=… RHR=… ZONES_MODE=… ZONE_BOUNDS=…]": one series per person)
   DEV=1 (allow a missing token, for local trials only)
   TRMNL_TZ (UTC)  TRMNL_DEVICES (MAC[=user],…)  TRMNL_TOKEN (redirect/dashboard.png; unset = off)
-  TRMNL_BASE_URL (unset = request Host)  TRMNL_REFRESH_S (900)  TRMNL_STALE_S (10800)
+  TRMNL_BASE_URL (unset = request Host)  TRMNL_REFRESH_S (900)
+  STALE_AFTER_H (12; older name TRMNL_STALE_S in seconds)  COVERAGE_MIN_H (12)
+  METRICS_TOKEN or METRICS_TOKEN_FILE (a second token for GET /metrics and /health details)
   TRMNL_WIDTH x TRMNL_HEIGHT (800x480 or 480x800)  TRMNL_Z2_GOAL_H (unset = no goal)
 `;
 
@@ -65,6 +69,11 @@ async function main(argv: string[]): Promise<number> {
     case "render": {
       const { parseRenderArgs, render, renderConfig } = await import("./cli/render");
       return render(renderConfig(process.env), parseRenderArgs(args), log, (line) => process.stdout.write(line + "\n"));
+    }
+    case "status": {
+      const { runStatus } = await import("./cli/status");
+      const io = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t), now: Math.floor(Date.now() / 1000), env: process.env };
+      return runStatus(args, io);
     }
     default:
       process.stderr.write(`fitstack: unknown command "${command}" (see fitstack --help)\n`);
