@@ -138,7 +138,8 @@ async function checkStore(config: Config, report: StatusReport) {
   } else return;
   try {
     Object.assign(report.store, await store.health());
-    if (!report.store.reachable || report.store.detail) attention.push(`store: ${report.store.detail ?? "not reachable"}`);
+    const { kind, url, reachable, detail } = report.store;
+    if (!reachable || detail) attention.push(`store: ${kind}${url ? ` at ${url}` : ""} ${reachable ? "" : "not reachable: "}${detail ?? ""}`.trim());
     if (store instanceof VmStore && report.store.reachable) {
       const retention = await store.retention().catch(() => null);
       report.store.retention = retention === "" ? "1 (month, the default)" : retention;
