@@ -33,6 +33,9 @@ export function createMetrics(version: string) {
     startTime: registry.gauge("process_start_time_seconds", "Start time of the process since the unix epoch in seconds"),
   };
   metrics.buildInfo.set({ version }, 1);
+  // counters present at 0 from the start, so rate() and increase() see the first samples counted
+  for (const outcome of ["accepted", "duplicate", "invalid"]) metrics.hookSamples.inc({ outcome }, 0);
+  for (const kind of ["gauge", "night", "workout"]) metrics.hookRecords.inc({ kind }, 0);
   const started = Math.round(Date.now() / 1000 - process.uptime());
   registry.onCollect(() => {
     metrics.rss.set({}, process.memoryUsage.rss());
