@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { Ledger } from "../ledger/ledger";
-import { datesBefore, Freshness, gapDates, knownUsers, ledgerFacts } from "./freshness";
+import { datesBefore, Freshness, gapDates, knownUsers, ledgerFacts, zoneOffsets } from "./freshness";
 
 const at = (iso: string) => Date.parse(iso) / 1000;
 const quarter = (iso: string) => Math.floor(at(iso) / 900);
@@ -31,6 +31,15 @@ test("gap days follow the local clock (Kolkata is UTC+5:30): 18:20Z and 18:35Z f
   expect(gapDates(quarters, at("2026-01-20T18:20:00Z"), at("2026-01-22T06:00:00Z"), settings)).toEqual([]);
   // read in UTC both are on the 20th, and the 21st has nothing
   expect(gapDates(quarters, at("2026-01-20T18:20:00Z"), at("2026-01-22T06:00:00Z"), { ...settings, timeZone: "UTC" })).toEqual(["2026-01-21"]);
+});
+
+test("gap days across a DST change: 22:30Z after Berlin's spring change is 00:30 on the next local day", () => {
+  // 2026-03-29 01:00Z Berlin goes from +1 h to +2 h; 22:30Z that evening is 00:30 CEST on 03-30 (23:30 in CET)
+  const quarters = [quarter("2026-03-29T22:30:00Z")];
+  const settings = { timeZone: "Europe/Berlin", coverageMinH: 1 };
+  expect(gapDates(quarters, at("2026-03-29T22:30:00Z"), at("2026-03-31T10:00:00Z"), settings)).toEqual([]);
+  const offsetAt = zoneOffsets(at("2026-03-01T00:00:00Z"), at("2026-03-31T00:00:00Z"), "Europe/Berlin");
+  expect([offsetAt(at("2026-03-29T00:59:59Z")), offsetAt(at("2026-03-29T01:00:00Z"))]).toEqual([3600, 7200]);
 });
 
 test("per user from a real ledger: last sync, age, stale past the setting, samples held, gaps", () => {
