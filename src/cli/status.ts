@@ -135,7 +135,10 @@ async function checkStore(config: Config, report: StatusReport) {
     store = new VmStore({ writeUrl: config.vmWriteUrl, readUrl: config.vmReadUrl, stateDir: existsSync(config.dataDir) ? config.dataDir : ":memory:", timeoutMs: 5000 });
   } else if (existsSync(config.dataDir)) {
     store = new SqliteStore(config.dataDir);
-  } else return;
+  } else {
+    report.store.detail = "no DATA_DIR, so no embedded store yet";
+    return;
+  }
   try {
     Object.assign(report.store, await store.health());
     const { kind, url, reachable, detail } = report.store;
