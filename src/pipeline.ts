@@ -144,17 +144,29 @@ export class Pipeline {
     metrics?.deliveryAttempts.inc({ store: store.kind });
     try {
       await deliverPending(ledger, store);
-      if (ledger.getMeta(FAILING_SINCE)) ledger.setMeta(FAILING_SINCE, "");
+      this.noteFailing(false);
       this.retryDelay = RETRY_MIN_MS;
       // a store that restarted since the last look may have dropped what it acknowledged just before
       if (recheck && Date.now() - this.lastRecheck > RECHECK_MIN_MS) await this.recheckNow();
       return true;
     } catch (err) {
       metrics?.deliveryFailures.inc({ store: store.kind });
-      if (!ledger.getMeta(FAILING_SINCE)) ledger.setMeta(FAILING_SINCE, String(Math.floor(this.deps.clock().getTime() / 1000)));
+      this.noteFailing(true);
       log.warn("delivery failed; kept in backlog", { error: (err as Error).message, backlog: ledger.backlog() });
       this.scheduleRetry();
       return false;
+    }
+  }
+
+  /** Keeps when deliveries started failing (for the backlog's age); a full disk must not turn a kept post into a 5xx. */
+  private noteFailing(failing: boolean) {
+    const { ledger, clock, log } = this.deps;
+    try {
+      const held = ledger.getMeta(FAILING_SINCE);
+      if (failing && !held) ledger.setMeta(FAILING_SINCE, String(Math.floor(clock().getTime() / 1000)));
+      if (!failing && held) ledger.setMeta(FAILING_SINCE, "");
+    } catch (err) {
+      log.warn("cannot note the delivery state in the ledger", { error: (err as Error).message });
     }
   }
 
