@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ConfigError, loadConfig } from "./config";
+import { ConfigError, loadConfig, loadOfflineConfig } from "./config";
 
 const base = { AUTH_TOKEN: "a".repeat(20), SECRET_PATH: "hook-secret" };
 const errorOf = (env: Record<string, string>, files: Record<string, string> = {}) => {
@@ -96,5 +96,29 @@ describe("config", () => {
     expect(errorOf({ ...base, METRICS_TOKEN: "short" })).toStartWith("config: METRICS_TOKEN: must be at least 16");
     expect(errorOf({ ...base, METRICS_TOKEN_FILE: "/missing" })).toStartWith("config: METRICS_TOKEN_FILE: cannot read /missing");
     expect(errorOf({ ...base, METRICS_TOKEN: token, METRICS_TOKEN_FILE: "/t" }, { "/t": token })).toStartWith("config: METRICS_TOKEN_FILE: set METRICS_TOKEN or");
+  });
+
+  test("offline subcommands need neither AUTH_TOKEN nor SECRET_PATH, but keep TOKENS_FILE's people and check the rest", () => {
+    const file = `${"b".repeat(20)} alice HR_MAX=190\n`;
+    const config = loadOfflineConfig({ DATA_DIR: "/d", VM_URL: "http://vm:8428", TOKENS_FILE: "/t", AUTH_TOKEN: "short", METRICS_TOKEN_FILE: "/no/such/file" }, () => file);
+    expect({ ...config, trmnl: undefined, zones: undefined }).toEqual({
+      host: "127.0.0.1",
+      port: 8000,
+      authToken: "",
+      access: [{ token: "b".repeat(20), user: "alice", zones: { mode: "max", hrMax: 190, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] } }],
+      secretPath: "",
+      dataDir: "/d",
+      userLabel: "me",
+      zones: undefined,
+      vmWriteUrl: "http://vm:8428",
+      vmReadUrl: "http://vm:8428",
+      maxBodyBytes: 64 * 1024 * 1024,
+      dev: false,
+      trmnl: undefined,
+      metricsToken: null,
+      staleAfterS: 43200,
+      coverageMinH: 12,
+    });
+    expect(() => loadOfflineConfig({ HR_MAX: "abc" })).toThrow('config: HR_MAX: expected a number, got "abc"');
   });
 });

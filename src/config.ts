@@ -178,6 +178,17 @@ function staleAfterS(env: Env): number {
   return Math.round(number(env, "STALE_AFTER_H", 12, 0.1, 30 * 24) * 3600);
 }
 
+/**
+ * For subcommands that never serve HTTP (replay, render, import, status …): DATA_DIR, VM_URL, zones and TOKENS_FILE's
+ * people as `serve` reads them, without asking for AUTH_TOKEN or SECRET_PATH (left empty here).
+ */
+export function loadOfflineConfig(env: Env, readFile?: (path: string) => string): Config {
+  // nor the scraper's token: an offline command serves no /metrics
+  const config = loadConfig({ ...env, DEV: "1", AUTH_TOKEN: "", SECRET_PATH: "", METRICS_TOKEN: "", METRICS_TOKEN_FILE: "" }, readFile);
+  // DEV=1 lent USER_LABEL the token "dev": drop it, keep TOKENS_FILE's people (their zones credit their history)
+  return { ...config, authToken: "", secretPath: "", dev: false, access: config.access.slice(1) };
+}
+
 const MAC_RE = /^[0-9A-F]{2}(:[0-9A-F]{2}){5}$/;
 
 function loadTrmnlConfig(env: Env, userLabel: string): TrmnlConfig {

@@ -4,7 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ledger } from "../ledger/ledger";
 import { FAILING_SINCE } from "../pipeline";
-import { runStatus } from "./status";
+import { createLogger } from "../log";
+import { parseCommand, UsageError } from "./args";
+import { command, run } from "./status";
 
 const at = (iso: string) => Date.parse(iso) / 1000;
 const NOW = at("2026-01-31T12:00:00Z");
@@ -13,10 +15,12 @@ afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
+/** `fitstack status ARGS` as main.ts runs it: the option table parsed, then run with this environment. */
 async function status(args: string[], env: Record<string, string>) {
   let out = "";
   let err = "";
-  const code = await runStatus(args, { out: (t) => (out += t), err: (t) => (err += t), now: NOW, env });
+  const ctx = { env, log: createLogger(() => {}), out: (t: string) => (out += t), err: (t: string) => (err += t), now: () => NOW, interactive: false };
+  const code = await run(parseCommand(command, args), ctx);
   return { code, out, err };
 }
 
@@ -90,9 +94,8 @@ test("text: all good within STALE_AFTER_H (exit 0); failing deliveries with a ba
   ]);
 });
 
-test("a bad option is one line and exit 2; --help exits 0", async () => {
-  expect(await status(["--jsn"], {})).toEqual({ code: 2, out: "", err: "fitstack status: Unknown option '--jsn' (see fitstack status --help)\n" });
-  expect(await status(["extra"], {})).toMatchObject({ code: 2, out: "" });
-  const help = await status(["--help"], {});
-  expect([help.code, help.out.split("\n")[0]]).toEqual([0, "Usage: fitstack status [--json]"]);
+test("the option table: --json only, no operands (main.ts prints a UsageError as one line, exit 2)", () => {
+  expect(() => parseCommand(command, ["--jsn"])).toThrow(new UsageError('unknown option "--jsn"'));
+  expect(() => parseCommand(command, ["extra"])).toThrow(new UsageError('unexpected argument "extra"'));
+  expect(parseCommand(command, ["--json"]).values).toEqual({ json: true });
 });

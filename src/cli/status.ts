@@ -1,8 +1,7 @@
 // `fitstack status [--json]`: what DATA_DIR (and VictoriaMetrics, if configured) hold, without a running server.
 import { existsSync, statfsSync } from "node:fs";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { loadConfig, type Config } from "../config";
+import { loadOfflineConfig, type Config } from "../config";
 import { Ledger } from "../ledger/ledger";
 import { backlogAgeS, rawLogBytes } from "../metrics/collect";
 import { knownUsers, ledgerFacts, userFreshness } from "../metrics/freshness";
@@ -10,33 +9,23 @@ import { FAILING_SINCE } from "../pipeline";
 import { SqliteStore } from "../store/sqlite";
 import type { Store, StoreHealth } from "../store/store";
 import { VmStore } from "../store/vm";
+import { defineCommand, type CliContext, type ParsedArgs } from "./args";
 import { retentionDays } from "./runtime";
 
-export const STATUS_HELP = `Usage: fitstack status [--json]
-
-Reads DATA_DIR (and VM_URL / VM_READ_URL when set) without a running server and without AUTH_TOKEN. Prints per
+export const command = defineCommand({
+  name: "status",
+  summary: `Reads DATA_DIR (and VM_URL / VM_READ_URL when set) without a running server and without AUTH_TOKEN. Prints per
 user the last sync, heart-rate samples held, their date range and the days of the last 30 with heart rate in
 fewer than COVERAGE_MIN_H (12) local hours (TRMNL_TZ); then the store (reachable, VictoriaMetrics'
 -retentionPeriod), the delivery backlog, the raw log's size and the disk space free in DATA_DIR.
-
-  --json    one JSON document instead of the text
-  --help    this help
-
-Exit status: 0 nothing needs attention; 1 something does (listed under "attention": a user with no sync for
+Run it as the server's user: SQLite may create its -wal/-shm files beside the ledger.`,
+  options: {
+    json: { type: "boolean", description: "one JSON document instead of the text" },
+  },
+  notes: `Exit status: 0 nothing needs attention; 1 something does (listed under "attention": a user with no sync for
 STALE_AFTER_H (12), the store unreachable, deliveries failing with a backlog, under 5 % or 1 GiB free in
-DATA_DIR, VictoriaMetrics keeping under a year, DATA_DIR missing); 2 a bad option or setting.
-`;
-
-/** One option table: what `status` accepts. */
-const OPTIONS = { json: { type: "boolean" }, help: { type: "boolean", short: "h" } } as const;
-
-export interface StatusIO {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  /** Unix seconds. */
-  now: number;
-  env: Record<string, string | undefined>;
-}
+DATA_DIR, VictoriaMetrics keeping under a year, DATA_DIR missing); 2 a bad option or variable.`,
+});
 
 export interface StatusReport {
   data_dir: string;
@@ -62,26 +51,10 @@ export interface StatusReport {
 const LOW_DISK_BYTES = 1024 ** 3;
 const LOW_DISK_FRACTION = 0.05;
 
-export async function runStatus(args: string[], io: StatusIO): Promise<number> {
-  let parsed: { json?: boolean; help?: boolean };
-  try {
-    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: false, strict: true }).values;
-  } catch (err) {
-    io.err(`fitstack status: ${(err as Error).message} (see fitstack status --help)\n`);
-    return 2;
-  }
-  if (parsed.help) {
-    io.out(STATUS_HELP);
-    return 0;
-  }
-  const report = await statusReport(statusConfig(io.env), io.now);
-  io.out(parsed.json ? JSON.stringify(report, null, 2) + "\n" : statusText(report));
+export async function run(args: ParsedArgs<typeof command.options>, ctx: CliContext): Promise<number> {
+  const report = await statusReport(loadOfflineConfig(ctx.env), ctx.now());
+  ctx.out(args.values.json ? JSON.stringify(report, null, 2) + "\n" : statusText(report));
   return report.attention.length ? 1 : 0;
-}
-
-/** Status reads only DATA_DIR and the store: the hook's and the scraper's tokens are not needed, so not asked for. */
-export function statusConfig(env: Record<string, string | undefined>): Config {
-  return loadConfig({ ...env, DEV: "1", AUTH_TOKEN: "", SECRET_PATH: "", TOKENS_FILE: "", METRICS_TOKEN: "", METRICS_TOKEN_FILE: "" });
 }
 
 export async function statusReport(config: Config, now: number): Promise<StatusReport> {
