@@ -34,6 +34,7 @@ test("the backlog's age counts from the first failed delivery, survives in the l
   const body = JSON.stringify({ type: "heart_rate", samples: [{ ts: 1769860000, bpm: 80 }, { ts: 1769860005, bpm: 80 }] });
   const result = await pipeline.accept(new TextEncoder().encode(body), normalizePayload(JSON.parse(body)), "me");
   expect(result.delivered).toBe(false);
+  await pipeline.stop(); // no timed retry: the test delivers when it chooses
   clock.now = new Date("2026-01-31T13:30:00Z"); // 90 minutes on, still failing
   const scrape = async () => {
     const text = await metrics.registry.render();
@@ -54,7 +55,6 @@ test("the backlog's age counts from the first failed delivery, survives in the l
   expect(await pipeline.deliver()).toBe(true);
   expect(await scrape()).toMatchObject({ age: "0", users: "0", attempts: "2", failures: "1" });
   expect(backlogAgeS(ledger, Math.floor(clock.now.getTime() / 1000))).toBe(0);
-  await pipeline.stop();
   ledger.close();
   rawLog.close();
 });
