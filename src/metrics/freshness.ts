@@ -74,19 +74,19 @@ export function zoneOffsets(from: number, to: number, timeZone: string): (ts: nu
   return (ts) => (ts < hi ? before : after);
 }
 
-/** The user's first and last timeline instants: two index seeks, not a scan. */
-function timelineEnds(ledger: Ledger, user: string): { first: number | null; last: number | null } {
-  return ledger.db
-    .query<{ first: number | null; last: number | null }, [string]>(
-      "SELECT (SELECT MIN(ts) FROM credit WHERE user = ?1) AS first, (SELECT MAX(ts) FROM credit WHERE user = ?1) AS last",
-    )
-    .get(user)!;
-}
+const SLICE = 50_000;
 
-/** What the ledger holds for a user: the facts `status` reports (the sample count reads every row: not for /health). */
+/** What the ledger holds for a user, read through its own interface (its disk layout is its business): for `status`. */
 export function ledgerFacts(ledger: Ledger, user: string) {
-  const { first, last } = timelineEnds(ledger, user);
-  const samples = ledger.db.query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM hr_sample WHERE user = ?").get(user)!.n;
+  const first = ledger.firstTs(user);
+  let samples = 0;
+  let last: number | null = null;
+  if (first !== null) {
+    for (const slice of ledger.zoneRewrites(user, first, SLICE)) {
+      samples += slice.credits.length;
+      if (slice.credits.length) last = slice.credits.at(-1)!.ts;
+    }
+  }
   return { firstTs: first, lastTs: last, samples, lastSync: lastSync(ledger, user) };
 }
 
@@ -95,21 +95,11 @@ function lastSync(ledger: Ledger, user: string): number | null {
   return held === null ? null : Number(held);
 }
 
-/**
- * Quarter-hours with a heart-rate sample since `from`: a skip scan, one index seek per covered quarter, so a month of
- * 5-second samples costs ~3,000 seeks instead of reading half a million rows.
- */
+/** Quarter-hours with a heart-rate instant since `from`, from the ledger's timeline. */
 function coveredQuarters(ledger: Ledger, user: string, from: number): number[] {
-  return ledger.db
-    .query<{ q: number }, [string, number]>(
-      `WITH RECURSIVE hit(ts) AS (
-         SELECT MIN(ts) FROM credit WHERE user = ?1 AND ts >= ?2
-         UNION ALL
-         SELECT (SELECT MIN(ts) FROM credit WHERE user = ?1 AND ts >= (hit.ts / ${QUARTER_S} + 1) * ${QUARTER_S}) FROM hit WHERE hit.ts IS NOT NULL
-       ) SELECT ts / ${QUARTER_S} AS q FROM hit WHERE ts IS NOT NULL`,
-    )
-    .all(user, from)
-    .map((row) => row.q);
+  const quarters = new Set<number>();
+  for (const slice of ledger.zoneRewrites(user, from, SLICE)) for (const credit of slice.credits) quarters.add(Math.floor(credit.ts / QUARTER_S));
+  return [...quarters];
 }
 
 /** Every user the ledger knows: anyone with samples or records, and anyone who ever synced. */
@@ -130,7 +120,7 @@ export function userFreshness(ledger: Ledger, user: string, now: number, setting
     last_sync: synced,
     age_s: age,
     stale: age !== null && age > settings.staleAfterS,
-    gap_dates: gapDates(quarters, timelineEnds(ledger, user).first, now, settings),
+    gap_dates: gapDates(quarters, ledger.firstTs(user), now, settings),
   };
 }
 
