@@ -5,14 +5,17 @@ import type { Access, Config } from "./config";
 import { HttpError, notFound, storeUnavailable, unauthorized } from "./errors";
 import type { Logger } from "./log";
 import { checkNesting, readBody } from "./body";
+import type { Metrics } from "./metrics/fitstack";
+import type { Freshness } from "./metrics/freshness";
+import { CONTENT_TYPE } from "./metrics/registry";
 import { normalizePayload } from "./normalize/index";
-import type { Pipeline } from "./pipeline";
+import type { HookResult, Pipeline } from "./pipeline";
 import type { Store } from "./store/store";
 import { trmnlRoutes, type TrmnlDeps } from "./trmnl/routes";
 import { VERSION } from "./version";
 
 export interface AppDeps {
-  config: Pick<Config, "access" | "secretPath" | "maxBodyBytes">;
+  config: Pick<Config, "access" | "secretPath" | "maxBodyBytes"> & Partial<Pick<Config, "authToken" | "metricsToken">>;
   pipeline: Pipeline;
   store: Store;
   clock: () => Date;
@@ -21,15 +24,26 @@ export interface AppDeps {
   trmnl?: TrmnlDeps;
   /** The user's earliest stored instant (the ledger's): summaries are not asked of the store before it. */
   firstInstant?: (user: string) => number | null;
+  /** GET /metrics and the hook's counters; absent = no /metrics route. */
+  metrics?: Metrics;
+  /** Per-user last sync and gap days for /health; absent = none reported. */
+  freshness?: Freshness;
 }
 
-export function createApp({ config, pipeline, store, clock, log, trmnl, firstInstant }: AppDeps) {
+export function createApp({ config, pipeline, store, clock, log, trmnl, firstInstant, metrics, freshness }: AppDeps) {
   /** The person the bearer token belongs to; every token is compared, in constant time each. */
   const authenticate = (header: string | null): Access => {
     const given = bearerToken(header);
     let found: Access | null = null;
     for (const access of config.access) if (sameSecret(given, access.token) && given) found = access;
     if (!found) throw unauthorized();
+    return found;
+  };
+  /** AUTH_TOKEN or METRICS_TOKEN: whoever runs the server, who may see every user's freshness and /metrics. */
+  const isOperator = (header: string | null): boolean => {
+    const given = bearerToken(header);
+    let found = false;
+    for (const token of [config.authToken, config.metricsToken]) if (token && sameSecret(given, token) && given) found = true;
     return found;
   };
 
@@ -47,14 +61,32 @@ export function createApp({ config, pipeline, store, clock, log, trmnl, firstIns
       return jsonError(new HttpError(500, "internal", "internal error"));
     })
     .get("/ping", () => new Response(null, { status: 200 }))
-    .get("/health", async () => {
+    .get("/health", async ({ request }) => {
       const storeHealth = await store.health();
-      const backlog = pipeline.backlog();
+      const users = freshness?.all() ?? [];
       const ok = storeHealth.reachable && !storeHealth.detail;
+      const status = !ok ? "degraded" : users.some((u) => u.stale) ? "stale" : "ok";
+      const code = ok ? 200 : 503;
+      const header = request.headers.get("authorization");
+      // anonymous: the status alone (an uptime checker needs no more); a bearer caller: the details
+      if (!header) return Response.json({ status }, { status: code });
+      const shown = isOperator(header) ? users : users.filter((u) => u.user === authenticate(header).user);
+      const backlog = pipeline.backlog();
       return Response.json(
-        { status: ok ? "ok" : "degraded", version: VERSION, store: storeHealth, backlog: { users: backlog.users, oldest_pending: backlog.oldestPending } },
-        { status: ok ? 200 : 503 },
+        {
+          status,
+          version: VERSION,
+          store: storeHealth,
+          backlog: { users: backlog.users, oldest_pending: backlog.oldestPending },
+          ...(freshness ? { stale_after_s: freshness.settings.staleAfterS, users: shown } : {}),
+        },
+        { status: code },
       );
+    })
+    .get("/metrics", async ({ request }) => {
+      if (!metrics) throw notFound();
+      if (!isOperator(request.headers.get("authorization"))) throw unauthorized();
+      return new Response(await metrics.registry.render(), { headers: { "content-type": CONTENT_TYPE } });
     })
     .post(
       "/hook/:secret",
@@ -63,11 +95,13 @@ export function createApp({ config, pipeline, store, clock, log, trmnl, firstIns
         const { user } = authenticate(request.headers.get("authorization"));
         const started = performance.now();
         const bytes = await readBody(request, config.maxBodyBytes, "MAX_BODY_MB");
+        metrics?.hookBytes.inc({}, bytes.length);
         const normalized = normalizePayload(parseJson(bytes));
         // the parsed tree of a big backfill is garbage now; free it before the merge allocates its own
         if (bytes.length > BIG_BODY_BYTES) Bun.gc(true);
         const result = await pipeline.accept(bytes, normalized, user, automationHeaders(request.headers));
         trmnl?.dashboards.forget(user); // two syncs in one second leave lastSync unchanged
+        if (metrics) countHook(metrics, result, (performance.now() - started) / 1000);
         log.info("hook accepted", {
           id: result.id,
           user,
@@ -113,6 +147,18 @@ const BIG_BODY_BYTES = 8 * 1024 * 1024;
 /** /api/summary queries running at once; one summary is 8–12 store queries. */
 const MAX_SUMMARIES_IN_FLIGHT = 4;
 const DATA_START_MARGIN_S = 3600;
+
+function countHook(metrics: Metrics, result: HookResult, seconds: number) {
+  metrics.hookSamples.inc({ outcome: "accepted" }, result.accepted_samples);
+  metrics.hookSamples.inc({ outcome: "duplicate" }, result.duplicates_dropped);
+  metrics.hookSamples.inc({ outcome: "invalid" }, result.invalid_dropped);
+  // the reasons are sampleProblem's fixed names, never payload text
+  for (const [reason, n] of Object.entries(result.invalid_reasons)) metrics.hookInvalid.inc({ reason }, n);
+  metrics.hookRecords.inc({ kind: "gauge" }, result.records.gauges);
+  metrics.hookRecords.inc({ kind: "night" }, result.records.nights);
+  metrics.hookRecords.inc({ kind: "workout" }, result.records.workouts);
+  metrics.hookDuration.observe(seconds);
+}
 
 /** HAE names its automation in these headers; kept with the raw entry (bounded, never the token). */
 const AUTOMATION_HEADERS = ["automation-name", "automation-id", "automation-aggregation", "automation-period", "session-id"];

@@ -26,6 +26,12 @@ export interface Config {
   maxBodyBytes: number;
   dev: boolean;
   trmnl: TrmnlConfig;
+  /** A second token for GET /metrics and /health details (METRICS_TOKEN or the file METRICS_TOKEN_FILE), or null. */
+  metricsToken: string | null;
+  /** A user with no sync for longer is stale: /health, /metrics, `status`, the TRMNL "synced" cell (STALE_AFTER_H). */
+  staleAfterS: number;
+  /** A day with heart rate in fewer local hours than this is a gap (COVERAGE_MIN_H). */
+  coverageMinH: number;
 }
 
 /** The e-ink dashboard: what it shows, and who may fetch it. */
@@ -151,7 +157,38 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (path)
     maxBodyBytes: number(env, "MAX_BODY_MB", 64, 1, 1024) * 1024 * 1024,
     dev,
     trmnl,
+    metricsToken: metricsToken(env, readFile),
+    staleAfterS: trmnl.staleS,
+    coverageMinH: number(env, "COVERAGE_MIN_H", 12, 1, 24),
   };
+}
+
+/** METRICS_TOKEN, or the first line of METRICS_TOKEN_FILE (the file VictoriaMetrics' scrape job reads too). */
+function metricsToken(env: Env, readFile: (path: string) => string): string | null {
+  const file = env.METRICS_TOKEN_FILE?.trim();
+  let token = env.METRICS_TOKEN?.trim() ?? "";
+  let name = "METRICS_TOKEN";
+  if (file) {
+    if (token) throw new ConfigError("METRICS_TOKEN_FILE", "set METRICS_TOKEN or METRICS_TOKEN_FILE, not both");
+    try {
+      token = readFile(file).split("\n")[0]!.trim();
+    } catch (err) {
+      throw new ConfigError("METRICS_TOKEN_FILE", `cannot read ${file}: ${(err as Error).message}`);
+    }
+    name = "METRICS_TOKEN_FILE";
+  }
+  if (!token) return null;
+  if (token.length < MIN_TOKEN_LENGTH) throw new ConfigError(name, `must be at least ${MIN_TOKEN_LENGTH} characters`);
+  return token;
+}
+
+/** STALE_AFTER_H, or the older TRMNL_STALE_S (seconds) it replaces; one setting, default 12 h. */
+function staleAfterS(env: Env): number {
+  const hours = env.STALE_AFTER_H?.trim();
+  const seconds = env.TRMNL_STALE_S?.trim();
+  if (hours && seconds) throw new ConfigError("STALE_AFTER_H", "replaces TRMNL_STALE_S: set one of them, not both");
+  if (seconds) return number(env, "TRMNL_STALE_S", 12 * 3600, 60, 30 * 86400, true);
+  return Math.round(number(env, "STALE_AFTER_H", 12, 0.1, 30 * 24) * 3600);
 }
 
 /**
@@ -159,7 +196,8 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (path)
  * people as `serve` reads them, without asking for AUTH_TOKEN or SECRET_PATH (left empty here).
  */
 export function loadOfflineConfig(env: Env, readFile?: (path: string) => string): Config {
-  const config = loadConfig({ ...env, DEV: "1", AUTH_TOKEN: "", SECRET_PATH: "" }, readFile);
+  // nor the scraper's token: an offline command serves no /metrics
+  const config = loadConfig({ ...env, DEV: "1", AUTH_TOKEN: "", SECRET_PATH: "", METRICS_TOKEN: "", METRICS_TOKEN_FILE: "" }, readFile);
   // DEV=1 lent USER_LABEL the token "dev": drop it, keep TOKENS_FILE's people (their zones credit their history)
   return { ...config, authToken: "", secretPath: "", dev: false, access: config.access.slice(1) };
 }
@@ -204,7 +242,7 @@ function loadTrmnlConfig(env: Env, userLabel: string): TrmnlConfig {
     baseUrl: url(env, "TRMNL_BASE_URL"),
     // 0 would make the device wake in a loop; the Redirect plugin's shortest refresh is 60 s
     refreshS: number(env, "TRMNL_REFRESH_S", 900, 60, 86400, true),
-    staleS: number(env, "TRMNL_STALE_S", 3 * 3600, 60, 30 * 86400, true),
+    staleS: staleAfterS(env),
     width,
     height,
     weeklyZ2GoalH: goal > 0 ? goal : null,

@@ -2,6 +2,7 @@
 import type { Config } from "../config";
 import { Ledger } from "../ledger/ledger";
 import type { Logger } from "../log";
+import type { Metrics } from "../metrics/fitstack";
 import { Pipeline } from "../pipeline";
 import { RawLog } from "../raw/rawlog";
 import { SqliteStore } from "../store/sqlite";
@@ -21,7 +22,7 @@ export interface Runtime {
 export class StartupError extends Error {}
 
 /** `inMemory` (replay --dry-run) reads the raw log but keeps ledger and store in memory. */
-export async function openRuntime(config: Config, log: Logger, inMemory = false): Promise<Runtime> {
+export async function openRuntime(config: Config, log: Logger, inMemory = false, metrics?: Metrics): Promise<Runtime> {
   privateDataDir(config.dataDir);
   const ledger = new Ledger(inMemory ? ":memory:" : config.dataDir);
   const rawLog = new RawLog(config.dataDir);
@@ -37,7 +38,7 @@ export async function openRuntime(config: Config, log: Logger, inMemory = false)
     });
   }
   ledger.setMeta("zone_profile", profileKey);
-  const pipeline = new Pipeline({ ledger, store, rawLog, profileFor: (user) => config.access.find((a) => a.user === user)?.zones ?? config.zones, clock: () => new Date(), log });
+  const pipeline = new Pipeline({ ledger, store, rawLog, profileFor: (user) => config.access.find((a) => a.user === user)?.zones ?? config.zones, clock: () => new Date(), log, metrics });
   return {
     config,
     ledger,

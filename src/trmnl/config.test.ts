@@ -3,7 +3,7 @@ import { expect, test } from "bun:test";
 import { loadConfig } from "../config";
 
 test("defaults, and a full set", () => {
-  expect(loadConfig({ DEV: "1" }).trmnl).toEqual({ timeZone: "UTC", devices: [], token: null, baseUrl: null, refreshS: 900, staleS: 10800, width: 800, height: 480, weeklyZ2GoalH: null, pairWindowS: 600, quiet: null });
+  expect(loadConfig({ DEV: "1" }).trmnl).toEqual({ timeZone: "UTC", devices: [], token: null, baseUrl: null, refreshS: 900, staleS: 43200, width: 800, height: 480, weeklyZ2GoalH: null, pairWindowS: 600, quiet: null });
   const env = {
     DEV: "1",
     USER_LABEL: "ann",

@@ -39,6 +39,7 @@ const OPTIONS: Record<string, string[]> = {
   render: ["--out FILE", "--from UNIX", "--to UNIX", "--sample [NAME]", "--model MODEL", "--portrait", "--help"],
   summarize: ["[DIR|FILE]", "--json", "--plots [OUT]", "--progress", "--help"],
   trmnl: ["pair MAC", "--help"],
+  status: ["--json", "--help"],
 };
 
 describe("--help", () => {
@@ -77,6 +78,7 @@ describe("usage errors: one line naming the option, exit 2", () => {
       [["replay", "--dry-run=yes"], "fitstack replay: --dry-run takes no value (see fitstack replay --help)"],
       [["serve", "now"], 'fitstack serve: unexpected argument "now" (see fitstack serve --help)'],
       [["summarize", "a", "b"], 'fitstack summarize: one DIR|FILE only, got "a" and "b" (see fitstack summarize --help)'],
+      [["status", "--json=yes"], "fitstack status: --json takes no value (see fitstack status --help)"],
       [["frobnicate"], 'fitstack: unknown command "frobnicate" (see fitstack --help)'],
     ];
     for (const [args, line] of cases) {

@@ -72,13 +72,13 @@ describe("docker-compose.yml", () => {
   });
 
   test("data lives in named volumes; Grafana's provisioning is mounted from deploy/grafana", () => {
-    expect([api!.volumes, vm!.volumes]).toEqual([["raw:/data"], ["vmdata:/storage"]]);
+    expect([api!.volumes, vm!.volumes]).toEqual([["raw:/data"], ["vmdata:/storage", "./deploy/vm/scrape.yml:/etc/vm/scrape.yml:ro"]]);
     expect(grafana!.volumes).toEqual([
       "grafana:/var/lib/grafana",
       "./deploy/grafana/provisioning:/etc/grafana/provisioning:ro",
       "./deploy/grafana/dashboards:/etc/grafana/dashboards:ro",
     ]);
-    for (const mount of grafana!.volumes!.filter((v) => v.startsWith("./"))) expect(existsSync(join(ROOT, mount.split(":")[0]!))).toBe(true);
+    for (const mount of [...vm!.volumes!, ...grafana!.volumes!].filter((v) => v.startsWith("./"))) expect(existsSync(join(ROOT, mount.split(":")[0]!))).toBe(true);
     expect(compose.volumes).toEqual({ raw: { name: "fitstack_raw" }, vmdata: { name: "fitstack_vmdata" }, grafana: { name: "fitstack_grafana" } });
   });
 

@@ -16,12 +16,12 @@ export function vmUnavailable(): string | null {
   return reason;
 }
 
-/** The vm service's flags from docker-compose.yml, minus where it listens and stores. */
+/** The vm service's flags from docker-compose.yml, minus where it listens, stores and what it scrapes (tests/e2e/metrics). */
 export async function composeVmFlags(): Promise<string[]> {
   const compose = Bun.YAML.parse(await Bun.file(new URL("../../docker-compose.yml", import.meta.url)).text()) as {
     services: { vm: { command: string[] } };
   };
-  return compose.services.vm.command.filter((flag) => !/^-(storageDataPath|httpListenAddr)=/.test(flag));
+  return compose.services.vm.command.filter((flag) => !/^-(storageDataPath|httpListenAddr|promscrape\.config)=/.test(flag));
 }
 
 export interface VmProcess {
