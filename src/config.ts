@@ -26,6 +26,17 @@ export interface Config {
   maxBodyBytes: number;
   dev: boolean;
   trmnl: TrmnlConfig;
+  /** The person's IANA time zone: every local day (training load, the e-ink week) is cut in it. */
+  timeZone: string;
+  load: LoadConfig;
+}
+
+/** Training load (`/api/load`, VM's training_* series): zone weights for TRIMP and the weekly goal. */
+export interface LoadConfig {
+  /** Minutes in z1..z5 are multiplied by these (Edwards' TRIMP; z1 = 0 because all-day wear puts rest in z1). */
+  weights: number[];
+  /** Weekly moderate-equivalent minutes to aim for. */
+  weeklyGoalMin: number;
 }
 
 /** The e-ink dashboard: what it shows, and who may fetch it. */
@@ -106,7 +117,8 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (path)
   if (!/^[A-Za-z0-9_-]{1,128}$/.test(secretPath)) throw new ConfigError("SECRET_PATH", "use only letters, digits, '-' and '_'");
   const userLabel = text(env, "USER_LABEL", "me");
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(userLabel)) throw new ConfigError("USER_LABEL", "use only letters, digits, '.', '-' and '_'");
-  const trmnl = loadTrmnlConfig(env, userLabel);
+  const timeZone = userTimeZone(env);
+  const trmnl = loadTrmnlConfig(env, userLabel, timeZone);
   const mode = text(env, "ZONES_MODE", "max");
   if (mode !== "max" && mode !== "karvonen") throw new ConfigError("ZONES_MODE", `expected "max" or "karvonen", got "${mode}"`);
   const hrMax = number(env, "HR_MAX", 200, 100, 250);
@@ -138,18 +150,36 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (path)
     maxBodyBytes: number(env, "MAX_BODY_MB", 64, 1, 1024) * 1024 * 1024,
     dev,
     trmnl,
+    timeZone,
+    load: { weights: loadWeights(env), weeklyGoalMin: number(env, "WEEKLY_GOAL_MIN", 150, 1, 10080) },
   };
+}
+
+/** USER_TZ, or TRMNL_TZ (its older name, kept working), or UTC. */
+function userTimeZone(env: Env): string {
+  const name = env.USER_TZ?.trim() ? "USER_TZ" : "TRMNL_TZ";
+  const timeZone = text(env, name, "UTC");
+  try {
+    new Intl.DateTimeFormat("en-GB", { timeZone });
+  } catch {
+    throw new ConfigError(name, `expected an IANA time zone like Europe/Berlin, got "${timeZone}"`);
+  }
+  return timeZone;
+}
+
+function loadWeights(env: Env): number[] {
+  const raw = env.LOAD_WEIGHTS?.trim();
+  if (!raw) return [0, 2, 3, 4, 5];
+  const weights = raw.split(",").map((part) => Number(part.trim()));
+  if (weights.length !== 5 || weights.some((w) => !Number.isFinite(w) || w < 0 || w > 100)) {
+    throw new ConfigError("LOAD_WEIGHTS", `expected five weights for z1..z5 between 0 and 100 like 0,2,3,4,5, got "${raw}"`);
+  }
+  return weights;
 }
 
 const MAC_RE = /^[0-9A-F]{2}(:[0-9A-F]{2}){5}$/;
 
-function loadTrmnlConfig(env: Env, userLabel: string): TrmnlConfig {
-  const timeZone = text(env, "TRMNL_TZ", "UTC");
-  try {
-    new Intl.DateTimeFormat("en-GB", { timeZone });
-  } catch {
-    throw new ConfigError("TRMNL_TZ", `expected an IANA time zone like Europe/Berlin, got "${timeZone}"`);
-  }
+function loadTrmnlConfig(env: Env, userLabel: string, timeZone: string): TrmnlConfig {
   const devices = (env.TRMNL_DEVICES ?? "").split(",").map((entry) => entry.trim()).filter(Boolean).map((entry) => {
     const [mac = "", user = userLabel] = entry.split("=", 2).map((part) => part.trim());
     if (!MAC_RE.test(mac.toUpperCase())) throw new ConfigError("TRMNL_DEVICES", `expected MAC addresses like AA:BB:CC:DD:EE:FF[=user], got "${entry}"`);

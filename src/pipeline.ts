@@ -54,11 +54,13 @@ export async function deliverPending(ledger: Ledger, store: Store, sliceSize = C
       // a backfill's slices leave their import text behind: collect it before the next slice adds more
       if (rewrite.credits.length === sliceSize) Bun.gc(true);
     }
+    await store.finishDelivery?.(user, ledger.firstTs(user));
     ledger.delivered(user, since);
   }
   for (const user of ledger.records.pendingUsers()) {
     const update = ledger.records.update(user);
     await store.writeRecords(update);
+    await store.finishDelivery?.(user, ledger.firstTs(user));
     ledger.records.delivered(update);
   }
 }

@@ -55,7 +55,8 @@ export async function openRuntime(config: Config, log: Logger, inMemory = false)
 
 function openStore(config: Config): Store {
   if (config.vmWriteUrl && config.vmReadUrl) {
-    return new VmStore({ writeUrl: config.vmWriteUrl, readUrl: config.vmReadUrl, stateDir: config.dataDir });
+    const training = { settings: { timeZone: config.timeZone, ...config.load }, clock: () => new Date() };
+    return new VmStore({ writeUrl: config.vmWriteUrl, readUrl: config.vmReadUrl, stateDir: config.dataDir, training });
   }
   return new SqliteStore(config.dataDir);
 }

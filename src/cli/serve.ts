@@ -15,7 +15,8 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   runtime.pipeline.watchStore(STORE_CHECK_MS);
   const clock = () => new Date();
   const trmnl = createTrmnl(config, { store: runtime.store, pipeline: runtime.pipeline, clock, log });
-  const app = createApp({ config, pipeline: runtime.pipeline, store: runtime.store, clock, log, trmnl });
+  const load = { settings: { timeZone: config.timeZone, ...config.load }, firstTs: (user: string) => runtime.ledger.firstTs(user) };
+  const app = createApp({ config, pipeline: runtime.pipeline, store: runtime.store, clock, log, trmnl, load });
   const server = Bun.serve({
     hostname: config.host,
     port: config.port,

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { ZoneRewrite } from "../ledger/ledger";
 import { SLEEP_STAGES, type RecordsUpdate } from "../ledger/records";
 import { emptyZoneSeconds, ZONES } from "../transform/zones";
-import type { HeartRatePoint, LostWrite, Store, StoreHealth, Summary } from "./store";
+import { DAILY_GAUGES, type DayValues, type HeartRatePoint, type LocalDay, type LostWrite, type Store, type StoreHealth, type Summary } from "./store";
 
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
@@ -119,6 +119,24 @@ export class SqliteStore implements Store {
     };
   }
 
+  async daily(user: string, days: readonly LocalDay[]): Promise<DayValues[]> {
+    if (!days.length) return [];
+    const zones = this.db.query<{ zone: number; seconds: number }, [string, number, number]>(
+      "SELECT zone, SUM(seconds) AS seconds FROM zone_credit WHERE user = ? AND ts >= ? AND ts < ? GROUP BY zone",
+    );
+    const gauge = this.db.query<{ ts: number; value: number }, [string, string, number, number]>(
+      "SELECT ts, value FROM gauge WHERE user = ? AND name = ? AND ts >= ? AND ts < ? ORDER BY ts",
+    );
+    const range = [days[0]!.start, days.at(-1)!.end] as const;
+    const means = (name: string) => dailyMeans(days, gauge.all(user, name, ...range));
+    const [rhr, hrv] = [means(DAILY_GAUGES.rhr), means(DAILY_GAUGES.hrv)];
+    return days.map((day, i) => {
+      const zoneSeconds = emptyZoneSeconds();
+      for (const row of zones.all(user, day.start, day.end)) zoneSeconds[ZONES[row.zone]!] = round(row.seconds);
+      return { date: day.date, zone_seconds: zoneSeconds, rhr: rhr[i]!, hrv: hrv[i]! };
+    });
+  }
+
   async heartRateSeries(user: string, from: number, to: number, stepS: number): Promise<HeartRatePoint[]> {
     // the last sample of each step (SQLite returns the other columns of the row MAX() picked)
     return this.db
@@ -156,6 +174,20 @@ export class SqliteStore implements Store {
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
+
+/** The mean of the points in each day (sorted points, contiguous days), rounded like the VM store's. */
+function dailyMeans(days: readonly LocalDay[], points: readonly { ts: number; value: number }[]): (number | null)[] {
+  let next = 0;
+  return days.map((day) => {
+    let sum = 0;
+    let count = 0;
+    while (next < points.length && points[next]!.ts < day.end) {
+      sum += points[next++]!.value;
+      count++;
+    }
+    return count ? round(sum / count) : null;
+  });
+}
 
 function stagesOf(stages: Record<string, number>) {
   return Object.fromEntries(SLEEP_STAGES.filter((stage) => stage in stages).map((stage) => [stage, stages[stage]!]));
