@@ -105,6 +105,9 @@ function weekSoFar(days: readonly LoadDay[]): Map<string, number> {
   return out;
 }
 
+/** mean ± sd, the edges of the "normal" band. */
+const band = (b: LoadDay["rhr_baseline"], side: 1 | -1) => (b ? Math.round((b.mean + side * b.sd) * 1000) / 1000 : null);
+
 function trainingLines(user: string, days: { end: number; load: LoadDay }[], week: Map<string, number>, generation: number): string[] {
   const series = (metric: Record<string, string>, pick: (d: LoadDay) => number | null | undefined) => {
     const points = days.flatMap((d) => {
@@ -120,10 +123,10 @@ function trainingLines(user: string, days: { end: number; load: LoadDay }[], wee
     ...series({ __name__: "training_tsb" }, (d) => d.tsb),
     ...series({ __name__: "training_week_moderate_minutes" }, (d) => week.get(d.date)),
     ...series({ __name__: "training_rhr_bpm" }, (d) => d.rhr),
-    ...series({ __name__: "training_rhr_baseline_bpm", bound: "low" }, (d) => d.rhr_baseline && d.rhr_baseline.mean - d.rhr_baseline.sd),
-    ...series({ __name__: "training_rhr_baseline_bpm", bound: "high" }, (d) => d.rhr_baseline && d.rhr_baseline.mean + d.rhr_baseline.sd),
+    ...series({ __name__: "training_rhr_baseline_bpm", bound: "low" }, (d) => band(d.rhr_baseline, -1)),
+    ...series({ __name__: "training_rhr_baseline_bpm", bound: "high" }, (d) => band(d.rhr_baseline, 1)),
     ...series({ __name__: "training_hrv_ms" }, (d) => d.hrv),
-    ...series({ __name__: "training_hrv_baseline_ms", bound: "low" }, (d) => d.hrv_baseline && d.hrv_baseline.mean - d.hrv_baseline.sd),
-    ...series({ __name__: "training_hrv_baseline_ms", bound: "high" }, (d) => d.hrv_baseline && d.hrv_baseline.mean + d.hrv_baseline.sd),
+    ...series({ __name__: "training_hrv_baseline_ms", bound: "low" }, (d) => band(d.hrv_baseline, -1)),
+    ...series({ __name__: "training_hrv_baseline_ms", bound: "high" }, (d) => band(d.hrv_baseline, 1)),
   ];
 }

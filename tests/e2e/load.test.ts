@@ -1,0 +1,129 @@
+// /api/load over HTTP from the real server on both stores, and VM's training_* series matching it, before and after
+// a late payload for a day 30 days ago.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { localDate } from "../../src/render/format";
+import { addDays, startOfLocalDay } from "../../src/trmnl/localTime";
+import { startServer, type ServerProcess } from "../support/process";
+import { startVm, vmUnavailable, type VmProcess } from "../support/vm";
+
+const TOKEN = "e2e-token-0123456789abcdef";
+const SECRET = "e2e-secret";
+const TZ = "Europe/Berlin";
+const TODAY = localDate(Date.now() / 1000, TZ);
+const dayStart = (daysAgo: number) => startOfLocalDay(addDays(TODAY, -daysAgo), TZ);
+const date = (daysAgo: number) => addDays(TODAY, -daysAgo);
+
+/** 121 samples 5 s apart from 10:00 local: 600 s in one zone (+10 s when it follows a pause). */
+const block = (daysAgo: number, bpm: number) => ({
+  type: "heart_rate",
+  source: "watch",
+  samples: Array.from({ length: 121 }, (_, i) => ({ ts: dayStart(daysAgo) + 36000 + 5 * i, bpm })),
+});
+
+/** HAE's daily resting rate and HRV, stamped at local midnight as HAE does, for 25..1 days ago. */
+function dailyGauges() {
+  const point = (daysAgo: number, qty: number) => {
+    const offsetMin = (startOfLocalDay(date(daysAgo), TZ) - Date.parse(`${date(daysAgo)}T00:00:00Z`) / 1000) / -60;
+    const sign = offsetMin >= 0 ? "+" : "-";
+    const hhmm = `${String(Math.floor(Math.abs(offsetMin) / 60)).padStart(2, "0")}${String(Math.abs(offsetMin) % 60).padStart(2, "0")}`;
+    return { date: `${date(daysAgo)} 00:00:00 ${sign}${hhmm}`, qty, source: "Watch" };
+  };
+  const days = Array.from({ length: 25 }, (_, i) => 25 - i);
+  return {
+    data: {
+      metrics: [
+        { name: "resting_heart_rate", units: "count/min", data: days.map((d) => point(d, d === 1 ? 70 : 50 + (d % 3) * 5)) },
+        { name: "heart_rate_variability", units: "ms", data: days.map((d) => point(d, 40 + (d % 4) * 5)) },
+      ],
+    },
+  };
+}
+
+const skip = vmUnavailable();
+describe.skipIf(!!skip)("training load on both stores", () => {
+  let vm: VmProcess;
+  const servers: ServerProcess[] = [];
+  const dirs: string[] = [];
+  beforeAll(async () => {
+    vm = await startVm();
+    for (const env of [{}, { VM_URL: vm.url }]) {
+      const dataDir = mkdtempSync(join(tmpdir(), "fitstack-load-"));
+      dirs.push(dataDir);
+      servers.push(await startServer({ AUTH_TOKEN: TOKEN, SECRET_PATH: SECRET, DATA_DIR: dataDir, USER_TZ: TZ, ...env }));
+    }
+  }, 60_000);
+  afterAll(async () => {
+    for (const server of servers) await server.stop();
+    await vm?.stop();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const postAll = async (body: unknown) => {
+    for (const server of servers) {
+      const res = await fetch(`${server.url}/hook/${SECRET}`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify(body) });
+      expect([res.status, ((await res.json()) as any).delivered]).toEqual([200, true]);
+    }
+    await vm.flush();
+  };
+  const load = async (server: ServerProcess) => {
+    const res = await fetch(`${server.url}/api/load?from=${date(45)}&to=${TODAY}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(res.status).toBe(200);
+    return (await res.json()) as { days: any[]; weeks: any[] };
+  };
+  /** VM's training series at each finished day's end (the next local midnight). */
+  const series = async (days: any[]) => {
+    const at = (metric: string, d: any, labels = "") =>
+      vm.query(`${metric}{user="me"${labels}}`, startOfLocalDay(addDays(d.date, 1), TZ)).then((r) => (r[0] ? Number(r[0].value[1]) : null));
+    return Promise.all(
+      days
+        .filter((d) => d.date < TODAY)
+        .map(async (d) => ({
+          date: d.date,
+          trimp: await at("training_trimp", d),
+          atl: await at("training_atl", d),
+          ctl: await at("training_ctl", d),
+          tsb: await at("training_tsb", d),
+          rhr: await at("training_rhr_bpm", d),
+          rhr_low: await at("training_rhr_baseline_bpm", d, `,bound="low"`),
+        })),
+    );
+  };
+  // the series start on the first day with heart rate (40 days ago)
+  const expected = (days: any[]) =>
+    days
+      .filter((d) => d.date < TODAY)
+      .map((d) => d.date < date(40) ? { date: d.date, trimp: null, atl: null, ctl: null, tsb: null, rhr: null, rhr_low: null } : ({
+        date: d.date,
+        trimp: d.trimp,
+        atl: d.atl,
+        ctl: d.ctl,
+        tsb: d.tsb,
+        rhr: d.rhr,
+        rhr_low: d.rhr_baseline ? Math.round((d.rhr_baseline.mean - d.rhr_baseline.sd) * 1000) / 1000 : null,
+      }));
+
+  test("a late payload for 30 days ago moves that day's trimp and every later curve, the same on both stores and in VM's series", async () => {
+    await postAll(block(40, 130));
+    await postAll(block(1, 150));
+    await postAll(dailyGauges());
+    const [embedded, onVm] = [await load(servers[0]!), await load(servers[1]!)];
+    expect(onVm).toEqual(embedded);
+    // 40 days ago is the first day: 600 s z2 → trimp 20; yesterday 610 s z3 (after a pause) → 3 × 610/60 = 30.5
+    const day = (report: typeof embedded, daysAgo: number) => report.days.find((d) => d.date === date(daysAgo))!;
+    expect([day(embedded, 40).trimp, day(embedded, 40).atl, day(embedded, 40).ctl, day(embedded, 1).trimp]).toEqual([20, 2.857, 0.476, 30.5]);
+    // yesterday's resting rate 70 against the 24 days before it (50, 55, 60 repeating): high
+    expect(day(embedded, 1).rhr_flag).toBe("high");
+    expect(await series(onVm.days)).toEqual(expected(onVm.days));
+
+    await postAll(block(30, 170)); // late: 610 s z4 → trimp 4 × 610/60 = 40.667
+    const [embeddedAfter, onVmAfter] = [await load(servers[0]!), await load(servers[1]!)];
+    expect(onVmAfter).toEqual(embeddedAfter);
+    expect([day(embedded, 30).trimp, day(embeddedAfter, 30).trimp]).toEqual([0, 40.667]);
+    for (let daysAgo = 45; daysAgo > 30; daysAgo--) expect(day(embeddedAfter, daysAgo)).toEqual(day(embedded, daysAgo));
+    for (let daysAgo = 30; daysAgo >= 0; daysAgo--) expect(day(embeddedAfter, daysAgo).ctl).toBeGreaterThan(day(embedded, daysAgo).ctl);
+    expect(await series(onVmAfter.days)).toEqual(expected(onVmAfter.days));
+  });
+});
