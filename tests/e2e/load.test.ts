@@ -126,4 +126,48 @@ describe.skipIf(!!skip)("training load on both stores", () => {
     for (let daysAgo = 30; daysAgo >= 0; daysAgo--) expect(day(embeddedAfter, daysAgo).ctl).toBeGreaterThan(day(embedded, daysAgo).ctl);
     expect(await series(onVmAfter.days)).toEqual(expected(onVmAfter.days));
   });
+
+  test("every training panel of the Grafana dashboard, queried as Grafana does (daily steps), shows /api/load's numbers", async () => {
+    const dashboard = (await Bun.file(new URL("../../deploy/grafana/dashboards/fitstack.json", import.meta.url)).json()) as { panels: any[] };
+    const report = await load(servers[1]!);
+    const byDate = new Map(report.days.map((d) => [d.date, d]));
+    // the week so far, by hand: (z2 + z3) + 2 × (z4 + z5) minutes since Monday
+    const weekSoFar = new Map<string, number>();
+    let total = 0;
+    for (const d of report.days) {
+      if (new Date(`${d.date}T12:00:00Z`).getUTCDay() === 1) total = 0;
+      const z = d.zone_seconds;
+      total += (z.z2 + z.z3 + 2 * (z.z4 + z.z5)) / 60;
+      weekSoFar.set(d.date, Math.round(total * 1000) / 1000);
+    }
+    const band = (b: { mean: number; sd: number } | null, side: number) => (b ? Math.round((b.mean + side * b.sd) * 1000) / 1000 : undefined);
+    const expected: Record<string, (d: any) => number | null | undefined> = {
+      training_ctl: (d) => d.ctl,
+      training_atl: (d) => d.atl,
+      training_tsb: (d) => d.tsb,
+      training_trimp: (d) => d.trimp,
+      training_week_moderate_minutes: (d) => weekSoFar.get(d.date),
+      training_rhr_bpm: (d) => d.rhr ?? undefined,
+      'training_rhr_baseline_bpm{user="me",bound="low"}': (d) => band(d.rhr_baseline, -1),
+      'training_rhr_baseline_bpm{user="me",bound="high"}': (d) => band(d.rhr_baseline, 1),
+      training_hrv_ms: (d) => d.hrv ?? undefined,
+      'training_hrv_baseline_ms{user="me",bound="low"}': (d) => band(d.hrv_baseline, -1),
+      'training_hrv_baseline_ms{user="me",bound="high"}': (d) => band(d.hrv_baseline, 1),
+    };
+    const targets = dashboard.panels.flatMap((p) => (p.targets ?? []).filter((t: any) => t.expr.includes("training_")));
+    expect(targets.length).toBe(11);
+    const now = Math.floor(Date.now() / 1000);
+    for (const target of targets) {
+      const query = target.expr.replaceAll("$user", "me");
+      const key = Object.keys(expected).find((k) => query.includes(k.includes("{") ? k : `${k}{`))!;
+      expect({ query, key }).toEqual({ query, key: expect.any(String) });
+      const params = { query, start: String(Math.floor((now - 90 * 86400) / 86400) * 86400), end: String(Math.ceil(now / 86400) * 86400), step: "86400", nocache: "1" };
+      const body = (await (await fetch(`${vm.url}/api/v1/query_range?${new URLSearchParams(params)}`)).json()) as any;
+      expect(body.status).toBe("success");
+      // an evaluation at UTC midnight t sees the point stamped at the Berlin midnight just before it: the day before t
+      const shown = new Map<string, number>((body.data.result[0]?.values ?? []).map(([t, v]: [number, string]) => [new Date((t - 86400) * 1000).toISOString().slice(0, 10), Number(v)]));
+      const dates = report.days.map((d) => d.date).filter((d) => d >= date(40) && d < TODAY);
+      expect({ query, values: dates.map((d) => shown.get(d)) }).toEqual({ query, values: dates.map((d) => expected[key]!(byDate.get(d))) });
+    }
+  });
 });
