@@ -9,6 +9,7 @@ const BENCHES: { title: string; script: string; note: string }[] = [
   { title: "TRMNL render", script: "render.ts", note: "cold/warm render, and a device poll when nothing changed (target: warm < 200 ms, unchanged poll < 5 ms)." },
   { title: "Against a headless browser", script: "browser.ts", note: "the same dashboard screenshotted by headless Chromium, the usual BYOS approach (skipped when chromium is not installed)." },
   { title: "Summarize", script: "summarize.ts", note: "a generated ~100 MB HAE export, streamed, against JSON.parse of the whole file." },
+  { title: "Training load", script: "training-load.ts", note: "GET /api/load for a year on the embedded store with a year of per-minute heart rate (target: < 100 ms)." },
   { title: "Binaries", script: "binary.ts", note: "`bun run build` output; ARM64 runs under qemu (emulated: its times and RSS include qemu)." },
 ];
 

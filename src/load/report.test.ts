@@ -2,6 +2,7 @@
 import { describe, expect, test } from "bun:test";
 import type { DayValues } from "../store/store";
 import { emptyZoneSeconds, type ZoneSeconds } from "../transform/zones";
+import { addDays, startOfLocalDay } from "../trmnl/localTime";
 import { historyStart, loadDays, loadWeeks, localDays } from "./report";
 
 const WEIGHTS = [0, 2, 3, 4, 5];
@@ -94,6 +95,13 @@ describe("local days", () => {
       { date: "2025-03-30", start: 1743289200, end: 1743372000 }, // → 2025-03-30T22:00Z: 23 h
       { date: "2025-03-31", start: 1743372000, end: 1743458400 },
     ]);
+  });
+
+  test("the one-call-a-day shortcut agrees with startOfLocalDay, also where clocks change at midnight or a date is skipped", () => {
+    for (const tz of ["Europe/Berlin", "America/Santiago", "America/Havana", "Asia/Kathmandu", "Australia/Lord_Howe", "Pacific/Apia"]) {
+      const wrong = localDays("2011-01-01", "2013-12-31", tz).filter((d) => d.start !== startOfLocalDay(d.date, tz) || d.end !== startOfLocalDay(addDays(d.date, 1), tz));
+      expect({ tz, wrong }).toEqual({ tz, wrong: [] });
+    }
   });
 
   test("the history a report needs: 60 days back for baselines, the Monday, or the first heart rate if earlier", () => {

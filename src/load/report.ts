@@ -1,6 +1,6 @@
 // GET /api/load's answer: per local day zone seconds, TRIMP, ATL/CTL/TSB and baselines; per Monday-based week minutes.
 // The store gives per-day values (Store.daily); everything else is pure and computed here, for both stores alike.
-import { localDate } from "../render/format";
+import { localDate, zoneOffsetS } from "../render/format";
 import type { DayValues, LocalDay, Store } from "../store/store";
 import { addDays, mondayOf, startOfLocalDay } from "../trmnl/localTime";
 import { emptyZoneSeconds, ZONES, type ZoneSeconds } from "../transform/zones";
@@ -48,11 +48,15 @@ export interface LoadReport {
 export function localDays(from: string, to: string, timeZone: string): LocalDay[] {
   const days: LocalDay[] = [];
   let start = startOfLocalDay(from, timeZone);
+  let offset = zoneOffsetS(start, timeZone);
   for (let date = from; date <= to; ) {
     const next = addDays(date, 1);
-    const end = startOfLocalDay(next, timeZone);
+    // one Intl call a day: a day that starts at its own wall-clock midnight and keeps its offset 24 h on ends 24 h on
+    const nextOffset = zoneOffsetS(start + 86400, timeZone);
+    const plain = nextOffset === offset && new Date((start + offset) * 1000).toISOString() === `${date}T00:00:00.000Z`;
+    const end = plain ? start + 86400 : startOfLocalDay(next, timeZone);
     days.push({ date, start, end });
-    [date, start] = [next, end];
+    [date, start, offset] = [next, end, plain ? offset : zoneOffsetS(end, timeZone)];
   }
   return days;
 }

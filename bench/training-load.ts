@@ -1,0 +1,82 @@
+// GET /api/load for a year on the embedded store holding a year of per-minute heart rate (525,600 credits) and daily
+// resting HR and HRV, through the real app in-process. Baseline in the same run: one SQL pass summing every credit of
+// the year (the least any per-day answer has to read).
+import { Database } from "bun:sqlite";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createApp } from "../src/app";
+import { loadConfig } from "../src/config";
+import { Ledger } from "../src/ledger/ledger";
+import { silentLogger } from "../src/log";
+import { Pipeline } from "../src/pipeline";
+import { RawLog } from "../src/raw/rawlog";
+import { SqliteStore } from "../src/store/sqlite";
+import { addDays } from "../src/trmnl/localTime";
+
+const median = (xs: number[]) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const TOKEN = "bench-token-0123456789";
+const DAYS = 365;
+
+const dataDir = mkdtempSync(join(tmpdir(), "fitstack-loadbench-"));
+try {
+  const config = loadConfig({ AUTH_TOKEN: TOKEN, SECRET_PATH: "b", DATA_DIR: dataDir, USER_TZ: "Europe/Berlin" });
+  const now = new Date("2026-11-30T12:00:00Z");
+  const to = "2026-11-30";
+  const from = addDays(to, 1 - DAYS);
+  const first = Date.parse(`${from}T00:00:00Z`) / 1000;
+  const store = new SqliteStore(dataDir);
+  // a year of per-minute heart rate: each minute earns 10 s (the gap cap) in a zone that follows the hour of day
+  const credits = Array.from({ length: DAYS * 1440 }, (_, i) => {
+    const hour = Math.floor(i / 60) % 24;
+    const zone = hour === 18 ? 1 + (i % 4) : 0;
+    return { ts: first + 60 * i, bpm: 60 + 25 * zone, zone, seconds: 10 };
+  });
+  await store.writeZones({ user: "me", since: first, previousTs: null, base: { z1: 0, z2: 0, z3: 0, z4: 0, z5: 0 }, credits }, () => []);
+  const gauges = Array.from({ length: DAYS }, (_, d) => [
+    { name: "hae_resting_heart_rate", unit: "count/min", ts: first + d * 86400, value: 50 + (d % 7), revision: 0 },
+    { name: "hae_heart_rate_variability", unit: "ms", ts: first + d * 86400 + 3600, value: 40 + (d % 11), revision: 0 },
+  ]).flat();
+  await store.writeRecords({ user: "me", gauges, nights: [], workouts: [] });
+
+  const ledger = new Ledger(dataDir);
+  const pipeline = new Pipeline({ ledger, store, rawLog: new RawLog(dataDir), profileFor: () => config.zones, clock: () => now, log: silentLogger });
+  const app = createApp({
+    config,
+    pipeline,
+    store,
+    clock: () => now,
+    log: silentLogger,
+    load: { settings: { timeZone: config.timeZone, ...config.load }, firstTs: () => first },
+  });
+  const request = () => app.handle(new Request(`http://localhost/api/load?from=${from}&to=${to}`, { headers: { authorization: `Bearer ${TOKEN}` } }));
+  const db = new Database(join(dataDir, "metrics.sqlite"), { readonly: true });
+  const scan = db.query<{ s: number }, [string]>("SELECT SUM(seconds) AS s FROM zone_credit WHERE user = ?");
+
+  const apiMs: number[] = [];
+  const scanMs: number[] = [];
+  let days = 0;
+  for (let i = 0; i < 12; i++) {
+    let started = performance.now();
+    const res = await request();
+    const body = (await res.json()) as { days: unknown[] };
+    if (i > 1) apiMs.push(performance.now() - started);
+    days = body.days.length;
+    started = performance.now();
+    scan.get("me");
+    if (i > 1) scanMs.push(performance.now() - started);
+  }
+  const api = median(apiMs);
+  const base = median(scanMs);
+  console.log(`/api/load over ${days} days (history read from the first day: ${DAYS} days, ${credits.length.toLocaleString("en")} per-minute credits, Europe/Berlin), median of 10 after 2 warm-ups; the machine is shared and noisy`);
+  console.log();
+  console.log("| what | median (ms) | vs one SQL pass over the year |");
+  console.log("|---|---|---|");
+  console.log(`| GET /api/load (embedded store, in-process app) | ${api.toFixed(1)} | ${(api / base).toFixed(2)}× |`);
+  console.log(`| baseline: \`SELECT SUM(seconds)\` over the year's credits | ${base.toFixed(1)} | 1× |`);
+  db.close();
+  await store.close();
+  ledger.close();
+} finally {
+  rmSync(dataDir, { recursive: true, force: true });
+}
