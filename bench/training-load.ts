@@ -32,7 +32,7 @@ try {
     const zone = hour === 18 ? 1 + (i % 4) : 0;
     return { ts: first + 60 * i, bpm: 60 + 25 * zone, zone, seconds: 10 };
   });
-  await store.writeZones({ user: "me", since: first, previousTs: null, base: { z1: 0, z2: 0, z3: 0, z4: 0, z5: 0 }, credits }, () => []);
+  await store.writeZones({ user: "me", since: first, previousTs: null, base: { z1: 0, z2: 0, z3: 0, z4: 0, z5: 0 }, credits });
   const gauges = Array.from({ length: DAYS }, (_, d) => [
     { name: "hae_resting_heart_rate", unit: "count/min", ts: first + d * 86400, value: 50 + (d % 7), revision: 0 },
     { name: "hae_heart_rate_variability", unit: "ms", ts: first + d * 86400 + 3600, value: 40 + (d % 11), revision: 0 },

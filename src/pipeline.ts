@@ -253,6 +253,11 @@ export class Pipeline {
     return held === null ? null : Number(held);
   }
 
+  /** The user's first heart-rate instant (where training load curves start), or null. */
+  firstTs(user: string): number | null {
+    return this.deps.ledger.firstTs(user);
+  }
+
   /** Waits for running work and stops retrying. */
   async stop() {
     this.stopped = true;

@@ -5,6 +5,7 @@ import type { Logger } from "../log";
 import { renderDashboard, type DashboardData, type RenderOptions } from "../render/dashboard";
 import { localDate } from "../render/format";
 import type { Store } from "../store/store";
+import { readLoad, type LoadSettings } from "../load/report";
 import { loadDashboardData } from "./assemble";
 
 export type Renderer = (data: DashboardData, opts: RenderOptions) => Promise<Uint8Array>;
@@ -24,6 +25,8 @@ export interface DashboardsDeps {
   clock: () => Date;
   log: Logger;
   render?: Renderer;
+  /** Form and the weekly goal (/api/load's numbers for today); absent = not shown. */
+  load?: { settings: LoadSettings; firstTs: (user: string) => number | null };
   /** Assembled data is re-read after this long even without a new sync (a delivery retried later, a replay). */
   dataTtlS?: number;
 }
@@ -106,6 +109,7 @@ export class Dashboards {
     if (held && held.lastSync === sync && held.today === today && now >= held.at && now - held.at < dataTtlS) return { ...held.data, now };
     try {
       const data = await loadDashboardData(store, user, sync, now, settings.timeZone);
+      if (this.deps.load && sync !== null) data.training = await this.training(user, today, this.deps.load);
       this.memo.set(user, { lastSync: sync, today, at: now, data });
       return data;
     } catch (err) {
@@ -114,6 +118,12 @@ export class Dashboards {
       if (held) return { ...held.data, now };
       throw new HttpError(503, "store_unavailable", "the store cannot be read right now; retry later");
     }
+  }
+
+  private async training(user: string, today: string, load: NonNullable<DashboardsDeps["load"]>): Promise<DashboardData["training"]> {
+    const report = await readLoad(this.deps.store, user, today, today, load.settings, load.firstTs(user));
+    const [day, week] = [report.days[0], report.weeks[0]];
+    return day && week ? { tsb: day.tsb, weekMin: week.moderate_eq_min, goalMin: week.goal_min } : null;
   }
 
   private async render(user: string, key: string, data: DashboardData): Promise<DashboardImage> {

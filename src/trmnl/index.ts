@@ -12,14 +12,22 @@ import type { TrmnlDeps } from "./routes";
 export { trmnlRoutes, type TrmnlDeps } from "./routes";
 
 export function createTrmnl(
-  config: Pick<Config, "trmnl" | "dataDir" | "userLabel">,
-  { store, pipeline, clock, log, render }: { store: Store; pipeline: Pick<Pipeline, "lastSync">; clock: () => Date; log: Logger; render?: Renderer },
+  config: Pick<Config, "trmnl" | "dataDir" | "userLabel"> & Partial<Pick<Config, "timeZone" | "load">>,
+  { store, pipeline, clock, log, render }: { store: Store; pipeline: Pick<Pipeline, "lastSync" | "firstTs">; clock: () => Date; log: Logger; render?: Renderer },
 ): TrmnlDeps {
   const dir = join(config.dataDir, "trmnl");
   return {
     config: config.trmnl,
     userLabel: config.userLabel,
-    dashboards: new Dashboards({ store, lastSync: (user) => pipeline.lastSync(user), settings: config.trmnl, clock, log, render }),
+    dashboards: new Dashboards({
+      store,
+      lastSync: (user) => pipeline.lastSync(user),
+      settings: config.trmnl,
+      clock,
+      log,
+      render,
+      ...(config.load && { load: { settings: { timeZone: config.trmnl.timeZone, ...config.load }, firstTs: (user: string) => pipeline.firstTs(user) } }),
+    }),
     devices: new DeviceRegistry(join(dir, "devices.json"), config.trmnl.devices, log),
     deviceLog: new DeviceLog(join(dir, "device-logs.ndjson")),
     clock,
