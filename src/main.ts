@@ -31,7 +31,8 @@ Configuration (environment, or a .env file in the working directory):
   VM_URL (unset = embedded SQLite store)  VM_WRITE_URL / VM_READ_URL (VM cluster)  MAX_BODY_MB (64)
   TOKENS_FILE (lines "<token> <user> [HR_MAX=… RHR=… ZONES_MODE=… ZONE_BOUNDS=…]": one series per person)
   DEV=1 (allow a missing token, for local trials only)
-  TRMNL_TZ (UTC)  TRMNL_DEVICES (MAC[=user],…)  TRMNL_TOKEN (redirect/dashboard.png; unset = off)
+  USER_TZ (UTC; local days everywhere, old name TRMNL_TZ still works)  LOAD_WEIGHTS (0,2,3,4,5)  WEEKLY_GOAL_MIN (150)
+  TRMNL_TZ (see USER_TZ)  TRMNL_DEVICES (MAC[=user],…)  TRMNL_TOKEN (redirect/dashboard.png; unset = off)
   TRMNL_BASE_URL (unset = request Host)  TRMNL_REFRESH_S (900)  TRMNL_STALE_S (10800)
   TRMNL_WIDTH x TRMNL_HEIGHT (800x480 or 480x800)  TRMNL_Z2_GOAL_H (unset = no goal)
 `;
