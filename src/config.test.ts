@@ -70,4 +70,17 @@ describe("config", () => {
     expect(loadConfig({ ...base, TOKENS_FILE: "/t" }, () => twoPhones).access.map((a) => a.user)).toEqual(["me", "me", "me"]);
     expect(errorOf({ ...base, TOKENS_FILE: "/t" }, { "/t": `${"e".repeat(20)} me HR_MAX=180\n` })).toContain("different zone settings");
   });
+
+  test("time zone, training load and dated zones", () => {
+    const config = loadConfig({ ...base, USER_TZ: "Europe/Berlin", TRMNL_TZ: "Asia/Tokyo", LOAD_WEIGHTS: "0, 1,2,3,4", WEEKLY_GOAL_MIN: "300", ZONES_FROM: "2025-06-01" });
+    expect([config.timeZone, config.trmnl.timeZone, config.load, config.zonesFrom]).toEqual(["Europe/Berlin", "Europe/Berlin", { weights: [0, 1, 2, 3, 4], weeklyGoalMin: 300 }, "2025-06-01"]);
+    // the old name still sets the one time zone; defaults
+    const old = loadConfig({ ...base, TRMNL_TZ: "Asia/Tokyo" });
+    expect([old.timeZone, old.trmnl.timeZone, old.load, old.zonesFrom]).toEqual(["Asia/Tokyo", "Asia/Tokyo", { weights: [0, 2, 3, 4, 5], weeklyGoalMin: 150 }, null]);
+    expect(errorOf({ ...base, USER_TZ: "Mars/Base" })).toStartWith("config: USER_TZ:");
+    expect(errorOf({ ...base, LOAD_WEIGHTS: "1,2,3" })).toStartWith("config: LOAD_WEIGHTS:");
+    expect(errorOf({ ...base, ZONES_FROM: "2025-02-30" })).toBe('config: ZONES_FROM: expected a date YYYY-MM-DD, got "2025-02-30"');
+    const file = `${"b".repeat(20)} alice HR_MAX=190 ZONES_FROM=2025-06-01\n`;
+    expect(loadConfig({ SECRET_PATH: "s", TOKENS_FILE: "/t" }, () => file).access.map((a) => [a.user, a.zones.hrMax, a.zonesFrom])).toEqual([["alice", 190, "2025-06-01"]]);
+  });
 });

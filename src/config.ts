@@ -7,6 +7,8 @@ export interface Access {
   token: string;
   user: string;
   zones: ZoneProfile;
+  /** ZONES_FROM: the local date (in USER_TZ) from which `zones` apply; null = all history. */
+  zonesFrom?: string | null;
 }
 
 export interface Config {
@@ -19,6 +21,7 @@ export interface Config {
   dataDir: string;
   userLabel: string;
   zones: ZoneProfile;
+  zonesFrom: string | null;
   /** VictoriaMetrics write base URL (single node: http://vm:8428; cluster: http://vminsert:8480/insert/0/prometheus). */
   vmWriteUrl: string | null;
   /** VictoriaMetrics read base URL (cluster: http://vmselect:8481/select/0/prometheus). */
@@ -126,13 +129,14 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (path)
   if (mode === "karvonen" && rhr >= hrMax) throw new ConfigError("RHR", `must be below HR_MAX (${hrMax})`);
   const vmUrl = url(env, "VM_URL");
   const zones: ZoneProfile = { mode, hrMax, rhr, bounds: zoneBounds(env) };
+  const zonesFrom = dateSetting(env, "ZONES_FROM");
   const access: Access[] = [];
-  if (authToken || dev) access.push({ token: dev && !authToken ? "dev" : authToken, user: userLabel, zones });
+  if (authToken || dev) access.push({ token: dev && !authToken ? "dev" : authToken, user: userLabel, zones, zonesFrom });
   if (tokensFile) access.push(...loadTokensFile(tokensFile, readFile, env));
   // two tokens may share a person (two phones), but a person has one set of zones
   for (const a of access) {
     const first = access.find((b) => b.user === a.user)!;
-    if (JSON.stringify(first.zones) !== JSON.stringify(a.zones)) {
+    if (JSON.stringify([first.zones, first.zonesFrom]) !== JSON.stringify([a.zones, a.zonesFrom])) {
       throw new ConfigError("TOKENS_FILE", `"${a.user}" is listed with different zone settings; give one person one set of zones`);
     }
   }
@@ -145,6 +149,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (path)
     dataDir: text(env, "DATA_DIR", "./data"),
     userLabel,
     zones,
+    zonesFrom,
     vmWriteUrl: url(env, "VM_WRITE_URL") ?? vmUrl,
     vmReadUrl: url(env, "VM_READ_URL") ?? vmUrl,
     maxBodyBytes: number(env, "MAX_BODY_MB", 64, 1, 1024) * 1024 * 1024,
@@ -153,6 +158,17 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (path)
     timeZone,
     load: { weights: loadWeights(env), weeklyGoalMin: number(env, "WEEKLY_GOAL_MIN", 150, 1, 10080) },
   };
+}
+
+/** A calendar date YYYY-MM-DD, or null when unset. */
+function dateSetting(env: Env, name: string): string | null {
+  const raw = env[name]?.trim();
+  if (!raw) return null;
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(raw);
+  if (!match || new Date(Date.UTC(+match[1]!, +match[2]! - 1, +match[3]!)).toISOString().slice(0, 10) !== raw) {
+    throw new ConfigError(name, `expected a date YYYY-MM-DD, got "${raw}"`);
+  }
+  return raw;
 }
 
 /** USER_TZ, or TRMNL_TZ (its older name, kept working), or UTC. */
@@ -210,7 +226,7 @@ function loadTrmnlConfig(env: Env, userLabel: string, timeZone: string): TrmnlCo
 }
 
 /**
- * TOKENS_FILE: one person per line, `token user [HR_MAX=… RHR=… ZONES_MODE=… ZONE_BOUNDS=…]`, so a household's
+ * TOKENS_FILE: one person per line, `token user [HR_MAX=… RHR=… ZONES_MODE=… ZONE_BOUNDS=… ZONES_FROM=…]`, so a household's
  * phones land in separate series with their own zones. Blank lines and `#` comments are ignored.
  */
 function loadTokensFile(path: string, readFile: (path: string) => string, defaults: Env): Access[] {
@@ -233,12 +249,12 @@ function loadTokensFile(path: string, readFile: (path: string) => string, defaul
     const env: Env = { ...defaults, USER_LABEL: user };
     for (const setting of settings) {
       const [key = "", value = ""] = setting.split("=", 2);
-      if (!["HR_MAX", "RHR", "ZONES_MODE", "ZONE_BOUNDS"].includes(key)) throw new ConfigError(where, `unknown setting "${key}"`);
+      if (!["HR_MAX", "RHR", "ZONES_MODE", "ZONE_BOUNDS", "ZONES_FROM"].includes(key)) throw new ConfigError(where, `unknown setting "${key}"`);
       env[key] = value;
     }
     try {
       const person = loadConfig({ ...env, AUTH_TOKEN: token, TOKENS_FILE: "" }, readFile);
-      access.push({ token, user: person.userLabel, zones: person.zones });
+      access.push({ token, user: person.userLabel, zones: person.zones, zonesFrom: person.zonesFrom });
     } catch (err) {
       throw new ConfigError(where, (err as Error).message.replace(/^config: /, ""));
     }

@@ -1,5 +1,5 @@
 // raw log → normalize → ledger (merged timeline, zone credits) → store; one request at a time.
-import type { Ledger } from "./ledger/ledger";
+import type { Ledger, ZoneBounds } from "./ledger/ledger";
 import { normalizePayload } from "./normalize/index";
 import type { Normalized } from "./normalize/model";
 import { readRawLines, type RawLog, type RawPosition } from "./raw/rawlog";
@@ -35,6 +35,8 @@ export interface PipelineDeps {
   store: Store;
   rawLog: RawLog;
   profileFor: (user: string) => ZoneProfile;
+  /** Bounds per instant when a person's zones changed over time (ZONES_FROM); absent = profileFor's. */
+  boundsFor?: (user: string) => ZoneBounds;
   clock: () => Date;
   log: Logger;
 }
@@ -111,7 +113,8 @@ export class Pipeline {
       if (problem) invalidReasons[problem] = (invalidReasons[problem] ?? 0) + 1;
       return !problem;
     });
-    const result = this.deps.ledger.ingest(user, valid, zoneBoundsBpm(this.deps.profileFor(user)), position, body);
+    const bounds = this.deps.boundsFor?.(user) ?? zoneBoundsBpm(this.deps.profileFor(user));
+    const result = this.deps.ledger.ingest(user, valid, bounds, position, body);
     return {
       accepted_samples: result.accepted,
       duplicates_dropped: result.duplicates,

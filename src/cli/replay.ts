@@ -53,6 +53,8 @@ export async function replay(config: Config, options: ReplayOptions, log: Logger
     };
     const report = await runtime.pipeline.replay(files, progress);
     if (options.progress) process.stderr.write("\n");
+    // a full replay credited everything with the zones the settings now give
+    if (full && !options.dryRun) runtime.zones.commit();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     out(
       `replay${options.dryRun ? " (dry run, nothing written)" : ""}: ${report.files} files, ${report.entries} entries, ` +

@@ -4,14 +4,23 @@ import type { Config } from "../config";
 import type { Logger } from "../log";
 import { createTrmnl } from "../trmnl/index";
 import { openRuntime } from "./runtime";
+import { recreditZones } from "./zoneHistory";
 
 /** How often VM's start time is compared with recent deliveries (it persists writes every ~5 s). */
 const STORE_CHECK_MS = 10_000;
 
 export async function serve(config: Config, log: Logger): Promise<void> {
   const runtime = await openRuntime(config, log);
-  await runtime.pipeline.recover();
-  await runtime.pipeline.recheckStore().catch(() => 0);
+  if (runtime.zones.changes.length) {
+    // re-read the whole raw log with the new zones while serving (it also merges what recover would)
+    const { ledger, store, pipeline, rawLog } = runtime;
+    void recreditZones({ ledger, store, pipeline, rawLog, log, timeZone: config.timeZone }, runtime.zones).catch((err) =>
+      log.error("re-crediting zone settings failed; it is tried again at the next start", { error: (err as Error).message }),
+    );
+  } else {
+    await runtime.pipeline.recover();
+    await runtime.pipeline.recheckStore().catch(() => 0);
+  }
   runtime.pipeline.watchStore(STORE_CHECK_MS);
   const clock = () => new Date();
   const trmnl = createTrmnl(config, { store: runtime.store, pipeline: runtime.pipeline, clock, log });

@@ -18,6 +18,9 @@ export interface IngestResult {
 }
 
 /** Everything a store needs to rewrite a user's zone series from `since` on. */
+/** Lower bpm bounds of z2..z5, or per instant when a person's zones changed over time. */
+export type ZoneBounds = number[] | ((ts: number) => number[]);
+
 export interface ZoneRewrite {
   user: string;
   since: number;
@@ -75,7 +78,7 @@ export class Ledger {
   ingest(
     user: string,
     samples: readonly HeartRateSample[],
-    boundsBpm: number[],
+    boundsBpm: ZoneBounds,
     position?: RawPosition,
     records?: RecordsInput,
   ): IngestResult & { recordsChanged: number; recordsDropped: number } {
@@ -88,7 +91,7 @@ export class Ledger {
     })();
   }
 
-  private mergeSamples(user: string, samples: readonly HeartRateSample[], boundsBpm: number[]): IngestResult {
+  private mergeSamples(user: string, samples: readonly HeartRateSample[], boundsBpm: ZoneBounds): IngestResult {
     const find = this.db.query<{ bpm: number }, [string, number, string, string]>(
       "SELECT bpm FROM hr_sample WHERE user = ? AND ts = ? AND source = ? AND device = ?",
     );
@@ -115,7 +118,8 @@ export class Ledger {
   }
 
   /** Re-credits timeline instants from..to plus the one after `to`, whose gap to its predecessor may have changed. */
-  private recredit(user: string, from: number, to: number, boundsBpm: number[]) {
+  private recredit(user: string, from: number, to: number, boundsBpm: ZoneBounds) {
+    const boundsAt = typeof boundsBpm === "function" ? boundsBpm : () => boundsBpm;
     const previousTs = this.db
       .query<{ ts: number | null }, [string, number]>("SELECT MAX(ts) AS ts FROM hr_sample WHERE user = ? AND ts < ?")
       .get(user, from)!.ts;
@@ -137,7 +141,7 @@ export class Ledger {
     let previous = previousTs;
     for (const row of rows) {
       if (row.ts === previous) continue;
-      const [credit] = creditTimeline([row], previous, boundsBpm);
+      const [credit] = creditTimeline([row], previous, boundsAt(row.ts));
       insert.run(user, credit!.ts, credit!.bpm, credit!.zone, credit!.seconds);
       after[ZONES[credit!.zone]!] += credit!.seconds;
       previous = row.ts;

@@ -125,7 +125,7 @@ describe.skipIf(!!skip)("training load on both stores", () => {
     for (let daysAgo = 45; daysAgo > 30; daysAgo--) expect(day(embeddedAfter, daysAgo)).toEqual(day(embedded, daysAgo));
     for (let daysAgo = 30; daysAgo >= 0; daysAgo--) expect(day(embeddedAfter, daysAgo).ctl).toBeGreaterThan(day(embedded, daysAgo).ctl);
     expect(await series(onVmAfter.days)).toEqual(expected(onVmAfter.days));
-  });
+  }, 60_000);
 
   test("every training panel of the Grafana dashboard, queried as Grafana does (daily steps), shows /api/load's numbers", async () => {
     const dashboard = (await Bun.file(new URL("../../deploy/grafana/dashboards/fitstack.json", import.meta.url)).json()) as { panels: any[] };
@@ -169,5 +169,5 @@ describe.skipIf(!!skip)("training load on both stores", () => {
       const dates = report.days.map((d) => d.date).filter((d) => d >= date(40) && d < TODAY);
       expect({ query, values: dates.map((d) => shown.get(d)) }).toEqual({ query, values: dates.map((d) => expected[key]!(byDate.get(d))) });
     }
-  });
+  }, 60_000);
 });
