@@ -12,7 +12,10 @@ import { silentLogger } from "../src/log";
 import { Pipeline } from "../src/pipeline";
 import { RawLog } from "../src/raw/rawlog";
 import { SqliteStore } from "../src/store/sqlite";
+import { readLoad } from "../src/load/report";
+import { VmStore } from "../src/store/vm";
 import { addDays } from "../src/trmnl/localTime";
+import { startVm, vmUnavailable } from "../tests/support/vm";
 
 const median = (xs: number[]) => xs.toSorted((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const TOKEN = "bench-token-0123456789";
@@ -67,16 +70,51 @@ try {
     if (i > 1) scanMs.push(performance.now() - started);
   }
   const api = median(apiMs);
-  const base = median(scanMs);
+  const scanBase = median(scanMs);
   console.log(`/api/load over ${days} days (history read from the first day: ${DAYS} days, ${credits.length.toLocaleString("en")} per-minute credits, Europe/Berlin), median of 10 after 2 warm-ups; the machine is shared and noisy`);
   console.log();
   console.log("| what | median (ms) | vs one SQL pass over the year |");
   console.log("|---|---|---|");
-  console.log(`| GET /api/load (embedded store, in-process app) | ${api.toFixed(1)} | ${(api / base).toFixed(2)}× |`);
-  console.log(`| baseline: \`SELECT SUM(seconds)\` over the year's credits | ${base.toFixed(1)} | 1× |`);
+  console.log(`| GET /api/load (embedded store, in-process app) | ${api.toFixed(1)} | ${(api / scanBase).toFixed(2)}× |`);
+  console.log(`| baseline: \`SELECT SUM(seconds)\` over the year's credits | ${scanBase.toFixed(1)} | 1× |`);
   db.close();
   await store.close();
   ledger.close();
+
+  // VictoriaMetrics: the same year, /api/load's reading, and what every delivery adds (rewriting training_* from a changed day)
+  if (!vmUnavailable()) {
+    const vm = await startVm();
+    try {
+      const settings = { timeZone: config.timeZone, ...config.load };
+      const vmStore = new VmStore({ writeUrl: vm.url, readUrl: vm.url, stateDir: dataDir, training: { settings, clock: () => now } });
+      const base = { z1: 0, z2: 0, z3: 0, z4: 0, z5: 0 };
+      for (let i = 0; i < credits.length; i += 50_000) {
+        const slice = credits.slice(i, i + 50_000);
+        await vmStore.writeZones({ user: "me", since: slice[0]!.ts, previousTs: i ? credits[i - 1]!.ts : null, base: { ...base }, credits: slice }, () => []);
+        for (const c of slice) base[(["z1", "z2", "z3", "z4", "z5"] as const)[c.zone]!] += c.seconds;
+      }
+      await vmStore.writeRecords({ user: "me", gauges, nights: [], workouts: [] });
+      await vm.flush();
+      const readMs: number[] = [];
+      const rewriteMs: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        let started = performance.now();
+        await readLoad(vmStore, "me", from, to, settings, first);
+        readMs.push(performance.now() - started);
+        // a revised resting rate for yesterday: training_* rewritten from yesterday, the history read whole
+        const yesterday = gauges.at(-4)!;
+        await vmStore.writeRecords({ user: "me", gauges: [{ ...yesterday, value: yesterday.value + 1, revision: i + 1 }], nights: [], workouts: [] });
+        started = performance.now();
+        await vmStore.finishDelivery("me", first);
+        rewriteMs.push(performance.now() - started);
+      }
+      console.log(`| /api/load's reading on VictoriaMetrics (readLoad: quarter-hour range queries) | ${median(readMs).toFixed(1)} | ${(median(readMs) / scanBase).toFixed(2)}× |`);
+      console.log(`| VM: rewriting training_* after a delivery (reads the year, writes from the changed day) | ${median(rewriteMs).toFixed(1)} | ${(median(rewriteMs) / scanBase).toFixed(2)}× |`);
+      await vmStore.close();
+    } finally {
+      await vm.stop();
+    }
+  }
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
 }
