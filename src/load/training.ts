@@ -19,12 +19,11 @@ export function trimp(zoneSeconds: ZoneSeconds, weights: readonly number[]): num
 
 /**
  * atl(d) = atl(d−1) + (trimp(d) − atl(d−1)) / 7, ctl likewise over 42 days, tsb = ctl − atl, all from 0 on the
- * first day given. Days before a person's first heart rate have trimp 0 and leave both at 0, so starting the
- * sequence on any day up to that first one gives the same numbers.
+ * first day given (or from `before`: the state at the end of the day before it). Days before a person's first heart
+ * rate have trimp 0 and leave both at 0, so starting the sequence on any day up to that first one gives the same numbers.
  */
-export function loadCurve(dailyTrimp: readonly number[]): LoadPoint[] {
-  let atl = 0;
-  let ctl = 0;
+export function loadCurve(dailyTrimp: readonly number[], before: { atl: number; ctl: number } = { atl: 0, ctl: 0 }): LoadPoint[] {
+  let { atl, ctl } = before;
   return dailyTrimp.map((t) => {
     atl += (t - atl) / ATL_DAYS;
     ctl += (t - ctl) / CTL_DAYS;

@@ -5,9 +5,11 @@
 // past 999 generations the series are deleted and written whole at generation 0.
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
-import { mondayOf } from "../trmnl/localTime";
+import { addDays, mondayOf, startOfLocalDay } from "../trmnl/localTime";
 import { localDate } from "../render/format";
 import { historyStart, loadDays, localDays, type LoadDay, type LoadSettings } from "../load/report";
+import { BASELINE_DAYS } from "../load/baselines";
+import { loadCurve, trimp } from "../load/training";
 import { weekMinutes } from "../load/weekly";
 import { emptyZoneSeconds, ZONES } from "../transform/zones";
 import type { DayValues, LocalDay } from "./store";
@@ -45,34 +47,65 @@ export class VmTraining {
   ) {
     this.db = new Database(stateDir === ":memory:" ? ":memory:" : join(stateDir, "vm-training.sqlite"), { create: true, strict: true });
     this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
-    this.db.exec("CREATE TABLE IF NOT EXISTS training_series (user TEXT PRIMARY KEY, generation INTEGER NOT NULL)");
+    this.db.exec(`
+      -- settings: the time zone and weights the series were written with (another value rewrites them whole)
+      CREATE TABLE IF NOT EXISTS training_series (user TEXT PRIMARY KEY, generation INTEGER NOT NULL, settings TEXT NOT NULL DEFAULT '');
+      -- the exact (unrounded) curves at each written day's end, so a rewrite from day D continues from D − 1
+      CREATE TABLE IF NOT EXISTS training_curve (user TEXT NOT NULL, day_end INTEGER NOT NULL, atl REAL NOT NULL, ctl REAL NOT NULL,
+        PRIMARY KEY (user, day_end)) WITHOUT ROWID;
+    `);
   }
 
   noteChange(user: string, since: number) {
     this.changed.set(user, Math.min(this.changed.get(user) ?? Infinity, since));
   }
 
-  /** Rewrites the user's series from the local day of the earliest change to today. */
+  /**
+   * Rewrites the user's series from the local day of the earliest change to today. The curves continue from the
+   * state held for the day before (the days read are then only the 60 the baselines need); without it, or with
+   * other settings, they are computed from the person's first day, as /api/load does, with the same result.
+   */
   async rewrite(user: string, firstTs: number | null) {
     const since = this.changed.get(user);
     if (since === undefined) return;
     const { timeZone, weights } = this.options.settings;
+    const settings = JSON.stringify([timeZone, weights]);
     const today = localDate(this.options.clock().getTime() / 1000, timeZone);
     const changedDay = [localDate(since, timeZone), today].sort()[0]!;
-    const start = historyStart(changedDay, firstTs, timeZone);
+    const held = this.db.query<{ generation: number; settings: string }, [string]>("SELECT generation, settings FROM training_series WHERE user = ?").get(user);
+    const whole = !held || held.settings !== settings || held.generation + 1 > this.maxGeneration;
+    const seed = whole
+      ? null
+      : this.db
+          .query<{ atl: number; ctl: number }, [string, number]>("SELECT atl, ctl FROM training_curve WHERE user = ? AND day_end = ?")
+          .get(user, startOfLocalDay(changedDay, timeZone));
+    const start = seed ? addDays(changedDay, -BASELINE_DAYS) : historyStart(changedDay, firstTs, timeZone);
     const days = localDays(start, today, timeZone);
-    const load = loadDays(await this.daily(user, days), weights);
-    const held = this.db.query<{ generation: number }, [string]>("SELECT generation FROM training_series WHERE user = ?").get(user);
-    let generation = held ? held.generation + 1 : 0;
-    let from = changedDay;
-    if (generation > this.maxGeneration) {
+    const values = await this.daily(user, days);
+    const load = loadDays(values, weights);
+    // a whole rewrite starts at the first day with heart rate (or the changed day, if earlier)
+    const firstDay = firstTs === null ? changedDay : localDate(firstTs, timeZone);
+    const from = whole && firstDay < changedDay ? firstDay : changedDay;
+    const first = days.findIndex((d) => d.date >= from);
+    // the exact curves from `from` on, to continue from next time (loadDays' are rounded, and start from 0 at `start`)
+    const trimps = values.map((v) => trimp(v.zone_seconds, weights));
+    const curve = seed ? loadCurve(trimps.slice(first), seed) : loadCurve(trimps).slice(first);
+    if (seed) curve.forEach((point, i) => Object.assign(load[first + i]!, { atl: round(point.atl), ctl: round(point.ctl), tsb: round(point.tsb) }));
+    let generation = held && !whole ? held.generation + 1 : 0;
+    if (held && whole) {
+      // other stamps (time zone) or generations used up: start the series again
       await this.vm.flush();
       await this.vm.deleteSeries(`{__name__=~"${TRAINING_METRICS.join("|")}",user="${user}"}`);
-      [generation, from] = [0, start];
+      generation = 0;
     }
     // recorded before the write: a retried half-done write still gets a newer generation
-    this.db.query("INSERT OR REPLACE INTO training_series (user, generation) VALUES (?, ?)").run(user, generation);
-    const written = days.flatMap((day, i) => (day.date >= from ? [{ end: day.end, load: load[i]! }] : []));
+    this.db.transaction(() => {
+      this.db.query("INSERT OR REPLACE INTO training_series (user, generation, settings) VALUES (?, ?, ?)").run(user, generation, settings);
+      if (whole) this.db.query("DELETE FROM training_curve WHERE user = ?").run(user);
+      const save = this.db.query("INSERT OR REPLACE INTO training_curve (user, day_end, atl, ctl) VALUES (?, ?, ?, ?)");
+      curve.forEach((point, i) => save.run(user, days[first + i]!.end, point.atl, point.ctl));
+    })();
+    const written = days.slice(first).map((day, i) => ({ end: day.end, load: load[first + i]! }));
     await this.vm.post(trainingLines(user, written, weekSoFar(load), generation));
     await this.vm.flush();
     await this.vm.resetCache();
@@ -82,6 +115,7 @@ export class VmTraining {
   forget(user: string) {
     this.changed.delete(user);
     this.db.query("DELETE FROM training_series WHERE user = ?").run(user);
+    this.db.query("DELETE FROM training_curve WHERE user = ?").run(user);
   }
 
   close() {
@@ -104,6 +138,8 @@ function weekSoFar(days: readonly LoadDay[]): Map<string, number> {
   }
   return out;
 }
+
+const round = (n: number) => Math.round(n * 1000) / 1000;
 
 /** mean ± sd, the edges of the "normal" band. */
 const band = (b: LoadDay["rhr_baseline"], side: 1 | -1) => (b ? Math.round((b.mean + side * b.sd) * 1000) / 1000 : null);

@@ -170,4 +170,47 @@ describe.skipIf(!!skip)("training load on both stores", () => {
       expect({ query, values: dates.map((d) => shown.get(d)) }).toEqual({ query, values: dates.map((d) => expected[key]!(byDate.get(d))) });
     }
   }, 60_000);
+
+  test("other weights or another time zone rewrite the training series whole, with no point left at the old stamps", async () => {
+    const { Ledger } = await import("../../src/ledger/ledger");
+    const { deliverPending } = await import("../../src/pipeline");
+    const { VmStore } = await import("../../src/store/vm");
+    const { readLoad } = await import("../../src/load/report");
+    const { zoneBoundsBpm } = await import("../../src/transform/zones");
+    const stateDir = mkdtempSync(join(tmpdir(), "fitstack-training-"));
+    dirs.push(stateDir);
+    const ledger = new Ledger(":memory:");
+    const bounds = zoneBoundsBpm({ mode: "max", hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] });
+    const midnightUtc = Math.floor(Date.now() / 1000 / 86400) * 86400;
+    // 121 samples at 130 bpm (z2) at 10:00Z three days ago: 600 s, trimp 2 × 10 = 20 with the default weights
+    ledger.ingest("w", Array.from({ length: 121 }, (_, i) => ({ ts: midnightUtc - 3 * 86400 + 36000 + 5 * i, bpm: 130, source: "s", device: "" })), bounds);
+    const open = (timeZone: string, weights: number[]) =>
+      new VmStore({ writeUrl: vm.url, readUrl: vm.url, stateDir, training: { settings: { timeZone, weights, weeklyGoalMin: 150 }, clock: () => new Date() } });
+    const points = async () => (await vm.query(`count_over_time(training_trimp{user="w"}[10d])`, Math.floor(Date.now() / 1000)))[0]?.value[1];
+    const utc = open("UTC", [0, 2, 3, 4, 5]);
+    await deliverPending(ledger, utc);
+    await vm.flush();
+    expect((await vm.query(`training_trimp{user="w"}`, midnightUtc - 2 * 86400))[0]?.value[1]).toBe("20");
+    expect(await points()).toBe("3"); // three days ago, two days ago, yesterday (today's point is stamped tonight)
+    await utc.close();
+
+    // Tokyo (+09:00) and plain minutes: the same block falls on the same Tokyo date (19:00 there), trimp 10
+    const tokyo = open("Asia/Tokyo", [0, 1, 1, 1, 1]);
+    ledger.ingest("w", [{ ts: midnightUtc - 86400 + 36000, bpm: 130, source: "s", device: "" }], bounds);
+    await deliverPending(ledger, tokyo);
+    await vm.flush();
+    const day = new Date((midnightUtc - 3 * 86400) * 1000).toISOString().slice(0, 10);
+    const tokyoDayEnd = startOfLocalDay(addDays(day, 1), "Asia/Tokyo");
+    expect((await vm.query(`training_trimp{user="w"}`, tokyoDayEnd))[0]?.value[1]).toBe("10");
+    // one point per Tokyo day from the block's to today, those ended by now (none left at UTC midnights)
+    const now = Math.floor(Date.now() / 1000);
+    const { localDays } = await import("../../src/load/report");
+    expect(await points()).toBe(String(localDays(day, localDate(now, "Asia/Tokyo"), "Asia/Tokyo").filter((d) => d.end <= now).length));
+    const report = await readLoad(tokyo, "w", day, addDays(day, 2), { timeZone: "Asia/Tokyo", weights: [0, 1, 1, 1, 1], weeklyGoalMin: 150 }, ledger.firstTs("w"));
+    const shown = await Promise.all(
+      report.days.map(async (d) => Number((await vm.query(`training_ctl{user="w"}`, startOfLocalDay(addDays(d.date, 1), "Asia/Tokyo")))[0]?.value[1])),
+    );
+    expect(shown).toEqual(report.days.map((d) => d.ctl));
+    await tokyo.close();
+  }, 60_000);
 });
