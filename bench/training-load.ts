@@ -109,7 +109,7 @@ try {
         rewriteMs.push(performance.now() - started);
       }
       console.log(`| /api/load's reading on VictoriaMetrics (readLoad: quarter-hour range queries) | ${median(readMs).toFixed(1)} | ${(median(readMs) / scanBase).toFixed(2)}× |`);
-      console.log(`| VM: rewriting training_* after a delivery (reads the year, writes from the changed day) | ${median(rewriteMs).toFixed(1)} | ${(median(rewriteMs) / scanBase).toFixed(2)}× |`);
+      console.log(`| VM: rewriting training_* after a delivery (continues the held curves: reads 60 days + the changed one to today) | ${median(rewriteMs).toFixed(1)} | ${(median(rewriteMs) / scanBase).toFixed(2)}× |`);
       await vmStore.close();
     } finally {
       await vm.stop();
