@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ConfigError, loadConfig } from "./config";
+import { ConfigError, loadConfig, loadOfflineConfig } from "./config";
 
 const base = { AUTH_TOKEN: "a".repeat(20), SECRET_PATH: "hook-secret" };
 const errorOf = (env: Record<string, string>, files: Record<string, string> = {}) => {
@@ -82,5 +82,29 @@ describe("config", () => {
     expect(errorOf({ ...base, ZONES_FROM: "2025-02-30" })).toBe('config: ZONES_FROM: expected a date YYYY-MM-DD, got "2025-02-30"');
     const file = `${"b".repeat(20)} alice HR_MAX=190 ZONES_FROM=2025-06-01\n`;
     expect(loadConfig({ SECRET_PATH: "s", TOKENS_FILE: "/t" }, () => file).access.map((a) => [a.user, a.zones.hrMax, a.zonesFrom])).toEqual([["alice", 190, "2025-06-01"]]);
+  });
+
+  test("offline subcommands need neither AUTH_TOKEN nor SECRET_PATH, but keep TOKENS_FILE's people and check the rest", () => {
+    const file = `${"b".repeat(20)} alice HR_MAX=190\n`;
+    const config = loadOfflineConfig({ DATA_DIR: "/d", VM_URL: "http://vm:8428", TOKENS_FILE: "/t", AUTH_TOKEN: "short" }, () => file);
+    expect({ ...config, trmnl: undefined, zones: undefined }).toEqual({
+      host: "127.0.0.1",
+      port: 8000,
+      authToken: "",
+      access: [{ token: "b".repeat(20), user: "alice", zones: { mode: "max", hrMax: 190, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] }, zonesFrom: null }],
+      secretPath: "",
+      dataDir: "/d",
+      userLabel: "me",
+      zones: undefined,
+      vmWriteUrl: "http://vm:8428",
+      vmReadUrl: "http://vm:8428",
+      maxBodyBytes: 64 * 1024 * 1024,
+      dev: false,
+      trmnl: undefined,
+      zonesFrom: null,
+      timeZone: "UTC",
+      load: { weights: [0, 2, 3, 4, 5], weeklyGoalMin: 150 },
+    });
+    expect(() => loadOfflineConfig({ HR_MAX: "abc" })).toThrow('config: HR_MAX: expected a number, got "abc"');
   });
 });
