@@ -1,7 +1,7 @@
 // One contract, run against both stores: the summary for any range equals one transform over the union.
 import { describe, expect, test } from "bun:test";
 import { Ledger } from "../ledger/ledger";
-import type { HeartRateSample } from "../normalize/model";
+import type { HeartRateSample, SleepSegment, SleepStage } from "../normalize/model";
 import { readLoad, localDays, type LoadSettings } from "../load/report";
 import { localDate } from "../render/format";
 import { deliverPending } from "../pipeline";
@@ -105,6 +105,62 @@ export function storeContract(name: string, target: ContractTarget | null) {
       await store.close();
     });
 
+    test("days posted late and out of order, revisions and a second source across UTC midnights: every range equals the union", async () => {
+      const store = await target!.open();
+      const ledger = new Ledger(":memory:");
+      const user = newUser();
+      const random = rng(16);
+      const midnight = Math.floor(base / 86400) * 86400;
+      // bursts of 1..12 s cadence around four UTC midnights and at random hours, hours of silence between
+      const all: HeartRateSample[] = [];
+      for (let day = -3; day <= 0; day++) {
+        for (const start of [midnight + day * 86400 - 1200, midnight + day * 86400 + Math.floor(random() * 80_000)]) {
+          for (let ts = start; ts < start + 1500; ts += 1 + Math.floor(random() * 12)) {
+            all.push(hr(ts, 70 + Math.round(random() * 120) + (random() < 0.1 ? 0.5 : 0), random() < 0.8 ? "watch" : "phone"));
+          }
+        }
+      }
+      all.sort((a, b) => a.ts - b.ts);
+      const batches: HeartRateSample[][] = [];
+      for (let start = 0; start < all.length; start += 300) batches.push(all.slice(Math.max(0, start - 80), start + 300));
+      // the first minutes after each midnight alone, then the newest day, the rest shuffled, some re-sent,
+      // then revisions of random held samples: a late evening moves the next day's first credit
+      const mornings = [0, -1, -2, -3].map((day) => all.filter((s) => s.ts >= midnight + day * 86400 && s.ts < midnight + day * 86400 + 300));
+      const order = [...mornings, ...batches.slice(-3), ...batches.slice(0, -3).sort(() => random() - 0.5), ...batches.slice(0, 4)];
+      const held = new Map<string, HeartRateSample>();
+      const key = (s: HeartRateSample) => `${s.ts}|${s.source}`;
+      for (const batch of order) {
+        await post(store, ledger, user, batch);
+        for (const s of batch) held.set(key(s), s);
+      }
+      const revisions = Array.from({ length: 16 }, () => {
+        const s = all[Math.floor(random() * all.length)]!;
+        return { ...s, bpm: s.bpm >= 130 ? 95 : 175 };
+      });
+      for (let i = 0; i < revisions.length; i += 8) {
+        const batch = revisions.slice(i, i + 8);
+        await post(store, ledger, user, batch);
+        for (const s of batch) held.set(key(s), s);
+      }
+      await target!.settle();
+      // the union: every distinct (instant, source) with its latest value, credited once
+      const union = transformBatch([...held.values()], profile, base + 86400).credits;
+      const ranges: [number, number][] = [[union[0]!.ts - 1, union.at(-1)!.ts]];
+      for (let day = -3; day <= 0; day++) ranges.push([midnight + day * 86400 - 1, midnight + day * 86400 + 600], [midnight + (day - 1) * 86400, midnight + day * 86400]);
+      for (let i = 0; i < 10; i++) {
+        const a = union[Math.floor(random() * union.length)]!.ts - Math.floor(random() * 3);
+        const b = union[Math.floor(random() * union.length)]!.ts;
+        if (a !== b) ranges.push([Math.min(a, b), Math.max(a, b)]);
+      }
+      for (const [from, to] of ranges) {
+        const summary = await store.summary(user, from, to);
+        expect({ from, to, zones: summary.zone_seconds }).toEqual({ from, to, zones: expectedRange(union, from, to) });
+      }
+      const whole = await store.summary(user, union[0]!.ts - 1, union.at(-1)!.ts);
+      expect(whole.last_heart_rate).toEqual({ ts: union.at(-1)!.ts, bpm: union.at(-1)!.bpm });
+      await store.close();
+    }, 30_000);
+
     test("the first sample after a long pause earns 10 s, also in a range that starts inside the pause", async () => {
       const store = await target!.open();
       const ledger = new Ledger(":memory:");
@@ -197,6 +253,34 @@ export function storeContract(name: string, target: ContractTarget | null) {
       expect(after).toEqual(await readLoad(fresh, user, ...range, settings, all.firstTs(user)));
       await store.close();
       await fresh.close();
+    });
+    test("a night sent in two parts, or a workout that moves, leaves nothing at its old end", async () => {
+      const store = await target!.open();
+      const ledger = new Ledger(":memory:");
+      const user = newUser();
+      const t = base - 86400; // 23:30
+      const seg = (from: number, to: number, stage: SleepStage) => ({ start: t + from, end: t + to, stage });
+      const sleep = (segments: SleepSegment[]) => ({ gauges: [], workouts: [], sleep: [{ source: "Watch", start: 0, end: 0, stageSeconds: {}, segments }] });
+      const workout = (start: number) => ({ gauges: [], sleep: [], workouts: [{ id: "W1", name: "Running", start: t + start, end: t + start + 3600, durationS: 3600 }] });
+      // core 23:30–01:00 + deep 01:00–03:00, and a run 04:00–05:00
+      ledger.ingest(user, [], bounds, undefined, sleep([seg(0, 5400, "core"), seg(5400, 12600, "deep")]));
+      ledger.ingest(user, [], bounds, undefined, workout(16200));
+      await deliverPending(ledger, store);
+      // then core 03:00–06:30 + rem 06:30–07:00: one night 23:30–07:00; the run moves to 08:00–09:00
+      ledger.ingest(user, [], bounds, undefined, sleep([seg(12600, 25200, "core"), seg(25200, 27000, "rem")]));
+      ledger.ingest(user, [], bounds, undefined, workout(30600));
+      await deliverPending(ledger, store);
+      await target!.settle();
+      const at0530 = await store.summary(user, t + 19800 - 12 * 3600, t + 19800);
+      expect([at0530.last_sleep, at0530.last_workout, at0530.workouts.count]).toEqual([null, null, 0]);
+      const at0930 = await store.summary(user, t - 3600, t + 36000);
+      expect([at0930.last_sleep, at0930.last_workout, at0930.workouts.count]).toEqual([
+        // core 1.5 h + 3.5 h, deep 2 h, rem 0.5 h
+        { start: t, end: t + 27000, stage_seconds: { deep: 7200, core: 18000, rem: 1800, awake: 0, asleep: 0, in_bed: 0 } },
+        { type: "run", name: expect.any(String), start: t + 30600, end: t + 34200, duration_s: 3600, avg_heart_rate: null },
+        1,
+      ]);
+      await store.close();
     });
   });
 }
