@@ -12,6 +12,7 @@ const BENCHES: { title: string; script: string; note: string }[] = [
   { title: "Against a headless browser", script: "browser.ts", note: "the same dashboard screenshotted by headless Chromium, the usual BYOS approach (skipped when chromium is not installed)." },
   { title: "Summarize", script: "summarize.ts", note: "a generated ~100 MB HAE export, streamed, against JSON.parse of the whole file." },
   { title: "Training load", script: "training-load.ts", note: "GET /api/load for a year on the embedded store with a year of per-minute heart rate (target: < 100 ms)." },
+  { title: "Hardening", script: "hardening.ts", note: "the nesting check against JSON.parse of the same body; a VM summary over from=0 asked over the data's extent against the whole range (same VmStore, same run)." },
   { title: "Binaries", script: "binary.ts", note: "`bun run build` output; ARM64 runs under qemu (emulated: its times and RSS include qemu)." },
   { title: "Record merges scale linearly", script: "merge-scaling.ts", note: "workouts and one-segment nights merged into an empty ledger, this tree against main's in the same run." },
   { title: "Event loop during big record payloads", script: "merge-stall.ts", note: "/ping latency while the real server takes 100 k workouts, then a 3-year per-segment sleep backfill (target: p99 < 200 ms)." },

@@ -4,9 +4,9 @@ import { bearerToken, sameSecret } from "./auth";
 import type { Access, Config } from "./config";
 import { loadRoutes } from "./load/routes";
 import type { LoadSettings } from "./load/report";
-import { HttpError, notFound, unauthorized } from "./errors";
+import { HttpError, notFound, storeUnavailable, unauthorized } from "./errors";
 import type { Logger } from "./log";
-import { readBody } from "./body";
+import { checkNesting, readBody } from "./body";
 import { normalizePayload } from "./normalize/index";
 import type { Pipeline } from "./pipeline";
 import type { Store } from "./store/store";
@@ -23,9 +23,11 @@ export interface AppDeps {
   load?: { settings: LoadSettings; firstTs: (user: string) => number | null };
   /** The TRMNL e-ink routes (device API, images, Redirect plugin); absent = not mounted. */
   trmnl?: TrmnlDeps;
+  /** The user's earliest stored instant (the ledger's): summaries are not asked of the store before it. */
+  firstInstant?: (user: string) => number | null;
 }
 
-export function createApp({ config, pipeline, store, clock, log, trmnl, load }: AppDeps) {
+export function createApp({ config, pipeline, store, clock, log, trmnl, firstInstant, load }: AppDeps) {
   /** The person the bearer token belongs to; every token is compared, in constant time each. */
   const authenticate = (header: string | null): Access => {
     const given = bearerToken(header);
@@ -35,7 +37,11 @@ export function createApp({ config, pipeline, store, clock, log, trmnl, load }: 
     return found;
   };
 
-  return new Elysia()
+  // Elysia assumes a host of at least 4 characters and starts looking for the path at url[11]: with `Host: abc`,
+  // `/x/ping` would route as `/ping`. The server speaks plain http (TLS ends at the tunnel), so the path starts after "http://".
+  let summariesInFlight = 0;
+
+  return new Elysia({ handler: { standardHostname: false } })
     .onError(({ code, error }) => {
       if (error instanceof HttpError) return jsonError(error);
       if (code === "NOT_FOUND") return jsonError(notFound());
@@ -92,13 +98,31 @@ export function createApp({ config, pipeline, store, clock, log, trmnl, load }: 
       const to = timeParam(query.get("to"), "to") ?? Math.floor(clock().getTime() / 1000);
       const from = timeParam(query.get("from"), "from") ?? to - 86400;
       if (from >= to) throw new HttpError(400, "invalid_range", "from must be before to", "from");
-      return Response.json(await store.summary(user, from, to));
+      // a store answering many wide queries at once falls over (VM: "max concurrent searches"): refuse early instead
+      if (summariesInFlight >= MAX_SUMMARIES_IN_FLIGHT) throw storeUnavailable("too many summaries at once; retry later");
+      summariesInFlight++;
+      try {
+        // nothing is stored before the user's first instant (VM: a pre-point one second before it), so from=0 costs the
+        // store no more than the data's extent; an hour's margin keeps any such point inside
+        const first = firstInstant?.(user);
+        const queried = first === undefined ? from : first === null ? to - 1 : Math.min(Math.max(from, first - DATA_START_MARGIN_S), to - 1);
+        const summary = await store.summary(user, queried, to).catch((err) => {
+          log.warn("summary failed in the store", { store: store.kind, error: String((err as Error)?.message ?? err).slice(0, 200) });
+          throw storeUnavailable();
+        });
+        return Response.json({ ...summary, from, to });
+      } finally {
+        summariesInFlight--;
+      }
     })
     .use(load ? loadRoutes({ store, clock, authenticate, ...load }) : new Elysia())
     .use(trmnlRoutes(trmnl));
 }
 
 const BIG_BODY_BYTES = 8 * 1024 * 1024;
+/** /api/summary queries running at once; one summary is 8–12 store queries. */
+const MAX_SUMMARIES_IN_FLIGHT = 4;
+const DATA_START_MARGIN_S = 3600;
 
 /** HAE names its automation in these headers; kept with the raw entry (bounded, never the token). */
 const AUTOMATION_HEADERS = ["automation-name", "automation-id", "automation-aggregation", "automation-period", "session-id"];
@@ -114,7 +138,7 @@ function automationHeaders(headers: Headers): Record<string, string> {
 
 function jsonError(error: HttpError): Response {
   // a 413 is sent before the body was read: closing the connection frees a client still sending it
-  const headers: Record<string, string> = error.status === 413 ? { connection: "close" } : {};
+  const headers: Record<string, string> = { ...error.headers, ...(error.status === 413 ? { connection: "close" } : {}) };
   return Response.json(error.toJSON(), { status: error.status, headers });
 }
 
@@ -126,10 +150,13 @@ function timeParam(value: string | null, name: string): number | null {
 
 /** The decoded text lives only inside this call: a 50 MB backfill is 100 MB as a UTF-16 string. */
 function parseJson(bytes: Uint8Array): unknown {
+  let parsed: unknown;
   try {
-    return JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes));
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes));
   } catch (err) {
     const reason = err instanceof TypeError ? "not valid UTF-8" : (err as Error).message;
     throw new HttpError(400, "invalid_json", `body is not valid JSON: ${reason}`);
   }
+  checkNesting(parsed);
+  return parsed;
 }

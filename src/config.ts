@@ -57,6 +57,8 @@ export interface TrmnlConfig {
   width: number;
   height: number;
   weeklyZ2GoalH: number | null;
+  /** Seconds a listed device may get or bring a key: after start (never paired) or `fitstack trmnl pair MAC`. */
+  pairWindowS: number;
 }
 
 export class ConfigError extends Error {
@@ -232,6 +234,7 @@ function loadTrmnlConfig(env: Env, userLabel: string, timeZone: string): TrmnlCo
     width,
     height,
     weeklyZ2GoalH: goal > 0 ? goal : null,
+    pairWindowS: number(env, "TRMNL_PAIR_WINDOW_S", 600, 10, 86400, true),
   };
 }
 

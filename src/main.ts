@@ -15,6 +15,7 @@ Commands:
   replay       rebuild the store from DATA_DIR/raw/ (all of it, or --from/--to days)
   render       write the TRMNL dashboard PNG from the store, or from built-in sample data (--sample)
   summarize    what is in a folder of exports or raw logs (default data_samples/)
+  trmnl        trmnl pair MAC: reopen pairing for a listed TRMNL device, also while serve runs
   --version    print the version
   --help       print this help
 
@@ -33,6 +34,7 @@ Configuration (environment, or a .env file in the working directory):
   TRMNL_TZ (see USER_TZ)  TRMNL_DEVICES (MAC[=user],…)  TRMNL_TOKEN (redirect/dashboard.png; unset = off)
   TRMNL_BASE_URL (unset = request Host)  TRMNL_REFRESH_S (900)  TRMNL_STALE_S (10800)
   TRMNL_WIDTH x TRMNL_HEIGHT (800x480 or 480x800)  TRMNL_Z2_GOAL_H (unset = no goal)
+  TRMNL_PAIR_WINDOW_S (600: how long a never-paired device may get a key after start or \`trmnl pair\`)
 `;
 
 /** Each subcommand's module: its option table (also its --help) and what it runs. Loaded only when named. */
@@ -41,6 +43,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
   replay: () => import("./cli/replay"),
   render: () => import("./cli/render"),
   summarize: () => import("./cli/summarize"),
+  trmnl: () => import("./cli/trmnl"),
 };
 
 async function main(argv: string[]): Promise<number> {

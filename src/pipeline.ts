@@ -146,6 +146,8 @@ export class Pipeline {
       if (problem) invalidReasons[problem] = (invalidReasons[problem] ?? 0) + 1;
       return !problem;
     });
+    // records and fields normalize dropped for an implausible number (normalize/bounds.ts)
+    for (const [reason, count] of Object.entries(body.invalid ?? {})) invalidReasons[reason] = (invalidReasons[reason] ?? 0) + count;
     // records first, in chunks: the raw cursor moves with the samples, so a crash in between merges the entry again
     const records = await this.mergeRecords(user, body);
     const bounds = this.deps.boundsFor?.(user) ?? zoneBoundsBpm(this.deps.profileFor(user));
@@ -153,7 +155,7 @@ export class Pipeline {
     return {
       accepted_samples: result.accepted,
       duplicates_dropped: result.duplicates,
-      invalid_dropped: body.heartRate.length - valid.length,
+      invalid_dropped: Object.values(invalidReasons).reduce((sum, count) => sum + count, 0),
       invalid_reasons: invalidReasons,
       zone_seconds_added: result.zoneSecondsAdded,
       records: {

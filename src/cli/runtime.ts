@@ -1,5 +1,4 @@
 // Opens what serve and replay share: config, ledger, raw log, the configured store.
-import { mkdirSync } from "node:fs";
 import type { Config } from "../config";
 import { Ledger } from "../ledger/ledger";
 import type { Logger } from "../log";
@@ -8,6 +7,7 @@ import { RawLog } from "../raw/rawlog";
 import { SqliteStore } from "../store/sqlite";
 import type { Store } from "../store/store";
 import { REQUIRED_DEDUP, VmStore } from "../store/vm";
+import { privateDataDir } from "./dataDir";
 import { boundsFor, zoneHistory, type ZoneHistory } from "./zoneHistory";
 
 export interface Runtime {
@@ -25,7 +25,7 @@ export class StartupError extends Error {}
 
 /** `inMemory` (replay --dry-run) reads the raw log but keeps ledger and store in memory. */
 export async function openRuntime(config: Config, log: Logger, inMemory = false): Promise<Runtime> {
-  mkdirSync(config.dataDir, { recursive: true });
+  privateDataDir(config.dataDir);
   const ledger = new Ledger(inMemory ? ":memory:" : config.dataDir);
   const rawLog = new RawLog(config.dataDir);
   const store = inMemory ? new SqliteStore(":memory:") : openStore(config);

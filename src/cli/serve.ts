@@ -39,10 +39,12 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   }
   runtime.pipeline.watchStore(STORE_CHECK_MS);
   const clock = () => new Date();
-  const trmnl = createTrmnl(config, { store: runtime.store, pipeline: runtime.pipeline, clock, log });
+  const peer = (request: Request) => server.requestIP(request)?.address;
+  const trmnl = createTrmnl(config, { store: runtime.store, pipeline: runtime.pipeline, clock, log, peer });
+  const firstInstant = (user: string) => runtime.ledger.firstInstant(user);
   const load = { settings: { timeZone: config.timeZone, ...config.load }, firstTs: (user: string) => runtime.ledger.firstTs(user) };
-  const app = createApp({ config, pipeline: runtime.pipeline, store: runtime.store, clock, log, trmnl, load });
-  const server = Bun.serve({
+  const app = createApp({ config, pipeline: runtime.pipeline, store: runtime.store, clock, log, trmnl, firstInstant, load });
+  const server: Bun.Server<undefined> = Bun.serve({
     hostname: config.host,
     port: config.port,
     // no limit here: Bun would answer an oversized Content-Length with an empty 413 before our handler,

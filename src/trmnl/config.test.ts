@@ -3,7 +3,7 @@ import { expect, test } from "bun:test";
 import { loadConfig } from "../config";
 
 test("defaults, and a full set", () => {
-  expect(loadConfig({ DEV: "1" }).trmnl).toEqual({ timeZone: "UTC", devices: [], token: null, baseUrl: null, refreshS: 900, staleS: 10800, width: 800, height: 480, weeklyZ2GoalH: null });
+  expect(loadConfig({ DEV: "1" }).trmnl).toEqual({ timeZone: "UTC", devices: [], token: null, baseUrl: null, refreshS: 900, staleS: 10800, width: 800, height: 480, weeklyZ2GoalH: null, pairWindowS: 600 });
   const env = {
     DEV: "1",
     USER_LABEL: "ann",
@@ -16,6 +16,7 @@ test("defaults, and a full set", () => {
     TRMNL_WIDTH: "480",
     TRMNL_HEIGHT: "800",
     TRMNL_Z2_GOAL_H: "4.5",
+    TRMNL_PAIR_WINDOW_S: "120",
   };
   expect(loadConfig(env).trmnl).toEqual({
     timeZone: "Europe/Berlin",
@@ -30,6 +31,7 @@ test("defaults, and a full set", () => {
     width: 480,
     height: 800,
     weeklyZ2GoalH: 4.5,
+    pairWindowS: 120,
   });
 });
 
@@ -43,6 +45,7 @@ test("each bad value names its variable", () => {
     [{ TRMNL_REFRESH_S: "0" }, "TRMNL_REFRESH_S"],
     [{ TRMNL_REFRESH_S: "900.5" }, "TRMNL_REFRESH_S"],
     [{ TRMNL_STALE_S: "abc" }, "TRMNL_STALE_S"],
+    [{ TRMNL_PAIR_WINDOW_S: "0" }, "TRMNL_PAIR_WINDOW_S"],
     [{ TRMNL_WIDTH: "1024" }, "TRMNL_WIDTH"],
     [{ TRMNL_HEIGHT: "600" }, "TRMNL_HEIGHT"],
   ];

@@ -4,16 +4,25 @@ import type { Config } from "../config";
 import type { Logger } from "../log";
 import type { Pipeline } from "../pipeline";
 import type { Store } from "../store/store";
+import { FailedAttempts } from "./attempts";
 import { Dashboards, type Renderer } from "./dashboards";
 import { DeviceLog } from "./deviceLog";
 import { DeviceRegistry } from "./devices";
+import { PAIRING_FILE, PairingRequests } from "./pairing";
 import type { TrmnlDeps } from "./routes";
 
 export { trmnlRoutes, type TrmnlDeps } from "./routes";
 
 export function createTrmnl(
   config: Pick<Config, "trmnl" | "dataDir" | "userLabel"> & Partial<Pick<Config, "timeZone" | "load">>,
-  { store, pipeline, clock, log, render }: { store: Store; pipeline: Pick<Pipeline, "lastSync" | "firstTs">; clock: () => Date; log: Logger; render?: Renderer },
+  {
+    store,
+    pipeline,
+    clock,
+    log,
+    render,
+    peer,
+  }: { store: Store; pipeline: Pick<Pipeline, "lastSync" | "firstTs">; clock: () => Date; log: Logger; render?: Renderer; peer?: TrmnlDeps["peer"] },
 ): TrmnlDeps {
   const dir = join(config.dataDir, "trmnl");
   return {
@@ -28,7 +37,13 @@ export function createTrmnl(
       render,
       ...(config.load && { load: { settings: { timeZone: config.trmnl.timeZone, ...config.load }, firstTs: (user: string) => pipeline.firstTs(user) } }),
     }),
-    devices: new DeviceRegistry(join(dir, "devices.json"), config.trmnl.devices, log),
+    devices: new DeviceRegistry(join(dir, "devices.json"), config.trmnl.devices, log, {
+      requests: new PairingRequests(join(dir, PAIRING_FILE)),
+      windowS: config.trmnl.pairWindowS,
+      clock,
+    }),
+    attempts: new FailedAttempts(clock),
+    peer,
     deviceLog: new DeviceLog(join(dir, "device-logs.ndjson")),
     clock,
     log,

@@ -38,6 +38,7 @@ const OPTIONS: Record<string, string[]> = {
   replay: ["--from YYYY-MM-DD", "--to YYYY-MM-DD", "--dry-run", "--progress", "--help"],
   render: ["--out FILE", "--from UNIX", "--to UNIX", "--sample [NAME]", "--help"],
   summarize: ["[DIR|FILE]", "--json", "--plots [OUT]", "--progress", "--help"],
+  trmnl: ["pair MAC", "--help"],
 };
 
 describe("--help", () => {

@@ -36,11 +36,12 @@ export interface VmProcess {
   counter(name: string): Promise<number>;
 }
 
-export async function startVm(): Promise<VmProcess> {
+/** `extraFlags` add to docker-compose.yml's (e.g. a search limit an overload test needs), never replace them. */
+export async function startVm(extraFlags: string[] = []): Promise<VmProcess> {
   const dir = mkdtempSync(join(tmpdir(), "fitstack-vm-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const flags = await composeVmFlags();
+  const flags = [...(await composeVmFlags()), ...extraFlags];
   let proc: ReturnType<typeof Bun.spawn> | null = null;
   const start = async () => {
     proc = Bun.spawn([BINARY, `-storageDataPath=${dir}`, `-httpListenAddr=127.0.0.1:${port}`, ...flags], {
