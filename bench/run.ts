@@ -12,6 +12,7 @@ const BENCHES: { title: string; script: string; note: string }[] = [
   { title: "TRMNL render per model", script: "render-models.ts", note: "each model's PNG from the typical sample: cold/warm render and bytes (limits: 89,999 B on 800x480 boards, 102,400 B for the X's fast grey table, 512,000 B Kindle); ratios against the OG 1-bit render in the same run." },
   { title: "Against a headless browser", script: "browser.ts", note: "the same dashboard screenshotted by headless Chromium, the usual BYOS approach (skipped when chromium is not installed)." },
   { title: "Summarize", script: "summarize.ts", note: "a generated ~100 MB HAE export, streamed, against JSON.parse of the whole file." },
+  { title: "Training load", script: "training-load.ts", note: "GET /api/load for a year on the embedded store with a year of per-minute heart rate (target: < 100 ms)." },
   { title: "Hardening", script: "hardening.ts", note: "the nesting check against JSON.parse of the same body; a VM summary over from=0 asked over the data's extent against the whole range (same VmStore, same run)." },
   { title: "Watching it", script: "metrics.ts", note: "the freshness/gap scan /health, /metrics and `status` run, a /metrics render, a small sync with and without instrumentation (target: scan < 250 ms per user per minute, instrumentation within noise)." },
   { title: "Binaries", script: "binary.ts", note: "`bun run build` output; ARM64 runs under qemu (emulated: its times and RSS include qemu)." },

@@ -2,6 +2,8 @@
 import { Elysia } from "elysia";
 import { bearerToken, sameSecret } from "./auth";
 import type { Access, Config } from "./config";
+import { loadRoutes } from "./load/routes";
+import type { LoadSettings } from "./load/report";
 import { HttpError, notFound, storeUnavailable, unauthorized } from "./errors";
 import type { Logger } from "./log";
 import { checkNesting, readBody } from "./body";
@@ -20,6 +22,8 @@ export interface AppDeps {
   store: Store;
   clock: () => Date;
   log: Logger;
+  /** GET /api/load: training settings and the person's first heart-rate instant (the ledger's); absent = not mounted. */
+  load?: { settings: LoadSettings; firstTs: (user: string) => number | null };
   /** The TRMNL e-ink routes (device API, images, Redirect plugin); absent = not mounted. */
   trmnl?: TrmnlDeps;
   /** The user's earliest stored instant (the ledger's): summaries are not asked of the store before it. */
@@ -30,7 +34,7 @@ export interface AppDeps {
   freshness?: Freshness;
 }
 
-export function createApp({ config, pipeline, store, clock, log, trmnl, firstInstant, metrics, freshness }: AppDeps) {
+export function createApp({ config, pipeline, store, clock, log, trmnl, firstInstant, metrics, freshness, load }: AppDeps) {
   /** The person the bearer token belongs to; every token is compared, in constant time each. */
   const authenticate = (header: string | null): Access => {
     const given = bearerToken(header);
@@ -56,6 +60,11 @@ export function createApp({ config, pipeline, store, clock, log, trmnl, firstIns
       if (error instanceof HttpError) return jsonError(error);
       if (code === "NOT_FOUND") return jsonError(notFound());
       if (code === "PARSE") return jsonError(new HttpError(400, "invalid_json", "body is not valid JSON"));
+      // a malformed query parameter is the caller's 400, as /api/summary answers it
+      if (code === "VALIDATION" && error.type === "query") {
+        const field = error.valueError?.path.replace(/^\//, "") || undefined;
+        return jsonError(new HttpError(400, "invalid_query", String(error.customError ?? error.message).slice(0, 500), field));
+      }
       if (code === "VALIDATION") return jsonError(new HttpError(422, "invalid_request", String((error as Error).message).slice(0, 500)));
       log.error("unhandled error", { error: (error as Error)?.stack ?? String(error) });
       return jsonError(new HttpError(500, "internal", "internal error"));
@@ -140,6 +149,7 @@ export function createApp({ config, pipeline, store, clock, log, trmnl, firstIns
         summariesInFlight--;
       }
     })
+    .use(load ? loadRoutes({ store, clock, authenticate, ...load }) : new Elysia())
     .use(trmnlRoutes(trmnl));
 }
 

@@ -98,6 +98,19 @@ describe("config", () => {
     expect(errorOf({ ...base, METRICS_TOKEN: token, METRICS_TOKEN_FILE: "/t" }, { "/t": token })).toStartWith("config: METRICS_TOKEN_FILE: set METRICS_TOKEN or");
   });
 
+  test("time zone, training load and dated zones", () => {
+    const config = loadConfig({ ...base, USER_TZ: "Europe/Berlin", TRMNL_TZ: "Asia/Tokyo", LOAD_WEIGHTS: "0, 1,2,3,4", WEEKLY_GOAL_MIN: "300", ZONES_FROM: "2025-06-01" });
+    expect([config.timeZone, config.trmnl.timeZone, config.load, config.zonesFrom]).toEqual(["Europe/Berlin", "Europe/Berlin", { weights: [0, 1, 2, 3, 4], weeklyGoalMin: 300 }, "2025-06-01"]);
+    // the old name still sets the one time zone; defaults
+    const old = loadConfig({ ...base, TRMNL_TZ: "Asia/Tokyo" });
+    expect([old.timeZone, old.trmnl.timeZone, old.load, old.zonesFrom]).toEqual(["Asia/Tokyo", "Asia/Tokyo", { weights: [0, 2, 3, 4, 5], weeklyGoalMin: 150 }, null]);
+    expect(errorOf({ ...base, USER_TZ: "Mars/Base" })).toStartWith("config: USER_TZ:");
+    expect(errorOf({ ...base, LOAD_WEIGHTS: "1,2,3" })).toStartWith("config: LOAD_WEIGHTS:");
+    expect(errorOf({ ...base, ZONES_FROM: "2025-02-30" })).toBe('config: ZONES_FROM: expected a date YYYY-MM-DD, got "2025-02-30"');
+    const file = `${"b".repeat(20)} alice HR_MAX=190 ZONES_FROM=2025-06-01\n`;
+    expect(loadConfig({ SECRET_PATH: "s", TOKENS_FILE: "/t" }, () => file).access.map((a) => [a.user, a.zones.hrMax, a.zonesFrom])).toEqual([["alice", 190, "2025-06-01"]]);
+  });
+
   test("offline subcommands need neither AUTH_TOKEN nor SECRET_PATH, but keep TOKENS_FILE's people and check the rest", () => {
     const file = `${"b".repeat(20)} alice HR_MAX=190\n`;
     const config = loadOfflineConfig({ DATA_DIR: "/d", VM_URL: "http://vm:8428", TOKENS_FILE: "/t", AUTH_TOKEN: "short", METRICS_TOKEN_FILE: "/no/such/file" }, () => file);
@@ -105,7 +118,7 @@ describe("config", () => {
       host: "127.0.0.1",
       port: 8000,
       authToken: "",
-      access: [{ token: "b".repeat(20), user: "alice", zones: { mode: "max", hrMax: 190, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] } }],
+      access: [{ token: "b".repeat(20), user: "alice", zones: { mode: "max", hrMax: 190, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] }, zonesFrom: null }],
       secretPath: "",
       dataDir: "/d",
       userLabel: "me",
@@ -118,6 +131,9 @@ describe("config", () => {
       metricsToken: null,
       staleAfterS: 43200,
       coverageMinH: 12,
+      zonesFrom: null,
+      timeZone: "UTC",
+      load: { weights: [0, 2, 3, 4, 5], weeklyGoalMin: 150 },
     });
     expect(() => loadOfflineConfig({ HR_MAX: "abc" })).toThrow('config: HR_MAX: expected a number, got "abc"');
   });

@@ -7,6 +7,8 @@ export interface Access {
   token: string;
   user: string;
   zones: ZoneProfile;
+  /** ZONES_FROM: the local date (in USER_TZ) from which `zones` apply; null = all history. */
+  zonesFrom?: string | null;
 }
 
 export interface Config {
@@ -19,6 +21,7 @@ export interface Config {
   dataDir: string;
   userLabel: string;
   zones: ZoneProfile;
+  zonesFrom: string | null;
   /** VictoriaMetrics write base URL (single node: http://vm:8428; cluster: http://vminsert:8480/insert/0/prometheus). */
   vmWriteUrl: string | null;
   /** VictoriaMetrics read base URL (cluster: http://vmselect:8481/select/0/prometheus). */
@@ -32,6 +35,17 @@ export interface Config {
   staleAfterS: number;
   /** A day with heart rate in fewer local hours than this is a gap (COVERAGE_MIN_H). */
   coverageMinH: number;
+  /** The person's IANA time zone: every local day (training load, the e-ink week) is cut in it. */
+  timeZone: string;
+  load: LoadConfig;
+}
+
+/** Training load (`/api/load`, VM's training_* series): zone weights for TRIMP and the weekly goal. */
+export interface LoadConfig {
+  /** Minutes in z1..z5 are multiplied by these (Edwards' TRIMP; z1 = 0 because all-day wear puts rest in z1). */
+  weights: number[];
+  /** Weekly moderate-equivalent minutes to aim for. */
+  weeklyGoalMin: number;
 }
 
 /** The e-ink dashboard: what it shows, and who may fetch it. */
@@ -125,7 +139,8 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (path)
   if (!/^[A-Za-z0-9_-]{1,128}$/.test(secretPath)) throw new ConfigError("SECRET_PATH", "use only letters, digits, '-' and '_'");
   const userLabel = text(env, "USER_LABEL", "me");
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(userLabel)) throw new ConfigError("USER_LABEL", "use only letters, digits, '.', '-' and '_'");
-  const trmnl = loadTrmnlConfig(env, userLabel);
+  const timeZone = userTimeZone(env);
+  const trmnl = loadTrmnlConfig(env, userLabel, timeZone);
   const mode = text(env, "ZONES_MODE", "max");
   if (mode !== "max" && mode !== "karvonen") throw new ConfigError("ZONES_MODE", `expected "max" or "karvonen", got "${mode}"`);
   const hrMax = number(env, "HR_MAX", 200, 100, 250);
@@ -133,13 +148,14 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (path)
   if (mode === "karvonen" && rhr >= hrMax) throw new ConfigError("RHR", `must be below HR_MAX (${hrMax})`);
   const vmUrl = url(env, "VM_URL");
   const zones: ZoneProfile = { mode, hrMax, rhr, bounds: zoneBounds(env) };
+  const zonesFrom = dateSetting(env, "ZONES_FROM");
   const access: Access[] = [];
-  if (authToken || dev) access.push({ token: dev && !authToken ? "dev" : authToken, user: userLabel, zones });
+  if (authToken || dev) access.push({ token: dev && !authToken ? "dev" : authToken, user: userLabel, zones, zonesFrom });
   if (tokensFile) access.push(...loadTokensFile(tokensFile, readFile, env));
   // two tokens may share a person (two phones), but a person has one set of zones
   for (const a of access) {
     const first = access.find((b) => b.user === a.user)!;
-    if (JSON.stringify(first.zones) !== JSON.stringify(a.zones)) {
+    if (JSON.stringify([first.zones, first.zonesFrom]) !== JSON.stringify([a.zones, a.zonesFrom])) {
       throw new ConfigError("TOKENS_FILE", `"${a.user}" is listed with different zone settings; give one person one set of zones`);
     }
   }
@@ -152,6 +168,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (path)
     dataDir: text(env, "DATA_DIR", "./data"),
     userLabel,
     zones,
+    zonesFrom,
     vmWriteUrl: url(env, "VM_WRITE_URL") ?? vmUrl,
     vmReadUrl: url(env, "VM_READ_URL") ?? vmUrl,
     maxBodyBytes: number(env, "MAX_BODY_MB", 64, 1, 1024) * 1024 * 1024,
@@ -160,6 +177,8 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (path)
     metricsToken: metricsToken(env, readFile),
     staleAfterS: trmnl.staleS,
     coverageMinH: number(env, "COVERAGE_MIN_H", 12, 1, 24),
+    timeZone,
+    load: { weights: loadWeights(env), weeklyGoalMin: number(env, "WEEKLY_GOAL_MIN", 150, 1, 10080) },
   };
 }
 
@@ -202,15 +221,42 @@ export function loadOfflineConfig(env: Env, readFile?: (path: string) => string)
   return { ...config, authToken: "", secretPath: "", dev: false, access: config.access.slice(1) };
 }
 
-const MAC_RE = /^[0-9A-F]{2}(:[0-9A-F]{2}){5}$/;
+/** A calendar date YYYY-MM-DD, or null when unset. */
+function dateSetting(env: Env, name: string): string | null {
+  const raw = env[name]?.trim();
+  if (!raw) return null;
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(raw);
+  if (!match || new Date(Date.UTC(+match[1]!, +match[2]! - 1, +match[3]!)).toISOString().slice(0, 10) !== raw) {
+    throw new ConfigError(name, `expected a date YYYY-MM-DD, got "${raw}"`);
+  }
+  return raw;
+}
 
-function loadTrmnlConfig(env: Env, userLabel: string): TrmnlConfig {
-  const timeZone = text(env, "TRMNL_TZ", "UTC");
+/** USER_TZ, or TRMNL_TZ (its older name, kept working), or UTC. */
+function userTimeZone(env: Env): string {
+  const name = env.USER_TZ?.trim() ? "USER_TZ" : "TRMNL_TZ";
+  const timeZone = text(env, name, "UTC");
   try {
     new Intl.DateTimeFormat("en-GB", { timeZone });
   } catch {
-    throw new ConfigError("TRMNL_TZ", `expected an IANA time zone like Europe/Berlin, got "${timeZone}"`);
+    throw new ConfigError(name, `expected an IANA time zone like Europe/Berlin, got "${timeZone}"`);
   }
+  return timeZone;
+}
+
+function loadWeights(env: Env): number[] {
+  const raw = env.LOAD_WEIGHTS?.trim();
+  if (!raw) return [0, 2, 3, 4, 5];
+  const weights = raw.split(",").map((part) => Number(part.trim()));
+  if (weights.length !== 5 || weights.some((w) => !Number.isFinite(w) || w < 0 || w > 100)) {
+    throw new ConfigError("LOAD_WEIGHTS", `expected five weights for z1..z5 between 0 and 100 like 0,2,3,4,5, got "${raw}"`);
+  }
+  return weights;
+}
+
+const MAC_RE = /^[0-9A-F]{2}(:[0-9A-F]{2}){5}$/;
+
+function loadTrmnlConfig(env: Env, userLabel: string, timeZone: string): TrmnlConfig {
   const devices = (env.TRMNL_DEVICES ?? "").split(",").map((entry) => entry.trim()).filter(Boolean).map((entry): TrmnlDevice => {
     // the MAC is the first 17 characters; `=user` and `:option`s follow
     const mac = entry.slice(0, 17).toUpperCase();
@@ -263,7 +309,7 @@ function quietHours(value: string | undefined): TrmnlConfig["quiet"] {
 }
 
 /**
- * TOKENS_FILE: one person per line, `token user [HR_MAX=… RHR=… ZONES_MODE=… ZONE_BOUNDS=…]`, so a household's
+ * TOKENS_FILE: one person per line, `token user [HR_MAX=… RHR=… ZONES_MODE=… ZONE_BOUNDS=… ZONES_FROM=…]`, so a household's
  * phones land in separate series with their own zones. Blank lines and `#` comments are ignored.
  */
 function loadTokensFile(path: string, readFile: (path: string) => string, defaults: Env): Access[] {
@@ -286,12 +332,12 @@ function loadTokensFile(path: string, readFile: (path: string) => string, defaul
     const env: Env = { ...defaults, USER_LABEL: user };
     for (const setting of settings) {
       const [key = "", value = ""] = setting.split("=", 2);
-      if (!["HR_MAX", "RHR", "ZONES_MODE", "ZONE_BOUNDS"].includes(key)) throw new ConfigError(where, `unknown setting "${key}"`);
+      if (!["HR_MAX", "RHR", "ZONES_MODE", "ZONE_BOUNDS", "ZONES_FROM"].includes(key)) throw new ConfigError(where, `unknown setting "${key}"`);
       env[key] = value;
     }
     try {
       const person = loadConfig({ ...env, AUTH_TOKEN: token, TOKENS_FILE: "" }, readFile);
-      access.push({ token, user: person.userLabel, zones: person.zones });
+      access.push({ token, user: person.userLabel, zones: person.zones, zonesFrom: person.zonesFrom });
     } catch (err) {
       throw new ConfigError(where, (err as Error).message.replace(/^config: /, ""));
     }

@@ -1,5 +1,5 @@
 // raw log → normalize → ledger (merged timeline, zone credits) → store; one request at a time.
-import type { Ledger } from "./ledger/ledger";
+import type { Ledger, ZoneBounds } from "./ledger/ledger";
 import { normalizePayload } from "./normalize/index";
 import type { Normalized } from "./normalize/model";
 import { readRawLines, type RawLog, type RawPosition } from "./raw/rawlog";
@@ -36,6 +36,8 @@ export interface PipelineDeps {
   store: Store;
   rawLog: RawLog;
   profileFor: (user: string) => ZoneProfile;
+  /** Bounds per instant when a person's zones changed over time (ZONES_FROM); absent = profileFor's. */
+  boundsFor?: (user: string) => ZoneBounds;
   clock: () => Date;
   log: Logger;
   /** Delivery and raw-log counters for /metrics; absent in replay and tests. */
@@ -60,11 +62,13 @@ export async function deliverPending(ledger: Ledger, store: Store, sliceSize = C
       // a backfill's slices leave their import text behind: collect it before the next slice adds more
       if (rewrite.credits.length === sliceSize) Bun.gc(true);
     }
+    await store.finishDelivery?.(user, ledger.firstTs(user));
     ledger.delivered(user, since);
   }
   for (const user of ledger.records.pendingUsers()) {
     const update = ledger.records.update(user);
     await store.writeRecords(update);
+    await store.finishDelivery?.(user, ledger.firstTs(user));
     ledger.records.delivered(update);
   }
 }
@@ -157,7 +161,8 @@ export class Pipeline {
     for (const [reason, count] of Object.entries(body.invalid ?? {})) invalidReasons[reason] = (invalidReasons[reason] ?? 0) + count;
     // records first, in chunks: the raw cursor moves with the samples, so a crash in between merges the entry again
     const records = await this.mergeRecords(user, body);
-    const result = this.deps.ledger.ingest(user, valid, zoneBoundsBpm(this.deps.profileFor(user)), position);
+    const bounds = this.deps.boundsFor?.(user) ?? zoneBoundsBpm(this.deps.profileFor(user));
+    const result = this.deps.ledger.ingest(user, valid, bounds, position);
     return {
       accepted_samples: result.accepted,
       duplicates_dropped: result.duplicates,
@@ -339,6 +344,11 @@ export class Pipeline {
   lastSync(user: string): number | null {
     const held = this.deps.ledger.getMeta(`last_sync:${user}`);
     return held === null ? null : Number(held);
+  }
+
+  /** The user's first heart-rate instant (where training load curves start), or null. */
+  firstTs(user: string): number | null {
+    return this.deps.ledger.firstTs(user);
   }
 
   /** Waits for running work and stops retrying. */

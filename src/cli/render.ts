@@ -21,7 +21,7 @@ export const command = defineCommand({
 Needs DATA_DIR (and VM_URL for VictoriaMetrics); not AUTH_TOKEN or SECRET_PATH.`,
   options: {
     out: { type: "string", value: "FILE", default: "dashboard.png", description: "the PNG to write" },
-    from: { type: "string", value: "UNIX", description: "start of the week panel, unix seconds (default Monday 00:00 in TRMNL_TZ)" },
+    from: { type: "string", value: "UNIX", description: "start of the week panel, unix seconds (default Monday 00:00 in USER_TZ)" },
     to: { type: "string", value: "UNIX", description: "the instant shown, unix seconds (default now)" },
     sample: { type: "string", value: "NAME", bare: "typical", description: `built-in data instead of the store: ${SAMPLES.join("|")}` },
     model: {
@@ -72,7 +72,7 @@ export function run(args: ParsedArgs<typeof command.options>, ctx: CliContext): 
 
 /**
  * Without --sample: the dashboard as the device would get it at --to (default now), the week panel from --from
- * (default Monday 00:00 in TRMNL_TZ). A DATA_DIR that does not exist is an empty store: the "no data yet" screen.
+ * (default Monday 00:00 in USER_TZ). A DATA_DIR that does not exist is an empty store: the "no data yet" screen.
  */
 export async function render(config: Config, args: RenderArgs, log: Logger, out: (line: string) => void): Promise<number> {
   const opts = renderOptions(config.trmnl);

@@ -7,8 +7,9 @@ import { openRuntime } from "./runtime";
 
 export const command = defineCommand({
   name: "replay",
-  summary: `Rebuilds the ledger and the store from DATA_DIR/raw/. No range: from scratch (after changing zones, or
-moving to VictoriaMetrics). With a range: re-merges those days into what is held; merging is idempotent.
+  summary: `Rebuilds the ledger and the store from DATA_DIR/raw/. No range: from scratch (after moving to
+VictoriaMetrics; changed zones serve re-credits by itself). With a range: re-merges those days into what is held;
+merging is idempotent.
 Needs DATA_DIR (and VM_URL for VictoriaMetrics); not AUTH_TOKEN or SECRET_PATH.`,
   options: {
     from: { type: "string", value: "YYYY-MM-DD", description: "first day of raw log to re-merge (UTC file date)" },
@@ -67,6 +68,8 @@ export async function replay(config: Config, options: ReplayOptions, log: Logger
     };
     const report = await runtime.pipeline.replay(files, progress);
     if (options.progress) process.stderr.write("\n");
+    // a full replay credited everything with the zones the settings now give
+    if (full && !options.dryRun) runtime.zones.commit();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     out(
       `replay${options.dryRun ? " (dry run, nothing written)" : ""}: ${report.files} files, ${report.entries} entries, ` +

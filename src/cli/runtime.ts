@@ -9,6 +9,7 @@ import { SqliteStore } from "../store/sqlite";
 import type { Store } from "../store/store";
 import { REQUIRED_DEDUP, VmStore } from "../store/vm";
 import { privateDataDir } from "./dataDir";
+import { boundsFor, zoneHistory, type ZoneHistory } from "./zoneHistory";
 
 export interface Runtime {
   config: Config;
@@ -16,6 +17,8 @@ export interface Runtime {
   rawLog: RawLog;
   store: Store;
   pipeline: Pipeline;
+  /** Each person's zones over time; `changes` = history credited with other zones (serve re-credits it). */
+  zones: ZoneHistory;
   close(): Promise<void>;
 }
 
@@ -28,23 +31,26 @@ export async function openRuntime(config: Config, log: Logger, inMemory = false,
   const rawLog = new RawLog(config.dataDir);
   const store = inMemory ? new SqliteStore(":memory:") : openStore(config);
   if (store instanceof VmStore) await checkVm(store, log);
-  // every person's zones: a change to any of them leaves their history credited the old way until a replay
-  const profileKey = JSON.stringify(Object.fromEntries([[config.userLabel, config.zones], ...config.access.map((a) => [a.user, a.zones])]));
-  const heldProfile = ledger.getMeta("zone_profile");
-  if (heldProfile && heldProfile !== profileKey) {
-    log.warn("zone settings changed since the history was credited; run `fitstack replay` to re-credit it", {
-      was: JSON.parse(heldProfile),
-      now: JSON.parse(profileKey),
-    });
-  }
-  ledger.setMeta("zone_profile", profileKey);
-  const pipeline = new Pipeline({ ledger, store, rawLog, profileFor: (user) => config.access.find((a) => a.user === user)?.zones ?? config.zones, clock: () => new Date(), log, metrics });
+  // every person's zones over time: what changed is re-credited by serve (or a full replay), then committed
+  const zones = zoneHistory(config, ledger);
+  if (!zones.changes.length) zones.commit();
+  const pipeline = new Pipeline({
+    ledger,
+    store,
+    rawLog,
+    profileFor: (user) => config.access.find((a) => a.user === user)?.zones ?? config.zones,
+    boundsFor: boundsFor(zones.histories, config.zones),
+    clock: () => new Date(),
+    log,
+    metrics,
+  });
   return {
     config,
     ledger,
     rawLog,
     store,
     pipeline,
+    zones,
     async close() {
       await pipeline.stop();
       await store.close();
@@ -56,7 +62,8 @@ export async function openRuntime(config: Config, log: Logger, inMemory = false,
 
 function openStore(config: Config): Store {
   if (config.vmWriteUrl && config.vmReadUrl) {
-    return new VmStore({ writeUrl: config.vmWriteUrl, readUrl: config.vmReadUrl, stateDir: config.dataDir });
+    const training = { settings: { timeZone: config.timeZone, ...config.load }, clock: () => new Date() };
+    return new VmStore({ writeUrl: config.vmWriteUrl, readUrl: config.vmReadUrl, stateDir: config.dataDir, training });
   }
   return new SqliteStore(config.dataDir);
 }

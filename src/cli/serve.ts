@@ -11,6 +11,7 @@ import { VERSION } from "../version";
 import { createTrmnl } from "../trmnl/index";
 import { defineCommand, type CliContext, type ParsedArgs } from "./args";
 import { openRuntime } from "./runtime";
+import { recreditZones } from "./zoneHistory";
 
 export const command = defineCommand({
   name: "serve",
@@ -33,8 +34,16 @@ const STORE_CHECK_MS = 10_000;
 export async function serve(config: Config, log: Logger): Promise<void> {
   const metrics = createMetrics(VERSION);
   const runtime = await openRuntime(config, log, false, metrics);
-  await runtime.pipeline.recover();
-  await runtime.pipeline.recheckStore().catch(() => 0);
+  if (runtime.zones.changes.length) {
+    // re-read the whole raw log with the new zones while serving (it also merges what recover would)
+    const { ledger, store, pipeline, rawLog } = runtime;
+    void recreditZones({ ledger, store, pipeline, rawLog, log, timeZone: config.timeZone }, runtime.zones).catch((err) =>
+      log.error("re-crediting zone settings failed; it is tried again at the next start", { error: (err as Error).message }),
+    );
+  } else {
+    await runtime.pipeline.recover();
+    await runtime.pipeline.recheckStore().catch(() => 0);
+  }
   runtime.pipeline.watchStore(STORE_CHECK_MS);
   const clock = () => new Date();
   const render: typeof renderDashboard = async (data, opts) => {
@@ -47,9 +56,10 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   const trmnl = createTrmnl(config, { store: runtime.store, pipeline: runtime.pipeline, clock, log, render, peer });
   const firstInstant = (user: string) => runtime.ledger.firstInstant(user);
   const users = [...new Set(config.access.map((a) => a.user))];
-  const freshness = new Freshness(runtime.ledger, users, { staleAfterS: config.staleAfterS, coverageMinH: config.coverageMinH, timeZone: config.trmnl.timeZone }, clock);
+  const freshness = new Freshness(runtime.ledger, users, { staleAfterS: config.staleAfterS, coverageMinH: config.coverageMinH, timeZone: config.timeZone }, clock);
   collectServerState(metrics, { ledger: runtime.ledger, rawDir: runtime.rawLog.dir, storeKind: runtime.store.kind, freshness, clock });
-  const app = createApp({ config, pipeline: runtime.pipeline, store: runtime.store, clock, log, trmnl, firstInstant, metrics, freshness });
+  const load = { settings: { timeZone: config.timeZone, ...config.load }, firstTs: (user: string) => runtime.ledger.firstTs(user) };
+  const app = createApp({ config, pipeline: runtime.pipeline, store: runtime.store, clock, log, trmnl, firstInstant, metrics, freshness, load });
   const server: Bun.Server<undefined> = Bun.serve({
     hostname: config.host,
     port: config.port,

@@ -4,6 +4,7 @@
 import type { Database } from "bun:sqlite";
 import type { HeartRateSample } from "../normalize/model";
 import { MAX_CREDIT_S, preferSample, zoneIndex, type Credit } from "../transform/zones";
+import type { ZoneBounds } from "./ledger";
 import { DAY_S, dayOf, decodeSamples, emptySamples, encodeSamples, mergeDay, timelineOf, type DaySamples, type DayTimeline } from "./day-block";
 
 /** A row's key is user id × 2^20 + UTC day number (day 2^20 falls in the year 4840). */
@@ -104,7 +105,7 @@ export class HeartRateDays {
   };
 
   /** Merges samples (any order) into the user's days; must run inside the caller's transaction. */
-  merge(user: string, samples: readonly HeartRateSample[], boundsBpm: number[]): DaysMerge {
+  merge(user: string, samples: readonly HeartRateSample[], boundsBpm: ZoneBounds): DaysMerge {
     const result: DaysMerge = { accepted: 0, duplicates: 0, added: [0, 0, 0, 0, 0], changedFrom: null };
     if (!samples.length) return result;
     const uid = this.userId(user, true)!;
@@ -207,7 +208,8 @@ export class HeartRateDays {
    * Writes a day back: instants inside `window` are credited with `boundsBpm`, the others keep the zone they
    * were credited with. Adds the change of the day's zone seconds to `added`; returns the day's last instant.
    */
-  private save(uid: number, day: number, samples: DaySamples, held: HeldDay | null, window: [number, number], boundsBpm: number[], added: number[]) {
+  private save(uid: number, day: number, samples: DaySamples, held: HeldDay | null, window: [number, number], boundsBpm: ZoneBounds, added: number[]) {
+    const boundsAt = typeof boundsBpm === "function" ? boundsBpm : () => boundsBpm;
     const timeline = timelineOf(samples);
     const zones = new Uint8Array(timeline.length);
     const totals = [0, 0, 0, 0, 0];
@@ -216,8 +218,8 @@ export class HeartRateDays {
       const ts = timeline.ts[i]!;
       if (held && (ts < window[0] || ts > window[1])) {
         while (k < held.timeline.length && held.timeline.ts[k]! < ts) k++;
-        zones[i] = held.timeline.ts[k] === ts ? held.zones[k]! : zoneIndex(timeline.bpm[i]!, boundsBpm);
-      } else zones[i] = zoneIndex(timeline.bpm[i]!, boundsBpm);
+        zones[i] = held.timeline.ts[k] === ts ? held.zones[k]! : zoneIndex(timeline.bpm[i]!, boundsAt(ts));
+      } else zones[i] = zoneIndex(timeline.bpm[i]!, boundsAt(ts));
       totals[zones[i]!]! += previous === null ? 0 : Math.min(ts - previous, MAX_CREDIT_S);
       previous = ts;
     }

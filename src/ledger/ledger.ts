@@ -20,6 +20,9 @@ export interface IngestResult {
 }
 
 /** Everything a store needs to rewrite a user's zone series from `since` on. */
+/** Lower bpm bounds of z2..z5, or per instant when a person's zones changed over time. */
+export type ZoneBounds = number[] | ((ts: number) => number[]);
+
 export interface ZoneRewrite {
   user: string;
   since: number;
@@ -69,7 +72,7 @@ export class Ledger {
   ingest(
     user: string,
     samples: readonly HeartRateSample[],
-    boundsBpm: number[],
+    boundsBpm: ZoneBounds,
     position?: RawPosition,
     records?: RecordsInput,
   ): IngestResult & { recordsChanged: number; recordsDropped: number } {

@@ -24,6 +24,8 @@ export interface DashboardData {
   restingHr: number | null;
   lastWorkout: { name: string; start: number; durationS: number; avgHr?: number } | null;
   lastSleep: { start: number; end: number; asleepS: number; deepS?: number; remS?: number } | null;
+  /** Today's form (TSB) and this week's moderate-equivalent minutes against the goal (/api/load's numbers). */
+  training?: { tsb: number; weekMin: number; goalMin: number } | null;
   /** The last 28 local days, oldest first: only the large (X-class) canvas shows them. */
   month?: MonthDay[];
   /** Lower bounds of z2..z5 in bpm: zone bands behind the large canvas's heart-rate line. */
@@ -88,7 +90,7 @@ function landscape(data: DashboardData, opts: RenderOptions): Layer[] {
   const syncW = SYNC_W;
   const sleepW = 236;
   return [
-    weekPanel({ x: M, y: M, w: 340, h: 232 }, data.week, opts.weeklyZ2GoalH),
+    weekPanel({ x: M, y: M, w: 340, h: 232 }, data.week, opts.weeklyZ2GoalH, data.training),
     daysPanel({ x: M + 364, y: M, w: inner - 364, h: 232 }, data.days, localDate(data.now, timeZone)),
     layer([], rule(M, M + 244, inner)),
     heartPanel({ x: M, y: M + 258, w: inner, h: footer.y - M - 258 - 14 }, data.heartRate24h, data.now, data.restingHr),
@@ -104,7 +106,7 @@ function portrait(data: DashboardData, opts: RenderOptions): Layer[] {
   const inner = W - 2 * M;
   const bottom: Box = { x: M, y: H - M - 58, w: inner, h: 58 };
   return [
-    weekPanel({ x: M, y: M, w: inner, h: 232 }, data.week, opts.weeklyZ2GoalH),
+    weekPanel({ x: M, y: M, w: inner, h: 232 }, data.week, opts.weeklyZ2GoalH, data.training),
     layer([], rule(M, M + 244, inner)),
     daysPanel({ x: M, y: M + 258, w: inner, h: 226 }, data.days, localDate(data.now, timeZone)),
     layer([], rule(M, M + 494, inner)),

@@ -3,7 +3,7 @@ import { FONT_FAMILY } from "./font";
 import { h, layer, rect, textAt, type Box, type Layer } from "./element";
 import { hoursOneDecimal } from "./format";
 import { stackedBar, type Part } from "./zoneFills";
-import type { ZoneSeconds } from "./dashboard";
+import type { DashboardData, ZoneSeconds } from "./dashboard";
 
 export const zone2PlusSeconds = (z: ZoneSeconds) => z.z2 + z.z3 + z.z4 + z.z5;
 
@@ -16,9 +16,17 @@ const UNIT_GAP = 12;
 const textWidth = (text: string, size: number) =>
   [...text].reduce((w, c) => w + (c === "." || c === " " ? 0.3 : c === "/" ? 0.42 : 0.62), 0) * size;
 
-export function weekPanel(box: Box, week: ZoneSeconds, goalH: number | undefined): Layer {
+const TRAINING_H = 26;
+
+/** "form −5 · goal 70/150 min": today's TSB, signed, and the week's moderate-equivalent minutes. */
+export function trainingLine(training: NonNullable<DashboardData["training"]>): string {
+  const form = Math.round(training.tsb);
+  return `form ${form > 0 ? "+" : form < 0 ? "\u2212" : ""}${Math.abs(form)} \u00b7 goal ${Math.floor(training.weekMin)}/${training.goalMin} min`;
+}
+
+export function weekPanel(box: Box, week: ZoneSeconds, goalH: number | undefined, training?: DashboardData["training"]): Layer {
   const seconds = zone2PlusSeconds(week);
-  const numeralH = box.h - LABEL_H - BAR_H - 16;
+  const numeralH = box.h - LABEL_H - BAR_H - 16 - (training ? TRAINING_H : 0);
   const figure = hoursOneDecimal(seconds);
   const unit = goalH ? `/ ${goalH} h` : "h";
   // Inter Bold is about 0.6 em a digit and 0.3 em a point: the numeral shrinks before the unit would wrap
@@ -60,5 +68,7 @@ export function weekPanel(box: Box, week: ZoneSeconds, goalH: number | undefined
   } else {
     svg += stackedBar(bar, "right", parts, bar.w / scaleS).svg;
   }
-  return layer([textAt({ x: box.x, y: box.y, w: box.w, h: LABEL_H - 4 }, "ZONE 2+ THIS WEEK", { size: 22 }), numeral], svg);
+  const text = [textAt({ x: box.x, y: box.y, w: box.w, h: LABEL_H - 4 }, "ZONE 2+ THIS WEEK", { size: 22 }), numeral];
+  if (training) text.push(textAt({ x: box.x, y: bar.y - 12 - TRAINING_H, w: box.w, h: TRAINING_H }, trainingLine(training), { size: 22 }));
+  return layer(text, svg);
 }

@@ -5,7 +5,7 @@ import type { ZoneRewrite } from "../ledger/ledger";
 import { SLEEP_STAGES, type RecordsUpdate } from "../ledger/records";
 import { HeartRateDayStore } from "./sqlite-days";
 import { migrateCreditRows } from "./sqlite-migrate";
-import type { DeviceReading, HeartRatePoint, LostWrite, Store, StoreHealth, Summary } from "./store";
+import { DAILY_GAUGES, type DayValues, type DeviceReading, type HeartRatePoint, type LocalDay, type LostWrite, type Store, type StoreHealth, type Summary } from "./store";
 
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
@@ -105,6 +105,22 @@ export class SqliteStore implements Store {
     };
   }
 
+  async daily(user: string, days: readonly LocalDay[]): Promise<DayValues[]> {
+    if (!days.length) return [];
+    const gauge = this.db.query<{ ts: number; value: number }, [string, string, number, number]>(
+      "SELECT ts, value FROM gauge WHERE user = ? AND name = ? AND ts >= ? AND ts < ? ORDER BY ts",
+    );
+    const range = [days[0]!.start, days.at(-1)!.end] as const;
+    const means = (name: string) => dailyMeans(days, gauge.all(user, name, ...range));
+    const [rhr, hrv] = [means(DAILY_GAUGES.rhr), means(DAILY_GAUGES.hrv)];
+    return days.map((day, i) => {
+      // the day store sums from < ts <= to: a local day start <= ts < end is (start − 1, end − 1]
+      const sums = this.heartRate.zoneSeconds(user, day.start - 1, day.end - 1);
+      const zoneSeconds = { z1: round(sums.z1), z2: round(sums.z2), z3: round(sums.z3), z4: round(sums.z4), z5: round(sums.z5) };
+      return { date: day.date, zone_seconds: zoneSeconds, rhr: rhr[i]!, hrv: hrv[i]! };
+    });
+  }
+
   async heartRateSeries(user: string, from: number, to: number, stepS: number): Promise<HeartRatePoint[]> {
     return this.heartRate.series(user, from, to, Math.max(1, Math.floor(stepS)));
   }
@@ -155,6 +171,20 @@ export class SqliteStore implements Store {
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
+
+/** The mean of the points in each day (sorted points, contiguous days), rounded like the VM store's. */
+function dailyMeans(days: readonly LocalDay[], points: readonly { ts: number; value: number }[]): (number | null)[] {
+  let next = 0;
+  return days.map((day) => {
+    let sum = 0;
+    let count = 0;
+    while (next < points.length && points[next]!.ts < day.end) {
+      sum += points[next++]!.value;
+      count++;
+    }
+    return count ? round(sum / count) : null;
+  });
+}
 
 function stagesOf(stages: Record<string, number>) {
   return Object.fromEntries(SLEEP_STAGES.filter((stage) => stage in stages).map((stage) => [stage, stages[stage]!]));

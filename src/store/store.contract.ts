@@ -2,7 +2,10 @@
 import { describe, expect, test } from "bun:test";
 import { Ledger } from "../ledger/ledger";
 import type { HeartRateSample, SleepSegment, SleepStage } from "../normalize/model";
+import { readLoad, localDays, type LoadSettings } from "../load/report";
+import { localDate } from "../render/format";
 import { deliverPending } from "../pipeline";
+import { addDays, startOfLocalDay } from "../trmnl/localTime";
 import { emptyZoneSeconds, transformBatch, zoneBoundsBpm, ZONES, type Credit, type ZoneProfile } from "../transform/zones";
 import type { Store } from "./store";
 
@@ -203,6 +206,71 @@ export function storeContract(name: string, target: ContractTarget | null) {
         { device: b, ts: base + 60, batteryVolts: null, percentCharged: null, rssiDbm: -80 },
       ]);
       await store.close();
+    });
+
+    test("daily: zone seconds and gauge means per local day, cut at the zone's midnight (Kathmandu, +05:45)", async () => {
+      const store = await target!.open();
+      const ledger = new Ledger(":memory:");
+      const user = newUser();
+      const tz = "Asia/Kathmandu";
+      const date = localDate(base - 86400, tz);
+      const midnight = startOfLocalDay(date, tz);
+      // 130 bpm (z2) every 5 s from 20 s before midnight to 20 s after: the very first sample earns nothing, the others
+      // 5 s, so the day before gets 0 + 5 + 5 + 5 = 15 s (−20..−5) and the day 25 s (0..20; midnight itself is the day's)
+      await post(store, ledger, user, Array.from({ length: 9 }, (_, i) => hr(midnight - 20 + 5 * i, 130)));
+      const gauge = (name: string, unit: string, ts: number, value: number) => ({ name, unit, ts, value, source: "watch" });
+      ledger.records.merge(user, [
+        gauge("hae_resting_heart_rate", "count/min", midnight - 3600, 58),
+        gauge("hae_resting_heart_rate", "count/min", midnight, 52), // HAE stamps a day's value at its 00:00
+        gauge("hae_heart_rate_variability", "ms", midnight + 3600, 40),
+        gauge("hae_heart_rate_variability", "ms", midnight + 7200, 51),
+        gauge("hae_step_count", "count", midnight + 60, 1000),
+      ], [], []);
+      await deliverPending(ledger, store);
+      await target!.settle();
+      const days = localDays(addDays(date, -1), addDays(date, 1), tz);
+      expect(await store.daily(user, days)).toEqual([
+        { date: addDays(date, -1), zone_seconds: { z1: 0, z2: 15, z3: 0, z4: 0, z5: 0 }, rhr: 58, hrv: null },
+        { date, zone_seconds: { z1: 0, z2: 25, z3: 0, z4: 0, z5: 0 }, rhr: 52, hrv: 45.5 },
+        { date: addDays(date, 1), zone_seconds: { z1: 0, z2: 0, z3: 0, z4: 0, z5: 0 }, rhr: null, hrv: null },
+      ]);
+      await store.close();
+    });
+
+    test("late data moves the curves: a payload for 30 days ago changes that day and every later atl/ctl/tsb", async () => {
+      const store = await target!.open();
+      const ledger = new Ledger(":memory:");
+      const user = newUser();
+      const settings: LoadSettings = { timeZone: "UTC", weights: [0, 2, 3, 4, 5], weeklyGoalMin: 150 };
+      const today = localDate(base, "UTC");
+      const dayStart = (n: number) => startOfLocalDay(addDays(today, -n), "UTC");
+      // 121 samples 5 s apart from 10:00: 600 s in one zone, + 10 s for the first when it follows a pause
+      const block = (daysAgo: number, bpm: number) => Array.from({ length: 121 }, (_, i) => hr(dayStart(daysAgo) + 36000 + 5 * i, bpm));
+      await post(store, ledger, user, block(40, 130)); // the very first: 600 s z2, trimp 2 × 600/60 = 20
+      await post(store, ledger, user, block(1, 130));
+      await target!.settle();
+      const range = [addDays(today, -40), today] as const;
+      const before = await readLoad(store, user, ...range, settings, ledger.firstTs(user));
+      await post(store, ledger, user, block(30, 170)); // late, z4: trimp 4 × 610/60 = 40.667
+      await target!.settle();
+      const after = await readLoad(store, user, ...range, settings, ledger.firstTs(user));
+      const at = (report: typeof before, daysAgo: number) => report.days.find((d) => d.date === addDays(today, -daysAgo))!;
+      // 40 days ago: atl = 20/7 = 2.857, ctl = 20/42 = 0.476; untouched by the late day
+      expect(at(after, 40)).toEqual(at(before, 40));
+      expect([at(after, 40).trimp, at(after, 40).atl, at(after, 40).ctl]).toEqual([20, 2.857, 0.476]);
+      expect([at(before, 30).trimp, at(after, 30).trimp]).toEqual([0, 40.667]);
+      for (let daysAgo = 30; daysAgo >= 0; daysAgo--) {
+        expect(at(after, daysAgo).ctl).toBeGreaterThan(at(before, daysAgo).ctl);
+        expect(at(after, daysAgo).tsb).not.toBe(at(before, daysAgo).tsb);
+      }
+      // and the whole answer equals the one a fresh store gives for everything at once
+      const fresh = await target!.open();
+      const all = new Ledger(":memory:");
+      await post(fresh, all, user, [...block(40, 130), ...block(30, 170), ...block(1, 130)]);
+      await target!.settle();
+      expect(after).toEqual(await readLoad(fresh, user, ...range, settings, all.firstTs(user)));
+      await store.close();
+      await fresh.close();
     });
 
     test("a night sent in two parts, or a workout that moves, leaves nothing at its old end", async () => {

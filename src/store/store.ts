@@ -26,6 +26,26 @@ export interface HeartRatePoint {
   bpm: number;
 }
 
+/** A local calendar day as instants: `start <= ts < end` (23 or 25 h across a DST change). */
+export interface LocalDay {
+  date: string;
+  start: number;
+  end: number;
+}
+
+/** What one local day holds: zone seconds credited at its instants, and its mean resting heart rate and HRV. */
+export interface DayValues {
+  date: string;
+  zone_seconds: ZoneSeconds;
+  /** Mean of the day's `hae_resting_heart_rate` points (bpm), or null. */
+  rhr: number | null;
+  /** Mean of the day's `hae_heart_rate_variability` points (SDNN, ms), or null. */
+  hrv: number | null;
+}
+
+/** The gauges DayValues averages per day. */
+export const DAILY_GAUGES = { rhr: "hae_resting_heart_rate", hrv: "hae_heart_rate_variability" } as const;
+
 /** A delivery the store acknowledged but may have lost (e.g. VM restarted before persisting it). */
 export interface LostWrite {
   user: string;
@@ -64,6 +84,13 @@ export interface Store {
   /** Stores gauge points that changed (and rewrites moved series) and rebuilds whole each night or workout family given (null: unchanged). */
   writeRecords(update: RecordsUpdate): Promise<void>;
   summary(user: string, from: number, to: number): Promise<Summary>;
+  /** One entry per day asked for, in the same order (days are contiguous and ascending). */
+  daily(user: string, days: readonly LocalDay[]): Promise<DayValues[]>;
+  /**
+   * After a user's delivery (zones or records) is complete: a store keeping daily series derived from them
+   * (VM's training_*) rewrites those from the earliest day the delivery changed. `firstTs` = the user's first instant.
+   */
+  finishDelivery?(user: string, firstTs: number | null): Promise<void>;
   /** Heart rate for from < ts <= to, at most one point per `stepS` (the last of each step). */
   heartRateSeries(user: string, from: number, to: number, stepS: number): Promise<HeartRatePoint[]>;
   health(): Promise<StoreHealth>;

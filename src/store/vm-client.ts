@@ -75,6 +75,13 @@ export class VmClient {
     return ((await res.json()) as { data: { result: Vector } }).data.result;
   }
 
+  /** Range query (unix s), uncached: with nocache VM also keeps `start` as given instead of aligning it to the step. */
+  async queryRange(expr: string, start: number, end: number, stepS: number): Promise<{ metric: Record<string, string>; values: [number, string][] }[]> {
+    const params = new URLSearchParams({ query: expr, start: String(start), end: String(end), step: `${stepS}s`, nocache: "1" });
+    const res = await this.ok(`${this.readUrl}/api/v1/query_range?${params}`);
+    return ((await res.json()) as { data: { result: { metric: Record<string, string>; values: [number, string][] }[] } }).data.result;
+  }
+
   async summary(user: string, requestedFrom: number, requestedTo: number): Promise<Summary> {
     // nothing is stored before 2000 or more than 2 days ahead, and VM answers nothing for a window reaching
     // before 1970-01-02: query the part of the range that can hold data, report the range asked for

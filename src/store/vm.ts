@@ -13,7 +13,9 @@
 import type { ZoneRewrite } from "../ledger/ledger";
 import { SLEEP_STAGES, type RecordsUpdate } from "../ledger/records";
 import { ZONES } from "../transform/zones";
-import type { DeviceReading, HeartRatePoint, LostWrite, Store, StoreHealth, Summary } from "./store";
+import { DAILY_GAUGES, type DayValues, type DeviceReading, type HeartRatePoint, type LocalDay, type LostWrite, type Store, type StoreHealth, type Summary } from "./store";
+import { vmDaily } from "./vm-daily";
+import { TRAINING_METRICS, VmTraining, type TrainingOptions } from "./vm-training";
 import { SLEEP_ITEM_METRICS, SLEEP_METRICS, sleepLines, sleepPoints, WORKOUT_ITEM_METRICS, WORKOUT_METRICS, workoutLines, workoutPoints } from "./vm-families";
 import { counterLines, mergeSorted, prepointsFor, seriesLines, MAX_REVISION } from "./vm-lines";
 import { VmClient } from "./vm-client";
@@ -51,6 +53,8 @@ export interface VmStoreOptions {
   /** Tests lower this to exercise the rebuild path. */
   maxGeneration?: number;
   timeoutMs?: number;
+  /** Writes the daily training_* series (time zone, TRIMP weights, clock); absent = not written. */
+  training?: TrainingOptions;
 }
 
 export class VmStore implements Store {
@@ -58,6 +62,7 @@ export class VmStore implements Store {
   private readonly state: VmWriterState;
   private readonly maxGeneration: number;
   private readonly vm: VmClient;
+  private readonly training: VmTraining | null;
   /** vm_rows_invalid_total{type="vmimport"} at the last look, and VM's start time then (a restart resets it). */
   private invalidSeen: number | null = null;
   private invalidStarted: number | null = null;
@@ -66,11 +71,15 @@ export class VmStore implements Store {
     this.state = new VmWriterState(options.stateDir);
     this.maxGeneration = options.maxGeneration ?? MAX_REVISION;
     this.vm = new VmClient(options.writeUrl, options.readUrl, options.timeoutMs ?? 60_000);
+    this.training = options.training
+      ? new VmTraining(options.stateDir, this.vm, (user, days) => this.daily(user, days), options.training, this.maxGeneration)
+      : null;
   }
 
   async writeZones(rewrite: ZoneRewrite, history: () => Iterable<ZoneRewrite>): Promise<void> {
     await this.invalidBaseline();
     const { user, since } = rewrite;
+    this.training?.noteChange(user, since);
     const lastInstant = rewrite.credits.at(-1)?.ts ?? -1;
     if (this.state.needsRebuild(user) || !this.state.planZones(user, since, lastInstant, this.maxGeneration)) {
       await this.rebuildZones(user, history);
@@ -136,6 +145,8 @@ export class VmStore implements Store {
     // VM deletes whole series only: one a point moved out of is deleted, then written again from what it still holds
     if (movedSeries.length) await this.vm.flush();
     for (const { name, unit } of movedSeries) await this.vm.deleteSeries(`{__name__=${JSON.stringify(name)},user=${JSON.stringify(user)},unit=${JSON.stringify(unit)}}`);
+    const dailyGauges: string[] = Object.values(DAILY_GAUGES);
+    for (const g of gauges) if (dailyGauges.includes(g.name)) this.training?.noteChange(user, g.ts);
     const lines: string[] = [];
     for (const points of Map.groupBy(gauges, (g) => `${g.name}\u0000${g.unit}`).values()) {
       const { name, unit } = points[0]!;
@@ -238,6 +249,14 @@ export class VmStore implements Store {
     return this.vm.heartRateSeries(user, from, to, stepS);
   }
 
+  daily(user: string, days: readonly LocalDay[]): Promise<DayValues[]> {
+    return vmDaily(this.vm, user, days);
+  }
+
+  async finishDelivery(user: string, firstTs: number | null): Promise<void> {
+    await this.training?.rewrite(user, firstTs);
+  }
+
   /** Instant query at `time`, uncached. */
   query(expr: string, time: number) {
     return this.vm.query(expr, time);
@@ -294,13 +313,15 @@ export class VmStore implements Store {
 
   async clear(users: string[]): Promise<void> {
     for (const user of users) {
-      await this.deleteSeries(user, [...ZONE_METRICS, ...SLEEP_METRICS, ...WORKOUT_METRICS, "hae_.+"]);
+      await this.deleteSeries(user, [...ZONE_METRICS, ...SLEEP_METRICS, ...WORKOUT_METRICS, ...TRAINING_METRICS, "hae_.+"]);
       this.state.forgetUser(user);
+      this.training?.forget(user);
     }
     await this.vm.resetCache();
   }
 
   async close(): Promise<void> {
     this.state.close();
+    this.training?.close();
   }
 }

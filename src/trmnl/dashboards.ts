@@ -6,6 +6,7 @@ import { canvasFor, renderDashboard, type DashboardData, type RenderOptions } fr
 import { localDate } from "../render/format";
 import { decodePngGrey, greysInRows } from "../render/pngGrey";
 import type { Store } from "../store/store";
+import { readLoad, type LoadSettings } from "../load/report";
 import { loadDashboardData } from "./assemble";
 import { describeFormat, OG_COUNTED_ROWS, OG_MAX_BYTES, type DeviceFormat } from "./deviceFormat";
 
@@ -26,6 +27,8 @@ export interface DashboardsDeps {
   clock: () => Date;
   log: Logger;
   render?: Renderer;
+  /** Form and the weekly goal (/api/load's numbers for today); absent = not shown. */
+  load?: { settings: LoadSettings; firstTs: (user: string) => number | null };
   /** Assembled data is re-read after this long even without a new sync (a delivery retried later, a replay). */
   dataTtlS?: number;
   /** Lower bounds of z2..z5 for the user's zone bands on the large canvas. */
@@ -140,6 +143,7 @@ export class Dashboards {
     try {
       const wide = large ? { zoneBoundsBpm: this.deps.zoneBoundsFor?.(user) } : undefined;
       const data = await loadDashboardData(store, user, sync, now, settings.timeZone, undefined, wide);
+      if (this.deps.load && sync !== null) data.training = await this.training(user, today, this.deps.load);
       this.memo.set(memoKey, { lastSync: sync, today, at: now, data });
       return data;
     } catch (err) {
@@ -148,6 +152,12 @@ export class Dashboards {
       if (held) return { ...held.data, now };
       throw new HttpError(503, "store_unavailable", "the store cannot be read right now; retry later");
     }
+  }
+
+  private async training(user: string, today: string, load: NonNullable<DashboardsDeps["load"]>): Promise<DashboardData["training"]> {
+    const report = await readLoad(this.deps.store, user, today, today, load.settings, load.firstTs(user));
+    const [day, week] = [report.days[0], report.weeks[0]];
+    return day && week ? { tsb: day.tsb, weekMin: week.moderate_eq_min, goalMin: week.goal_min } : null;
   }
 
   private async render(user: string, key: string, data: DashboardData, opts: RenderOptions, format: DeviceFormat): Promise<DashboardImage> {

@@ -16,7 +16,7 @@ import type { TrmnlDeps } from "./routes";
 export { trmnlRoutes, type TrmnlDeps } from "./routes";
 
 export function createTrmnl(
-  config: Pick<Config, "trmnl" | "dataDir" | "userLabel"> & Partial<Pick<Config, "access" | "zones">>,
+  config: Pick<Config, "trmnl" | "dataDir" | "userLabel"> & Partial<Pick<Config, "access" | "zones" | "timeZone" | "load">>,
   {
     store,
     pipeline,
@@ -24,7 +24,7 @@ export function createTrmnl(
     log,
     render,
     peer,
-  }: { store: Store; pipeline: Pick<Pipeline, "lastSync">; clock: () => Date; log: Logger; render?: Renderer; peer?: TrmnlDeps["peer"] },
+  }: { store: Store; pipeline: Pick<Pipeline, "lastSync" | "firstTs">; clock: () => Date; log: Logger; render?: Renderer; peer?: TrmnlDeps["peer"] },
 ): TrmnlDeps {
   const dir = join(config.dataDir, "trmnl");
   return {
@@ -41,6 +41,7 @@ export function createTrmnl(
         const zones = config.access?.find((a) => a.user === user)?.zones ?? config.zones;
         return zones && zoneBoundsBpm(zones);
       },
+      ...(config.load && { load: { settings: { timeZone: config.trmnl.timeZone, ...config.load }, firstTs: (user: string) => pipeline.firstTs(user) } }),
     }),
     devices: new DeviceRegistry(join(dir, "devices.json"), config.trmnl.devices, log, {
       requests: new PairingRequests(join(dir, PAIRING_FILE)),

@@ -285,11 +285,12 @@ function hostileSuite(name: string, extraEnv: () => Record<string, string>, vmOf
         expect(names.has("zone_seconds_total") && names.has("heart_rate_bpm")).toBe(true);
         const foreign = body.data.filter((series) => {
           const { __name__: metric, ...labels } = series;
-          if (!/^(zone_seconds_total|heart_rate_bpm|hae_[a-z0-9_]+|sleep_[a-z0-9_]+|workouts?_[a-z0-9_]+)$/.test(metric ?? "")) return true;
+          if (!/^(zone_seconds_total|heart_rate_bpm|hae_[a-z0-9_]+|sleep_[a-z0-9_]+|workouts?_[a-z0-9_]+|training_[a-z_]+)$/.test(metric ?? "")) return true;
           if (labels.user !== USER) return true;
           for (const [label, value] of Object.entries(labels)) {
-            if (!["user", "zone", "unit", "stage", "type"].includes(label)) return true;
+            if (!["user", "zone", "unit", "stage", "type", "bound"].includes(label)) return true;
             if (label === "zone" && !/^z[1-5]$/.test(value)) return true;
+            if (label === "bound" && value !== "low" && value !== "high") return true;
             if (label !== "user" && label !== "zone" && !/^[A-Za-z0-9_./%-]{1,40}$/.test(value)) return true;
           }
           return false;
