@@ -18,6 +18,9 @@ Commands:
                         write the TRMNL dashboard PNG (default dashboard.png) from the store in
                         DATA_DIR as of --to (default now; week from --from, default Monday),
                         or from built-in sample data; needs no AUTH_TOKEN/SECRET_PATH
+  import PATH [--dry-run] [--since YYYY-MM-DD] [--progress] [--json]
+                        import the Health app's export.zip (or export.xml, or its folder);
+                        see fitstack import --help
   summarize [DIR] [--json] [--plots [OUT]] [--progress]
                         what is in a folder of exports or raw logs (default data_samples/);
                         see fitstack summarize --help
@@ -56,6 +59,23 @@ async function main(argv: string[]): Promise<number> {
     case "replay": {
       const { parseReplayArgs, replay } = await import("./cli/replay");
       return replay(loadConfig(process.env), parseReplayArgs(args), log, (line) => process.stdout.write(line + "\n"));
+    }
+    case "import": {
+      const { IMPORT_HELP, ImportUsageError, parseImportArgs, runImport } = await import("./cli/import");
+      let parsed;
+      try {
+        parsed = parseImportArgs(args, process.stderr.isTTY ?? false);
+      } catch (err) {
+        if (!(err instanceof ImportUsageError)) throw err;
+        process.stderr.write(`fitstack import: ${err.message} (see fitstack import --help)\n`);
+        return 2;
+      }
+      if (parsed.help) {
+        process.stdout.write(IMPORT_HELP);
+        return 0;
+      }
+      const io = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t), env: process.env };
+      return runImport(loadConfig(process.env), parsed, log, io);
     }
     case "summarize": {
       const { runSummarize } = await import("./cli/summarize");

@@ -7,6 +7,7 @@ import type { Store } from "./store/store";
 import { sampleProblem, zoneBoundsBpm, type ZoneProfile, type ZoneSeconds } from "./transform/zones";
 import type { Logger } from "./log";
 import { HttpError } from "./errors";
+import { acquireDeliveryLock, lockPathFor } from "./delivery-lock";
 
 export interface HookResult {
   id: string;
@@ -48,6 +49,8 @@ const RECHECK_MIN_MS = 2_000;
 
 /** Rewrites each user's store series from the earliest instant the ledger changed since the last delivery. */
 export async function deliverPending(ledger: Ledger, store: Store, sliceSize = CREDITS_PER_DELIVERY): Promise<void> {
+  // an import running beside `serve` holds this until its one final delivery: the backlog waits for it
+  using _lock = acquireDeliveryLock(lockPathFor(ledger.db.filename), "deliver");
   for (const { user, since } of ledger.pending()) {
     for (const rewrite of ledger.zoneRewrites(user, since, sliceSize)) {
       await store.writeZones(rewrite, () => ledger.zoneRewrites(user, ledger.firstTs(user) ?? since, sliceSize));

@@ -1,0 +1,190 @@
+// `fitstack import PATH`: the Health app's "Export All Health Data" (export.zip, export.xml or the unzipped
+// folder) into the ledger and the store, exactly once alongside the webhook, safe beside a running `serve`.
+import { parseArgs } from "node:util";
+import type { Config } from "../config";
+import { acquireDeliveryLock, DeliveryBusyError, lockPathFor } from "../delivery-lock";
+import { importExport, type ImportProgress, type ImportReport } from "../import/importer";
+import { NotAnExportError, openExport } from "../import/source";
+import { keepImport } from "../import/stored";
+import type { Logger } from "../log";
+import { parseSourcePriority } from "../normalize/healthkit";
+import { deliverPending } from "../pipeline";
+import { zoneBoundsBpm } from "../transform/zones";
+import { openRuntime, type Runtime } from "./runtime";
+
+export const IMPORT_HELP = `Usage: fitstack import PATH [--dry-run] [--since YYYY-MM-DD] [--progress] [--json] [--user NAME]
+
+Imports the Health app's "Export All Health Data": export.zip as the phone (or a Mac) makes it, the bare
+export.xml (whatever its localised name), or the unzipped folder. Streamed: never unpacked, never held whole.
+Heart rate joins the merged timeline (zones), other quantities become the hae_<name> gauges the webhook
+writes, steps/energy/distance/flights hourly totals with one source per hour (SOURCE_PRIORITY, default
+"Watch,iPhone": Apple Watch before iPhone before other apps), sleep nights, workouts. What the webhook
+already sent counts once; importing the same file again changes nothing. The file is kept in
+DATA_DIR/imports/ so \`replay\` rebuilds it. Works while \`serve\` runs on the same DATA_DIR: its posts are
+answered as usual and delivered with the import's one final store write.
+
+  --dry-run            read and map everything into memory; nothing is kept or written
+  --since YYYY-MM-DD   skip records whose start (local date) is earlier
+  --progress           progress bar on stderr even when it is not a terminal
+  --json               print the report as JSON
+  --user NAME          whose data it is (default USER_LABEL)
+
+Exit status: 0 imported; 1 the file was cut short (everything before the damage was imported) or the store
+was not reachable (kept in the ledger, delivered by \`serve\`); 2 bad option, or PATH is not an export.
+`;
+
+export interface ImportArgs {
+  path: string;
+  dryRun: boolean;
+  since?: string;
+  progress: boolean;
+  json: boolean;
+  user?: string;
+  help: boolean;
+}
+
+export class ImportUsageError extends Error {}
+
+export function parseImportArgs(args: string[], interactive: boolean): ImportArgs {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        "dry-run": { type: "boolean", default: false },
+        since: { type: "string" },
+        progress: { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
+        user: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (err) {
+    throw new ImportUsageError((err as Error).message.split("\n")[0]!);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { path: "", dryRun: false, progress: false, json: false, help: true };
+  if (positionals.length !== 1) throw new ImportUsageError(positionals.length ? `one PATH only, got ${positionals.length}` : "PATH is missing (an export.zip, export.xml or its folder)");
+  if (values.since !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.since)) throw new ImportUsageError(`--since expects a date YYYY-MM-DD, got "${values.since}"`);
+  return {
+    path: positionals[0]!,
+    dryRun: values["dry-run"]!,
+    since: values.since,
+    progress: values.progress! || interactive,
+    json: values.json!,
+    user: values.user,
+    help: false,
+  };
+}
+
+export interface ImportIO {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: Record<string, string | undefined>;
+}
+
+/** How long an import waits for a `serve` delivery in progress to finish before giving up. */
+const LOCK_WAIT_MS = 60_000;
+
+export async function runImport(config: Config, args: ImportArgs, log: Logger, io: ImportIO): Promise<number> {
+  const user = args.user ?? config.userLabel;
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(user)) {
+    io.err(`fitstack import: --user "${user}": use only letters, digits, '.', '-' and '_'\n`);
+    return 2;
+  }
+  const sourcePriority = parseSourcePriority(io.env.SOURCE_PRIORITY);
+  let source;
+  try {
+    source = await openExport(args.path);
+  } catch (err) {
+    if (!(err instanceof NotAnExportError)) throw err;
+    io.err(`fitstack import: ${err.message}\n`);
+    return 2;
+  }
+  if (!args.dryRun) {
+    // kept first, then read from the kept copy: what replay re-reads is exactly what was imported
+    const kept = await keepImport(config.dataDir, source, { original: args.path, user, since: args.since, sourcePriority });
+    source = await openExport(`${config.dataDir}/imports/${kept.file}`);
+  }
+  const runtime = await openRuntime(config, log, args.dryRun);
+  try {
+    using _lock = await waitForLock(runtime, log);
+    const zones = config.access.find((a) => a.user === user)?.zones ?? config.zones;
+    const draw = args.progress ? progressBar(io.err) : undefined;
+    const report = await importExport(source, runtime.ledger, {
+      user,
+      boundsBpm: zoneBoundsBpm(zones),
+      since: args.since,
+      sourcePriority,
+      now: Math.floor(Date.now() / 1000),
+      onProgress: draw,
+    });
+    if (draw) io.err("\n");
+    let delivered = true;
+    if (!args.dryRun) {
+      try {
+        await deliverPending(runtime.ledger, runtime.store);
+      } catch (err) {
+        delivered = false;
+        log.warn("store not reachable; the import is kept in the ledger and `serve` delivers it", { error: (err as Error).message });
+      }
+    }
+    io.out(args.json ? JSON.stringify({ ...report, user, dryRun: args.dryRun, delivered }, null, 2) + "\n" : renderReport(report, args.dryRun, delivered));
+    return report.complete && delivered ? 0 : 1;
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function waitForLock(runtime: Runtime, log: Logger) {
+  const path = lockPathFor(runtime.ledger.db.filename);
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (let delay = 50, warned = false; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      return acquireDeliveryLock(path, "import");
+    } catch (err) {
+      if (!(err instanceof DeliveryBusyError) || Date.now() > deadline) throw err;
+      if (!warned) log.info("waiting for a delivery in progress", { reason: err.message });
+      warned = true;
+      await Bun.sleep(delay);
+    }
+  }
+}
+
+function progressBar(write: (text: string) => void) {
+  return ({ bytes, total, records, elapsedMs }: ImportProgress) => {
+    const seconds = elapsedMs / 1000;
+    const rate = seconds > 0 ? Math.round(records / seconds) : 0;
+    const share = total ? Math.min(1, bytes / total) : null;
+    const bar = share === null ? "" : `[${"#".repeat(Math.round(share * 30)).padEnd(30, ".")}] ${(share * 100).toFixed(0)}% `;
+    const eta = share && share > 0 ? ` ETA ${Math.max(0, Math.round(seconds / share - seconds))} s` : "";
+    write(`\r${bar}${mb(bytes)}${total ? ` of ${mb(total)}` : ""} MB XML, ${records} records, ${rate}/s${eta}   `);
+  };
+}
+
+const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
+const day = (ts: number | null) => (ts === null ? "-" : new Date(ts * 1000).toISOString().slice(0, 10));
+
+export function renderReport(report: ImportReport, dryRun: boolean, delivered: boolean): string {
+  const lines = [`import${dryRun ? " (dry run, nothing written)" : ""}: ${report.file}, ${mb(report.bytesRead)} MB of XML in ${report.seconds.toFixed(1)} s`];
+  const rows = Object.entries(report.types).sort(([a], [b]) => a.localeCompare(b));
+  const width = Math.max(4, ...rows.map(([key]) => key.length));
+  lines.push(`  ${"type".padEnd(width)}  ${"read".padStart(9)} ${"imported".padStart(9)} ${"held".padStart(9)}  range`);
+  let imported = 0;
+  let held = 0;
+  for (const [key, t] of rows) {
+    imported += t.imported;
+    held += t.held;
+    const skipped = Object.entries(t.skipped).map(([reason, n]) => `${n} skipped: ${reason}`);
+    lines.push(`  ${key.padEnd(width)}  ${String(t.read).padStart(9)} ${String(t.imported).padStart(9)} ${String(t.held).padStart(9)}  ${day(t.from)}..${day(t.to)}${skipped.length ? `  (${skipped.join("; ")})` : ""}`);
+  }
+  const other = Object.entries(report.notImported).map(([kind, n]) => `${n} ${kind}`);
+  if (other.length) lines.push(`  files not imported: ${other.join(", ")}`);
+  if (!imported && held) lines.push("  nothing new: everything in this export was already held");
+  if (report.stoppedAt) {
+    lines.push(`  stopped early at byte ${report.stoppedAt.byte} (last record ${report.stoppedAt.lastRecordDate ?? "none"}): ${report.stoppedAt.error}; everything before it was imported`);
+  }
+  if (!delivered) lines.push("  store not reachable: the import is kept in the ledger and `serve` delivers it when the store is back");
+  return lines.join("\n") + "\n";
+}
