@@ -1,11 +1,12 @@
 // `fitstack import PATH`: the Health app's "Export All Health Data" (export.zip, export.xml or the unzipped
 // folder) into the ledger and the store, exactly once alongside the webhook, safe beside a running `serve`.
 import { parseArgs } from "node:util";
+import { join } from "node:path";
 import type { Config } from "../config";
 import { acquireDeliveryLock, DeliveryBusyError, lockPathFor } from "../delivery-lock";
 import { importExport, type ImportProgress, type ImportReport } from "../import/importer";
 import { NotAnExportError, openExport } from "../import/source";
-import { keepImport } from "../import/stored";
+import { importsDir, keepImport, keptImports } from "../import/stored";
 import type { Logger } from "../log";
 import { parseSourcePriority } from "../normalize/healthkit";
 import { deliverPending } from "../pipeline";
@@ -135,6 +136,26 @@ export async function runImport(config: Config, args: ImportArgs, log: Logger, i
   } finally {
     await runtime.close();
   }
+}
+
+/** `replay`: every kept import read again into the ledger (delivered with the replay's one delivery). */
+export async function reimportKept(runtime: Runtime): Promise<{ files: number; records: number; incomplete: string[] }> {
+  const { config, ledger } = runtime;
+  const result = { files: 0, records: 0, incomplete: [] as string[] };
+  for (const kept of keptImports(config.dataDir)) {
+    const zones = config.access.find((a) => a.user === kept.user)?.zones ?? config.zones;
+    const report = await importExport(await openExport(join(importsDir(config.dataDir), kept.file)), ledger, {
+      user: kept.user,
+      boundsBpm: zoneBoundsBpm(zones),
+      since: kept.since,
+      sourcePriority: kept.sourcePriority,
+      now: Math.floor(Date.now() / 1000),
+    });
+    result.files++;
+    result.records += Object.values(report.types).reduce((sum, t) => sum + t.read, 0);
+    if (!report.complete) result.incomplete.push(kept.file);
+  }
+  return result;
 }
 
 async function waitForLock(runtime: Runtime, log: Logger) {

@@ -2,6 +2,7 @@
 import type { Config } from "../config";
 import type { Logger } from "../log";
 import type { RawReadReport } from "../pipeline";
+import { reimportKept } from "./import";
 import { openRuntime } from "./runtime";
 
 export interface ReplayOptions {
@@ -51,6 +52,8 @@ export async function replay(config: Config, options: ReplayOptions, log: Logger
       const bar = "#".repeat(Math.round((report.files / Math.max(files.length, 1)) * 30)).padEnd(30, ".");
       process.stderr.write(`\r[${bar}] ${report.files}/${files.length} files, ${report.entries} entries (${file})   `);
     };
+    // kept imports first (ledger only): the raw log's replay then delivers both in one rewrite
+    const imports = full ? await reimportKept(runtime) : null;
     const report = await runtime.pipeline.replay(files, progress);
     if (options.progress) process.stderr.write("\n");
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -59,6 +62,7 @@ export async function replay(config: Config, options: ReplayOptions, log: Logger
         `${report.samples} heart-rate samples, ${report.skipped.length} lines skipped, ${seconds} s`,
     );
     for (const { at, error } of report.skipped) out(`  skipped ${at}: ${error}`);
+    if (imports?.files) out(`  re-read ${imports.files} kept import(s) from DATA_DIR/imports/: ${imports.records} records`);
     if (!options.dryRun && !report.delivered) {
       out("store not reachable: the rebuilt ledger is kept and `serve` delivers it when the store is back");
       return 1;

@@ -124,16 +124,19 @@ export async function scanHealthXml(input: AsyncIterable<Uint8Array>, visitor: S
 
 /** Index of the `>` closing the tag at `lt`, skipping quoted values (a `>` may sit inside one); -1 if not here yet. */
 function tagEnd(s: string, lt: number): number {
-  let from = lt;
-  for (;;) {
-    const gt = s.indexOf(">", from);
-    if (gt < 0) return -1;
-    const quote = s.indexOf('"', from);
-    if (quote < 0 || quote > gt) return gt;
+  let gt = s.indexOf(">", lt);
+  if (gt < 0) return -1;
+  // one search for ">" and two hops per quoted value: a `>` inside quotes moves the end further on
+  for (let quote = s.indexOf('"', lt); quote >= 0 && quote < gt; ) {
     const closeQuote = s.indexOf('"', quote + 1);
     if (closeQuote < 0) return -1;
-    from = closeQuote + 1;
+    if (closeQuote > gt) {
+      gt = s.indexOf(">", closeQuote + 1);
+      if (gt < 0) return -1;
+    }
+    quote = s.indexOf('"', closeQuote + 1);
   }
+  return gt;
 }
 
 /** `name="value"` pairs between `from` and `end` (double quotes, as the Health app writes them). */
@@ -141,14 +144,17 @@ function attributes(s: string, from: number, end: number): Record<string, string
   const attrs: Record<string, string> = {};
   let at = from;
   for (;;) {
-    const eq = s.indexOf("=", at);
-    if (eq < 0 || eq >= end) return attrs;
-    const open = s.indexOf('"', eq);
+    const open = s.indexOf('"', at);
     if (open < 0 || open >= end) return attrs;
     const close = s.indexOf('"', open + 1);
     if (close < 0 || close > end) return attrs;
+    let eq = open - 1;
+    while (eq > at && s.charCodeAt(eq) !== 61 /* = */) eq--;
     const key = s.slice(at, eq).trim();
-    if (key) attrs[key] = decodeEntities(s.slice(open + 1, close));
+    if (key) {
+      const value = s.slice(open + 1, close);
+      attrs[key] = value.indexOf("&") < 0 ? value : decodeEntities(value);
+    }
     at = close + 1;
   }
 }

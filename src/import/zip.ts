@@ -156,9 +156,11 @@ export async function* entryBytes(path: string, entry: ZipEntry): AsyncGenerator
   const feed = (async () => {
     try {
       for await (const chunk of raw) {
-        if (!inflate.write(chunk)) await new Promise((resolve) => inflate.once("drain", resolve));
+        if (inflate.destroyed) return;
+        // "close" too: a reader that stops early destroys the inflater, which then never drains
+        if (!inflate.write(chunk)) await new Promise((resolve) => (inflate.once("drain", resolve), inflate.once("close", resolve)));
       }
-      inflate.end();
+      if (!inflate.destroyed) inflate.end();
     } catch (err) {
       inflate.destroy(err as Error);
     }
