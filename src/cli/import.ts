@@ -131,7 +131,7 @@ export async function runImport(config: Config, args: ImportArgs, log: Logger, i
         log.warn("store not reachable; the import is kept in the ledger and `serve` delivers it", { error: (err as Error).message });
       }
     }
-    io.out(args.json ? JSON.stringify({ ...report, user, dryRun: args.dryRun, delivered }, null, 2) + "\n" : renderReport(report, args.dryRun, delivered));
+    io.out(args.json ? JSON.stringify({ ...report, user, dryRun: args.dryRun, delivered }, null, 2) + "\n" : renderReport(report, args.dryRun ? "import (dry run, nothing written)" : "import", delivered));
     return report.complete && delivered ? 0 : 1;
   } finally {
     await runtime.close();
@@ -187,8 +187,8 @@ function progressBar(write: (text: string) => void) {
 const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
 const day = (ts: number | null) => (ts === null ? "-" : new Date(ts * 1000).toISOString().slice(0, 10));
 
-export function renderReport(report: ImportReport, dryRun: boolean, delivered: boolean): string {
-  const lines = [`import${dryRun ? " (dry run, nothing written)" : ""}: ${report.file}, ${mb(report.bytesRead)} MB of XML in ${report.seconds.toFixed(1)} s`];
+export function renderReport(report: ImportReport, title: string, delivered: boolean): string {
+  const lines = [`${title}: ${report.file}, ${mb(report.bytesRead)} MB of XML in ${report.seconds.toFixed(1)} s`];
   const rows = Object.entries(report.types).sort(([a], [b]) => a.localeCompare(b));
   const width = Math.max(4, ...rows.map(([key]) => key.length));
   lines.push(`  ${"type".padEnd(width)}  ${"read".padStart(9)} ${"imported".padStart(9)} ${"held".padStart(9)}  range`);
@@ -201,7 +201,7 @@ export function renderReport(report: ImportReport, dryRun: boolean, delivered: b
     lines.push(`  ${key.padEnd(width)}  ${String(t.read).padStart(9)} ${String(t.imported).padStart(9)} ${String(t.held).padStart(9)}  ${day(t.from)}..${day(t.to)}${skipped.length ? `  (${skipped.join("; ")})` : ""}`);
   }
   const other = Object.entries(report.notImported).map(([kind, n]) => `${n} ${kind}`);
-  if (other.length) lines.push(`  files not imported: ${other.join(", ")}`);
+  if (other.length) lines.push(`  not imported: ${other.join(", ")}`);
   if (!imported && held) lines.push("  nothing new: everything in this export was already held");
   if (report.stoppedAt) {
     lines.push(`  stopped early at byte ${report.stoppedAt.byte} (last record ${report.stoppedAt.lastRecordDate ?? "none"}): ${report.stoppedAt.error}; everything before it was imported`);

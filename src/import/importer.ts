@@ -8,7 +8,7 @@ import { scanHealthXml } from "./scanner";
 import type { ExportSource } from "./source";
 
 export interface TypeReport {
-  /** Records of the type in the file (for cumulative types: hourly totals made from them; sleep: nights). */
+  /** Records of the type in the file, skipped ones included (cumulative types: the hourly totals made from them; sleep: nights). */
   read: number;
   /** New or changed in the ledger. */
   imported: number;
@@ -69,6 +69,7 @@ export async function importExport(source: ExportSource, ledger: Ledger, options
     if (report.to === null || ts > report.to) report.to = ts;
   };
   let records = 0;
+  const notImported: Record<string, number> = { ...source.notImported };
   let batch: Batch = { key: "", heartRate: [], gauges: [], sleep: [], workouts: [] };
   const size = () => batch.heartRate.length + batch.gauges.length + batch.sleep.length + batch.workouts.length;
 
@@ -115,7 +116,13 @@ export async function importExport(source: ExportSource, ledger: Ledger, options
         b.sleep.push({ start, end, source, stageSeconds: {}, segments });
       },
       skipped: (key, reason) => {
+        if (key.startsWith("element:")) {
+          const element = `<${key.slice(8)}>`;
+          notImported[element] = (notImported[element] ?? 0) + 1;
+          return;
+        }
         const report = typeReport(key);
+        report.read++;
         report.skipped[reason] = (report.skipped[reason] ?? 0) + 1;
       },
     },
@@ -163,6 +170,6 @@ export async function importExport(source: ExportSource, ledger: Ledger, options
     stoppedAt: error !== null || source.truncatedZip ? { byte: stoppedAtByte || bytesRead, lastRecordDate: adapter.lastDate, error: error ?? "the zip has no central directory (cut short)" } : null,
     seconds: (performance.now() - started) / 1000,
     types,
-    notImported: source.notImported,
+    notImported,
   };
 }

@@ -97,7 +97,7 @@ describe("fitstack import: input and exit codes", () => {
     expect(report.file).toBe(`${dataDir}/imports/${readdirSync(join(dataDir, "imports")).find((f) => f.endsWith(".zip"))}:apple_health_export/导出.xml`);
     expect(report.types.heart_rate).toEqual({ read: 100, imported: 100, held: 0, skipped: {}, from: HISTORY, to: HISTORY + 495 });
     expect(report.types.hae_resting_heart_rate).toMatchObject({ read: 1, imported: 1 });
-    expect(report.notImported).toEqual({ cda_document: 1, mac_metadata: 1 });
+    expect(report.notImported).toEqual({ cda_document: 1, mac_metadata: 1, "<Me>": 1 });
     expect(report.complete).toBe(true);
   });
 
@@ -113,6 +113,20 @@ describe("fitstack import: input and exit codes", () => {
     expect(imported).toBeLessThan(20_000);
   });
 
+  test("summarize reads an export.zip: what an import would bring, zone time included, nothing kept", async () => {
+    const dataDir = fresh();
+    // 13 samples 5 s apart at 150 bpm: 12 × 5 = 60 s of z3; a StepCount from the watch
+    const path = await writeZip("look.zip", exportXml([...heartRateRecords(HISTORY, 13, 5, () => 150), record({ type: "StepCount", start: "2024-01-01 08:05:00 +0000", value: 120, unit: "count" })]));
+    const proc = Bun.spawn(["bun", "run", MAIN, "summarize", path, "--json"], { env: { PATH: process.env.PATH ?? "", DATA_DIR: dataDir }, stdout: "pipe", stderr: "pipe" });
+    const [stdout, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout);
+    expect(result.import.types.heart_rate).toMatchObject({ read: 13, imported: 13 });
+    expect(result.import.types.hae_step_count).toMatchObject({ read: 1, imported: 1, from: 1704096000 });
+    expect(result.summary.zone_seconds).toEqual({ z1: 0, z2: 0, z3: 60, z4: 0, z5: 0 });
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
   test("--dry-run keeps nothing and writes nothing; --help", async () => {
     const dataDir = fresh();
     const path = await writeZip("dry.zip", exportXml(heartRateRecords(HISTORY, 10, 5, () => 150)));
@@ -120,7 +134,7 @@ describe("fitstack import: input and exit codes", () => {
     expect(code).toBe(0);
     expect(stdout).toContain("import (dry run, nothing written)");
     expect(stdout).toMatch(/heart_rate\s+10\s+10\s+0/);
-    expect(stdout).toContain("files not imported: 1 workout_routes");
+    expect(stdout).toContain("not imported: 1 workout_routes, 1 <Me>");
     expect(existsSync(join(dataDir, "imports"))).toBe(false);
     expect(heldSamples(dataDir)).toBe(0);
     const help = await runImport({}, ["--help"]);
