@@ -158,7 +158,7 @@ export async function* entryBytes(path: string, entry: ZipEntry): AsyncGenerator
       for await (const chunk of raw) {
         if (inflate.destroyed) return;
         // "close" too: a reader that stops early destroys the inflater, which then never drains
-        if (!inflate.write(chunk)) await new Promise((resolve) => (inflate.once("drain", resolve), inflate.once("close", resolve)));
+        if (!inflate.write(chunk)) await drainedOrClosed(inflate);
       }
       if (!inflate.destroyed) inflate.end();
     } catch (err) {
@@ -173,4 +173,16 @@ export async function* entryBytes(path: string, entry: ZipEntry): AsyncGenerator
     inflate.destroy();
     await feed;
   }
+}
+
+function drainedOrClosed(stream: ReturnType<typeof createInflateRaw>): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+  });
 }
