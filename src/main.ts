@@ -33,6 +33,7 @@ Configuration (environment, or a .env file in the working directory):
   USER_LABEL (me)  HR_MAX (200)  RHR (60)  ZONES_MODE (max|karvonen)  ZONE_BOUNDS (0.6,0.7,0.8,0.9)
   VM_URL (unset = embedded SQLite store)  VM_WRITE_URL / VM_READ_URL (VM cluster)  MAX_BODY_MB (64)
   TOKENS_FILE (lines "<token> <user> [HR_MAX=… RHR=… ZONES_MODE=… ZONE_BOUNDS=…]": one series per person)
+  SOURCE_PRIORITY (Watch,iPhone: which source's steps/energy count per hour in \`import\`)
   DEV=1 (allow a missing token, for local trials only)
   TRMNL_TZ (UTC)  TRMNL_DEVICES (MAC[=user],…)  TRMNL_TOKEN (redirect/dashboard.png; unset = off)
   TRMNL_BASE_URL (unset = request Host)  TRMNL_REFRESH_S (900)  TRMNL_STALE_S (10800)
