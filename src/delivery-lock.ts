@@ -8,13 +8,23 @@ export class DeliveryBusyError extends Error {}
 
 const held = new Map<string, number>();
 
-function alive(pid: number): boolean {
+/** The process's start time (clock ticks since boot, Linux), so a reused pid is not taken for the holder. */
+function startTime(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? "";
+  } catch {
+    return "";
+  }
+}
+
+function alive(pid: number, started: string): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+    if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
+  return !started || startTime(pid) === started;
 }
 
 /** The lock file beside a ledger database, or null for an in-memory ledger (no other process can see it). */
@@ -45,7 +55,7 @@ export function acquireDeliveryLock(path: string | null, holder: string): Dispos
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, "wx", 0o600);
-      writeSync(fd, `${process.pid} ${holder}\n`);
+      writeSync(fd, `${process.pid} ${startTime(process.pid) || "-"} ${holder}\n`);
       closeSync(fd);
       held.set(path, 1);
       return handle;
@@ -58,8 +68,8 @@ export function acquireDeliveryLock(path: string | null, holder: string): Dispos
     } catch {
       continue; // released meanwhile
     }
-    const [pid, who = "another process"] = content.trim().split(" ");
-    if (Number(pid) > 0 && alive(Number(pid))) throw new DeliveryBusyError(`${who} (pid ${pid}) is delivering to the store`);
+    const [pid, started = "-", who = "another process"] = content.trim().split(" ");
+    if (Number(pid) > 0 && alive(Number(pid), started === "-" ? "" : started)) throw new DeliveryBusyError(`${who} (pid ${pid}) is delivering to the store`);
     try {
       unlinkSync(path);
     } catch {}
