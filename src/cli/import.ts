@@ -89,6 +89,17 @@ export interface ImportIO {
 const LOCK_WAIT_MS = 60_000;
 
 export async function runImport(config: Config, args: ImportArgs, log: Logger, io: ImportIO): Promise<number> {
+  try {
+    return await importOrFail(config, args, log, io);
+  } catch (err) {
+    // disk full, a ledger locked for longer than its busy timeout, a lock never released …: one line, and
+    // re-running completes the import (what was merged counts as already held)
+    io.err(`fitstack import: ${(err as Error).message}; nothing merged is lost, run it again to complete it\n`);
+    return 1;
+  }
+}
+
+async function importOrFail(config: Config, args: ImportArgs, log: Logger, io: ImportIO): Promise<number> {
   const user = args.user ?? config.userLabel;
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(user)) {
     io.err(`fitstack import: --user "${user}": use only letters, digits, '.', '-' and '_'\n`);
