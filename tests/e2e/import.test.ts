@@ -76,6 +76,15 @@ describe("fitstack import: input and exit codes", () => {
     expect(stderr).toBe(`fitstack import: ${text} is neither a zip nor a HealthKit export (export.xml)\n`);
   });
 
+  test("DATA_DIR unusable (a file): one line, exit 1, no stack trace", async () => {
+    const notADir = join(root, "plain-file");
+    await Bun.write(notADir, "x");
+    const path = await writeZip("small.zip", exportXml(heartRateRecords(HISTORY, 3, 5, () => 150)));
+    const { code, stderr } = await runImport({ DATA_DIR: notADir }, [path]);
+    expect({ code, lines: stderr.trim().split("\n").length, stack: stderr.includes("    at ") }).toEqual({ code: 1, lines: 1, stack: false });
+    expect(stderr).toStartWith("fitstack import: ");
+  });
+
   test("a localised name, the iOS 16 DTD, __MACOSX entries: found by content and imported whole", async () => {
     const xml = exportXml([...heartRateRecords(HISTORY, 100, 5, () => 150), record({ type: "RestingHeartRate", start: "2024-01-01 08:00:00 +0000", value: 52, unit: "count/min" })], BROKEN_DTD);
     const path = join(root, "导出.zip");
