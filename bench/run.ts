@@ -9,6 +9,7 @@ const BENCHES: { title: string; script: string; note: string }[] = [
   { title: "TRMNL render", script: "render.ts", note: "cold/warm render, and a device poll when nothing changed (target: warm < 200 ms, unchanged poll < 5 ms)." },
   { title: "Against a headless browser", script: "browser.ts", note: "the same dashboard screenshotted by headless Chromium, the usual BYOS approach (skipped when chromium is not installed)." },
   { title: "Summarize", script: "summarize.ts", note: "a generated ~100 MB HAE export, streamed, against JSON.parse of the whole file." },
+  { title: "Import the Health app's export", script: "import.ts", note: "`fitstack import` of generated export.zip files with unique heart-rate records, 1 M and 5 M, into both stores, and into VM holding 90 days of webhook data; the parser alone against saxes (targets: 1 M < 9 s, 5 M < 50 s, peak RSS < 150 MB)." },
   { title: "Binaries", script: "binary.ts", note: "`bun run build` output; ARM64 runs under qemu (emulated: its times and RSS include qemu)." },
 ];
 
