@@ -5,7 +5,9 @@
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { normalizePayload } from "../src/normalize";
-import { runSummarize } from "../src/cli/summarize";
+import { parseCommand } from "../src/cli/args";
+import { command, run } from "../src/cli/summarize";
+import { silentLogger } from "../src/log";
 import { haeDate, seeded } from "../src/summarize/sampleData";
 
 const ROOT = join(import.meta.dir, "..");
@@ -51,8 +53,8 @@ async function measure(mode: "summarize" | "json-parse", path: string): Promise<
 
 async function child(mode: string, path: string): Promise<void> {
   if (mode === "summarize") {
-    const io = { out: () => {}, err: (t: string) => process.stderr.write(t), now: Math.floor(Date.now() / 1000), env: {} };
-    const code = await runSummarize([path, "--json"], io);
+    const ctx = { out: () => {}, err: (t: string) => void process.stderr.write(t), now: () => Math.floor(Date.now() / 1000), env: {}, log: silentLogger, interactive: false };
+    const code = await run(parseCommand(command, [path, "--json"]), ctx);
     if (code !== 0) process.exit(code);
   } else {
     normalizePayload(JSON.parse(await Bun.file(path).text()));

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ConfigError, loadConfig } from "./config";
+import { ConfigError, loadConfig, loadOfflineConfig } from "./config";
 
 const base = { AUTH_TOKEN: "a".repeat(20), SECRET_PATH: "hook-secret" };
 const errorOf = (env: Record<string, string>, files: Record<string, string> = {}) => {
@@ -69,5 +69,26 @@ describe("config", () => {
     const twoPhones = `${"e".repeat(20)} me\n${"f".repeat(20)} me\n`;
     expect(loadConfig({ ...base, TOKENS_FILE: "/t" }, () => twoPhones).access.map((a) => a.user)).toEqual(["me", "me", "me"]);
     expect(errorOf({ ...base, TOKENS_FILE: "/t" }, { "/t": `${"e".repeat(20)} me HR_MAX=180\n` })).toContain("different zone settings");
+  });
+
+  test("offline subcommands need neither AUTH_TOKEN nor SECRET_PATH, but keep TOKENS_FILE's people and check the rest", () => {
+    const file = `${"b".repeat(20)} alice HR_MAX=190\n`;
+    const config = loadOfflineConfig({ DATA_DIR: "/d", VM_URL: "http://vm:8428", TOKENS_FILE: "/t", AUTH_TOKEN: "short" }, () => file);
+    expect({ ...config, trmnl: undefined, zones: undefined }).toEqual({
+      host: "127.0.0.1",
+      port: 8000,
+      authToken: "",
+      access: [{ token: "b".repeat(20), user: "alice", zones: { mode: "max", hrMax: 190, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] } }],
+      secretPath: "",
+      dataDir: "/d",
+      userLabel: "me",
+      zones: undefined,
+      vmWriteUrl: "http://vm:8428",
+      vmReadUrl: "http://vm:8428",
+      maxBodyBytes: 64 * 1024 * 1024,
+      dev: false,
+      trmnl: undefined,
+    });
+    expect(() => loadOfflineConfig({ HR_MAX: "abc" })).toThrow('config: HR_MAX: expected a number, got "abc"');
   });
 });

@@ -141,6 +141,16 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (path)
   };
 }
 
+/**
+ * For subcommands that never serve HTTP (replay, render, import, status …): DATA_DIR, VM_URL, zones and TOKENS_FILE's
+ * people as `serve` reads them, without asking for AUTH_TOKEN or SECRET_PATH (left empty here).
+ */
+export function loadOfflineConfig(env: Env, readFile?: (path: string) => string): Config {
+  const config = loadConfig({ ...env, DEV: "1", AUTH_TOKEN: "", SECRET_PATH: "" }, readFile);
+  // DEV=1 lent USER_LABEL the token "dev": drop it, keep TOKENS_FILE's people (their zones credit their history)
+  return { ...config, authToken: "", secretPath: "", dev: false, access: config.access.slice(1) };
+}
+
 const MAC_RE = /^[0-9A-F]{2}(:[0-9A-F]{2}){5}$/;
 
 function loadTrmnlConfig(env: Env, userLabel: string): TrmnlConfig {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bun
 // The single entry: argv → subcommand. `bun run src/main.ts <cmd>` and the compiled binary behave alike.
-import { ConfigError, loadConfig } from "./config";
-import { createLogger } from "./log";
+import { helpText, parseCommand, PathError, UsageError, type Subcommand } from "./cli/args";
 import { StartupError } from "./cli/runtime";
+import { ConfigError } from "./config";
+import { createLogger } from "./log";
 import { VERSION } from "./version";
 
 const HELP = `fitstack ${VERSION} — Health Auto Export webhook → heart-rate zones → VictoriaMetrics or SQLite
@@ -10,22 +11,16 @@ const HELP = `fitstack ${VERSION} — Health Auto Export webhook → heart-rate 
 Usage: fitstack [command] [options]
 
 Commands:
-  serve                 run the webhook and read API (default)
-  replay [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--dry-run] [--progress]
-                        rebuild the store from DATA_DIR/raw/ (no range: from scratch;
-                        with a range: re-merge those days, idempotent)
-  render [--out FILE] [--from UNIX] [--to UNIX] [--sample typical|empty|extreme|stale|oneDay|zero]
-                        write the TRMNL dashboard PNG (default dashboard.png) from the store in
-                        DATA_DIR as of --to (default now; week from --from, default Monday),
-                        or from built-in sample data; needs no AUTH_TOKEN/SECRET_PATH
-  import PATH [--dry-run] [--since YYYY-MM-DD] [--progress] [--json]
-                        import the Health app's export.zip (or export.xml, or its folder);
-                        see fitstack import --help
-  summarize [DIR] [--json] [--plots [OUT]] [--progress]
-                        what is in a folder of exports or raw logs (default data_samples/);
-                        see fitstack summarize --help
-  --version             print the version
-  --help                print this help
+  serve        run the webhook and read API (default)
+  replay       rebuild the store from DATA_DIR/raw/ (all of it, or --from/--to days)
+  render       write the TRMNL dashboard PNG from the store, or from built-in sample data (--sample)
+  import       import the Health app's export.zip (or export.xml, or its folder)
+  summarize    what is in a folder of exports or raw logs (default data_samples/)
+  --version    print the version
+  --help       print this help
+
+fitstack COMMAND --help prints that command's options. Only serve needs AUTH_TOKEN and SECRET_PATH.
+Exit status: 0 done; 1 a file, the store or the data could not be used; 2 a bad option or variable.
 
 Configuration (environment, or a .env file in the working directory):
   HOST (127.0.0.1)  PORT (8000)  AUTH_TOKEN (required, >= 16 chars unless DEV=1)
@@ -40,6 +35,15 @@ Configuration (environment, or a .env file in the working directory):
   TRMNL_WIDTH x TRMNL_HEIGHT (800x480 or 480x800)  TRMNL_Z2_GOAL_H (unset = no goal)
 `;
 
+/** Each subcommand's module: its option table (also its --help) and what it runs. Loaded only when named. */
+const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
+  serve: () => import("./cli/serve"),
+  replay: () => import("./cli/replay"),
+  render: () => import("./cli/render"),
+  summarize: () => import("./cli/summarize"),
+  import: () => import("./cli/import"),
+};
+
 async function main(argv: string[]): Promise<number> {
   const [command = "serve", ...args] = argv;
   if (command === "--help" || command === "-h" || command === "help") {
@@ -50,59 +54,45 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`fitstack ${VERSION}\n`);
     return 0;
   }
-  const log = createLogger();
-  switch (command) {
-    case "serve": {
-      const { serve } = await import("./cli/serve");
-      await serve(loadConfig(process.env), log);
-      return -1; // keeps running until a signal
-    }
-    case "replay": {
-      const { parseReplayArgs, replay } = await import("./cli/replay");
-      return replay(loadConfig(process.env), parseReplayArgs(args), log, (line) => process.stdout.write(line + "\n"));
-    }
-    case "import": {
-      const { IMPORT_HELP, ImportUsageError, parseImportArgs, runImport } = await import("./cli/import");
-      let parsed;
-      try {
-        parsed = parseImportArgs(args, process.stderr.isTTY ?? false);
-      } catch (err) {
-        if (!(err instanceof ImportUsageError)) throw err;
-        process.stderr.write(`fitstack import: ${err.message} (see fitstack import --help)\n`);
-        return 2;
-      }
-      if (parsed.help) {
-        process.stdout.write(IMPORT_HELP);
-        return 0;
-      }
-      const io = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t), env: process.env };
-      return runImport(loadConfig(process.env), parsed, log, io);
-    }
-    case "summarize": {
-      const { runSummarize } = await import("./cli/summarize");
-      const io = { out: (t: string) => process.stdout.write(t), err: (t: string) => process.stderr.write(t), now: Math.floor(Date.now() / 1000), env: process.env };
-      return runSummarize(args, io);
-    }
-    case "render": {
-      const { parseRenderArgs, render, renderConfig } = await import("./cli/render");
-      return render(renderConfig(process.env), parseRenderArgs(args), log, (line) => process.stdout.write(line + "\n"));
-    }
-    default:
-      process.stderr.write(`fitstack: unknown command "${command}" (see fitstack --help)\n`);
-      return 2;
+  const load = SUBCOMMANDS[command];
+  if (!load) throw new UsageError(`unknown command "${command}"`);
+  const subcommand = await load();
+  const parsed = parseCommand(subcommand.command, args);
+  if (parsed.help) {
+    process.stdout.write(helpText(subcommand.command));
+    return 0;
   }
+  return subcommand.run(parsed, {
+    env: process.env,
+    log: createLogger(),
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    now: () => Math.floor(Date.now() / 1000),
+    interactive: Boolean(process.stdout.isTTY && process.stderr.isTTY),
+  });
 }
 
-main(process.argv.slice(2)).then(
+/** Anything a user can cause, as one line: a bad option or variable (2), a path that cannot be used (1). */
+function exitLine(err: unknown, command: string | undefined): { line: string; code: number } {
+  const known = command !== undefined && command in SUBCOMMANDS;
+  const prefix = known ? `fitstack ${command}` : "fitstack";
+  if (err instanceof UsageError) return { line: `${prefix}: ${err.message} (see fitstack ${known ? `${command} ` : ""}--help)`, code: 2 };
+  if (err instanceof ConfigError || err instanceof StartupError) return { line: `fitstack: ${err.message}`, code: 2 };
+  if (err instanceof PathError) return { line: `${prefix}: ${err.message}`, code: 1 };
+  const { path } = (err ?? {}) as { path?: unknown };
+  if (typeof path === "string") return { line: `${prefix}: ${new PathError(path, err).message}`, code: 1 };
+  const message = err instanceof Error ? `${err.name === "Error" ? "" : `${err.name}: `}${err.message}` : String(err);
+  return { line: `${prefix}: ${message.split("\n")[0]}`, code: 1 };
+}
+
+const argv = process.argv.slice(2);
+main(argv).then(
   (code) => {
     if (code >= 0) process.exit(code);
   },
   (err) => {
-    if (err instanceof ConfigError || err instanceof StartupError) {
-      process.stderr.write(`fitstack: ${err.message}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`fitstack: ${(err as Error)?.stack ?? err}\n`);
-    process.exit(1);
+    const { line, code } = exitLine(err, argv[0]);
+    process.stderr.write(line + "\n");
+    process.exit(code);
   },
 );

@@ -1,8 +1,7 @@
 // `fitstack import PATH`: the Health app's "Export All Health Data" (export.zip, export.xml or the unzipped
 // folder) into the ledger and the store, exactly once alongside the webhook, safe beside a running `serve`.
-import { parseArgs } from "node:util";
 import { join } from "node:path";
-import type { Config } from "../config";
+import { loadOfflineConfig, type Config } from "../config";
 import { acquireDeliveryLock, DeliveryBusyError, lockPathFor } from "../delivery-lock";
 import { importExport, type ImportProgress, type ImportReport } from "../import/importer";
 import { NotAnExportError, openExport } from "../import/source";
@@ -11,28 +10,32 @@ import type { Logger } from "../log";
 import { parseSourcePriority } from "../normalize/healthkit";
 import { deliverPending } from "../pipeline";
 import { zoneBoundsBpm } from "../transform/zones";
+import { defineCommand, UsageError, type CliContext, type ParsedArgs } from "./args";
 import { openRuntime, type Runtime } from "./runtime";
 
-export const IMPORT_HELP = `Usage: fitstack import PATH [--dry-run] [--since YYYY-MM-DD] [--progress] [--json] [--user NAME]
-
-Imports the Health app's "Export All Health Data": export.zip as the phone (or a Mac) makes it, the bare
+export const command = defineCommand({
+  name: "import",
+  operands: { usage: "PATH", max: 1 },
+  summary: `Imports the Health app's "Export All Health Data": export.zip as the phone (or a Mac) makes it, the bare
 export.xml (whatever its localised name), or the unzipped folder. Streamed: never unpacked, never held whole.
 Heart rate joins the merged timeline (zones), other quantities become the hae_<name> gauges the webhook
 writes, steps/energy/distance/flights hourly totals with one source per hour (SOURCE_PRIORITY, default
 "Watch,iPhone": Apple Watch before iPhone before other apps), sleep nights, workouts. What the webhook
 already sent counts once; importing the same file again changes nothing. The file is kept in
 DATA_DIR/imports/ so \`replay\` rebuilds it. Works while \`serve\` runs on the same DATA_DIR: its posts are
-answered as usual and delivered with the import's one final store write.
-
-  --dry-run            read and map everything into memory; nothing is kept or written
-  --since YYYY-MM-DD   skip records whose start (local date) is earlier
-  --progress           progress bar on stderr even when it is not a terminal
-  --json               print the report as JSON
-  --user NAME          whose data it is (default USER_LABEL)
-
-Exit status: 0 imported; 1 the file was cut short (everything before the damage was imported) or the store
-was not reachable (kept in the ledger, delivered by \`serve\`); 2 bad option, or PATH is not an export.
-`;
+answered as usual and delivered with the import's one final store write. Needs DATA_DIR (and VM_URL for
+VictoriaMetrics); not AUTH_TOKEN or SECRET_PATH.`,
+  options: {
+    "dry-run": { type: "boolean", description: "read and map everything into memory; nothing is kept or written" },
+    since: { type: "string", value: "YYYY-MM-DD", description: "skip records whose start (local date) is earlier" },
+    progress: { type: "boolean", description: "progress bar on stderr (default when stderr is a terminal)" },
+    json: { type: "boolean", description: "print the report as JSON" },
+    user: { type: "string", value: "NAME", description: "whose data it is (default USER_LABEL)" },
+  },
+  notes: `Exit status: 0 imported; 1 the file was cut short (everything before the damage was imported), the store
+was not reachable (kept in the ledger, delivered by \`serve\`) or DATA_DIR could not be used; 2 a bad option,
+or PATH is not an export.`,
+});
 
 export interface ImportArgs {
   path: string;
@@ -41,42 +44,18 @@ export interface ImportArgs {
   progress: boolean;
   json: boolean;
   user?: string;
-  help: boolean;
 }
 
-export class ImportUsageError extends Error {}
+export function importArgs({ values, operands }: ParsedArgs<typeof command.options>, interactive: boolean): ImportArgs {
+  if (!operands[0]) throw new UsageError("PATH is missing (an export.zip, export.xml or its folder)");
+  if (values.since !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.since)) throw new UsageError(`--since expects a date YYYY-MM-DD, got "${values.since}"`);
+  if (values.user !== undefined && !/^[A-Za-z0-9_.-]{1,64}$/.test(values.user)) throw new UsageError(`--user "${values.user}": use only letters, digits, '.', '-' and '_'`);
+  return { path: operands[0], dryRun: values["dry-run"], since: values.since, progress: values.progress || interactive, json: values.json, user: values.user };
+}
 
-export function parseImportArgs(args: string[], interactive: boolean): ImportArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        "dry-run": { type: "boolean", default: false },
-        since: { type: "string" },
-        progress: { type: "boolean", default: false },
-        json: { type: "boolean", default: false },
-        user: { type: "string" },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    });
-  } catch (err) {
-    throw new ImportUsageError((err as Error).message.split("\n")[0]!);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return { path: "", dryRun: false, progress: false, json: false, help: true };
-  if (positionals.length !== 1) throw new ImportUsageError(positionals.length ? `one PATH only, got ${positionals.length}` : "PATH is missing (an export.zip, export.xml or its folder)");
-  if (values.since !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.since)) throw new ImportUsageError(`--since expects a date YYYY-MM-DD, got "${values.since}"`);
-  return {
-    path: positionals[0]!,
-    dryRun: values["dry-run"]!,
-    since: values.since,
-    progress: values.progress! || interactive,
-    json: values.json!,
-    user: values.user,
-    help: false,
-  };
+export function run(parsed: ParsedArgs<typeof command.options>, ctx: CliContext): Promise<number> {
+  const args = importArgs(parsed, process.stderr.isTTY ?? false);
+  return runImport(loadOfflineConfig(ctx.env), args, ctx.log, { out: ctx.out, err: ctx.err, env: ctx.env });
 }
 
 export interface ImportIO {
@@ -101,10 +80,6 @@ export async function runImport(config: Config, args: ImportArgs, log: Logger, i
 
 async function importOrFail(config: Config, args: ImportArgs, log: Logger, io: ImportIO): Promise<number> {
   const user = args.user ?? config.userLabel;
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(user)) {
-    io.err(`fitstack import: --user "${user}": use only letters, digits, '.', '-' and '_'\n`);
-    return 2;
-  }
   const sourcePriority = parseSourcePriority(io.env.SOURCE_PRIORITY);
   let source;
   try {

@@ -1,13 +1,29 @@
 // `fitstack render`: the dashboard PNG from the store in DATA_DIR (or built-in sample data) into a file.
 import { existsSync, writeFileSync } from "node:fs";
-import { loadConfig, type Config } from "../config";
+import { loadOfflineConfig, type Config } from "../config";
 import type { Logger } from "../log";
 import { renderDashboard, type DashboardData } from "../render/dashboard";
 import { readPngHeader } from "../render/png1bit";
 import { emptyData, sampleDataSets, SAMPLE_TIME_ZONE } from "../render/sample-data";
 import { loadDashboardData } from "../trmnl/assemble";
 import { renderOptions } from "../trmnl/dashboards";
+import { defineCommand, PathError, UsageError, type CliContext, type ParsedArgs } from "./args";
 import { openRuntime } from "./runtime";
+
+const SAMPLES = Object.keys(sampleDataSets) as (keyof typeof sampleDataSets)[];
+
+export const command = defineCommand({
+  name: "render",
+  summary: `Writes the TRMNL dashboard PNG from the store in DATA_DIR as of --to, or from built-in sample data.
+Needs DATA_DIR (and VM_URL for VictoriaMetrics); not AUTH_TOKEN or SECRET_PATH.`,
+  options: {
+    out: { type: "string", value: "FILE", default: "dashboard.png", description: "the PNG to write" },
+    from: { type: "string", value: "UNIX", description: "start of the week panel, unix seconds (default Monday 00:00 in TRMNL_TZ)" },
+    to: { type: "string", value: "UNIX", description: "the instant shown, unix seconds (default now)" },
+    sample: { type: "string", value: "NAME", bare: "typical", description: `built-in data instead of the store: ${SAMPLES.join("|")}` },
+  },
+  notes: "Exit status: 0 written; 1 FILE cannot be written or the store cannot be read; 2 a bad option or variable.",
+});
 
 export interface RenderArgs {
   out: string;
@@ -16,29 +32,25 @@ export interface RenderArgs {
   sample?: keyof typeof sampleDataSets;
 }
 
-export function parseRenderArgs(args: string[]): RenderArgs {
-  const parsed: RenderArgs = { out: "dashboard.png" };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const value = args[++i] ?? "";
-    if (arg === "--out") {
-      if (!value) throw new Error("render: --out expects a file name");
-      parsed.out = value;
-    } else if (arg === "--from" || arg === "--to") {
-      if (!/^\d{1,11}$/.test(value)) throw new Error(`render: ${arg} expects unix seconds, got "${value}"`);
-      parsed[arg === "--from" ? "from" : "to"] = Number(value);
-    } else if (arg === "--sample") {
-      if (!(value in sampleDataSets)) throw new Error(`render: --sample expects one of ${Object.keys(sampleDataSets).join("|")}, got "${value}"`);
-      parsed.sample = value as RenderArgs["sample"];
-    } else throw new Error(`render: unknown option "${arg}"`);
+export function renderArgs({ values }: ParsedArgs<typeof command.options>): RenderArgs {
+  const parsed: RenderArgs = { out: values.out };
+  if (!values.out) throw new UsageError("--out needs a file name");
+  for (const name of ["from", "to"] as const) {
+    const value = values[name];
+    if (value === undefined) continue;
+    if (!/^\d{1,11}$/.test(value)) throw new UsageError(`--${name} expects unix seconds, got "${value}"`);
+    parsed[name] = Number(value);
   }
-  if (parsed.from !== undefined && parsed.to !== undefined && parsed.from >= parsed.to) throw new Error("render: --from must be before --to");
+  if (values.sample !== undefined) {
+    if (!(values.sample in sampleDataSets)) throw new UsageError(`--sample expects one of ${SAMPLES.join("|")}, got "${values.sample}"`);
+    parsed.sample = values.sample as RenderArgs["sample"];
+  }
+  if (parsed.from !== undefined && parsed.to !== undefined && parsed.from >= parsed.to) throw new UsageError("--from must be before --to");
   return parsed;
 }
 
-/** Rendering reads only DATA_DIR (and VM_URL): the hook's token and secret path are not needed, so they are not asked for. */
-export function renderConfig(env: Record<string, string | undefined>): Config {
-  return loadConfig({ ...env, DEV: "1", AUTH_TOKEN: "", SECRET_PATH: "", TOKENS_FILE: "" });
+export function run(args: ParsedArgs<typeof command.options>, ctx: CliContext): Promise<number> {
+  return render(loadOfflineConfig(ctx.env), renderArgs(args), ctx.log, (line) => ctx.out(line + "\n"));
 }
 
 /**
@@ -70,7 +82,11 @@ export async function render(config: Config, args: RenderArgs, log: Logger, out:
   const started = performance.now();
   const png = await renderDashboard(data, opts);
   const ms = performance.now() - started;
-  writeFileSync(args.out, png);
+  try {
+    writeFileSync(args.out, png);
+  } catch (err) {
+    throw new PathError(args.out, err);
+  }
   const { width, height, bitDepth } = readPngHeader(png);
   out(`wrote ${args.out}: ${width}x${height}, ${bitDepth}-bit, ${png.length} bytes, rendered in ${ms.toFixed(0)} ms from ${source}`);
   return 0;

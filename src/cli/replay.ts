@@ -1,9 +1,24 @@
 // `fitstack replay`: rebuilds the ledger and the store from DATA_DIR/raw/.
-import type { Config } from "../config";
+import { loadOfflineConfig, type Config } from "../config";
 import type { Logger } from "../log";
 import type { RawReadReport } from "../pipeline";
+import { defineCommand, UsageError, type CliContext, type ParsedArgs } from "./args";
 import { reimportKept } from "./import";
 import { openRuntime } from "./runtime";
+
+export const command = defineCommand({
+  name: "replay",
+  summary: `Rebuilds the ledger and the store from DATA_DIR/raw/. No range: from scratch (after changing zones, or
+moving to VictoriaMetrics), re-reading the Health-app exports kept in DATA_DIR/imports/ too. With a range: re-merges those days into what is held; merging is idempotent.
+Needs DATA_DIR (and VM_URL for VictoriaMetrics); not AUTH_TOKEN or SECRET_PATH.`,
+  options: {
+    from: { type: "string", value: "YYYY-MM-DD", description: "first day of raw log to re-merge (UTC file date)" },
+    to: { type: "string", value: "YYYY-MM-DD", description: "last day of raw log to re-merge" },
+    "dry-run": { type: "boolean", description: "read into memory only; write nothing" },
+    progress: { type: "boolean", description: "a progress bar on stderr (default when stderr is a terminal)" },
+  },
+  notes: "Exit status: 0 rebuilt; 1 the store was not reachable (the ledger is kept; serve delivers it later); 2 a bad option or variable.",
+});
 
 export interface ReplayOptions {
   from?: string;
@@ -14,19 +29,18 @@ export interface ReplayOptions {
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
-export function parseReplayArgs(args: string[]): ReplayOptions {
-  const options: ReplayOptions = { dryRun: false, progress: process.stderr.isTTY ?? false };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    if (arg === "--dry-run") options.dryRun = true;
-    else if (arg === "--progress") options.progress = true;
-    else if (arg === "--from" || arg === "--to") {
-      const value = args[++i] ?? "";
-      if (!DATE_RE.test(value)) throw new Error(`${arg} expects a date YYYY-MM-DD, got "${value}"`);
-      options[arg === "--from" ? "from" : "to"] = value;
-    } else throw new Error(`replay: unknown option "${arg}"`);
+export function replayOptions({ values }: ParsedArgs<typeof command.options>, interactive: boolean): ReplayOptions {
+  for (const name of ["from", "to"] as const) {
+    const value = values[name];
+    if (value !== undefined && !DATE_RE.test(value)) throw new UsageError(`--${name} expects a date YYYY-MM-DD, got "${value}"`);
   }
-  return options;
+  if (values.from && values.to && values.from > values.to) throw new UsageError("--from must not be after --to");
+  return { from: values.from, to: values.to, dryRun: values["dry-run"], progress: values.progress || interactive };
+}
+
+export function run(args: ParsedArgs<typeof command.options>, ctx: CliContext): Promise<number> {
+  const options = replayOptions(args, process.stderr.isTTY ?? false);
+  return replay(loadOfflineConfig(ctx.env), options, ctx.log, (line) => ctx.out(line + "\n"));
 }
 
 /**

@@ -1,9 +1,23 @@
 // `fitstack serve`: the webhook, the read API and the retrier, until SIGTERM/SIGINT.
 import { createApp } from "../app";
-import type { Config } from "../config";
+import { loadConfig, type Config } from "../config";
 import type { Logger } from "../log";
 import { createTrmnl } from "../trmnl/index";
+import { defineCommand, type CliContext, type ParsedArgs } from "./args";
 import { openRuntime } from "./runtime";
+
+export const command = defineCommand({
+  name: "serve",
+  summary: `Runs the webhook (POST /hook/<SECRET_PATH>), the read API and the TRMNL routes until SIGTERM/SIGINT.
+Configured by the environment (see fitstack --help); AUTH_TOKEN and SECRET_PATH are required unless DEV=1.`,
+  options: {},
+  notes: "Exit status: 0 stopped by a signal; 2 a bad option or variable, or VictoriaMetrics without the required dedup flag.",
+});
+
+export async function run(_args: ParsedArgs<typeof command.options>, ctx: CliContext): Promise<number> {
+  await serve(loadConfig(ctx.env), ctx.log);
+  return -1; // keeps running until a signal
+}
 
 /** How often VM's start time is compared with recent deliveries (it persists writes every ~5 s). */
 const STORE_CHECK_MS = 10_000;

@@ -22,13 +22,24 @@ export function formatOf(path: string): FileFormat | null {
   return null;
 }
 
-/** The files summarize reads under `root` (or `root` itself), sorted, as paths relative to `root`. */
-export function listFiles(root: string): string[] {
-  if (statSync(root).isFile()) return [""];
-  return readdirSync(root, { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isFile() && formatOf(entry.name) !== null)
-    .map((entry) => relative(root, join(entry.parentPath, entry.name)))
-    .sort();
+/** A file under DIR that summarize does not read, and why: the report lists it so it is not silently ignored. */
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+/** The files summarize reads under `root` (or `root` itself), sorted, as paths relative to `root`; and the others. */
+export function listFiles(root: string): { files: string[]; skipped: SkippedFile[] } {
+  if (statSync(root).isFile()) return { files: [""], skipped: [] };
+  const files: string[] = [];
+  const skipped: SkippedFile[] = [];
+  for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
+    if (entry.isDirectory()) continue;
+    const path = relative(root, join(entry.parentPath, entry.name));
+    if (entry.isFile() && formatOf(entry.name) !== null) files.push(path);
+    else skipped.push({ path, reason: entry.isSymbolicLink() ? "a symbolic link (not followed)" : entry.isFile() ? "not .json, .ndjson or .jsonl" : "not a regular file" });
+  }
+  return { files: files.sort(), skipped: skipped.sort((a, b) => (a.path < b.path ? -1 : 1)) };
 }
 
 export async function readFile(path: string, format: FileFormat, options: ReadOptions): Promise<FileAnalyzer> {

@@ -7,6 +7,7 @@
 //   "zones": {"mode","hrMax","rhr","bounds","boundsBpm"}   the zone model (HR_MAX, RHR, ZONES_MODE, ZONE_BOUNDS);
 //                                          boundsBpm = lower bounds of z2..z5 in bpm
 //   "files": [ {"path","format":"json"|"ndjson","bytes","status":"ok"|"partial"|"unreadable", ...Summary} ],
+//   "skipped": [ {"path","reason"} ]       files under DIR not read (another extension, a symlink, …), by path
 //   "total": Summary,                      every file added up (zone time: each file credited on its own)
 //   "plots": ["out/…png", …]               files written by --plots ([] without it)
 // }
@@ -36,6 +37,7 @@
 import type { ZoneProfile } from "../transform/zones";
 import { zoneBoundsBpm, ZONES } from "../transform/zones";
 import { histogramMedian } from "./heartRate";
+import type { SkippedFile } from "./readFile";
 import type { Occurrence, Stats } from "./stats";
 
 export interface SummaryReport {
@@ -44,6 +46,7 @@ export interface SummaryReport {
   now: string;
   zones: ZoneProfile & { boundsBpm: number[] };
   files: FileReport[];
+  skipped: SkippedFile[];
   total: StatsReport;
   plots: string[];
 }

@@ -1,9 +1,10 @@
 import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ZoneProfile } from "../transform/zones";
 import { summarize } from "./summarize";
+import { renderText } from "./text";
 
 const profile: ZoneProfile = { mode: "max", hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] };
 const T0 = 1767258000; // 2026-01-01T09:00:00Z
@@ -124,4 +125,21 @@ test("a workout's recovery series (HAE bug #60) is not counted, as the hook does
   ledger.ingest("me", normalizePayload(JSON.parse(text)).heartRate, zoneBoundsBpm(profile));
   expect(report.total.heartRate.zoneSeconds).toEqual(sumZones(ledger.zoneRewrite("me", 0).credits));
   expect(report.total.records.sections["workouts.heartRateData:recovery"]).toBe(1);
+});
+
+test("files it does not read are listed as skipped with the reason, in the report and in the text", async () => {
+  const dir = folder({ "a.json": fixture([[T0, 130], [T0 + 5, 130]]), "notes.txt": "hello", "sub/export.csv": "a,b\n", "sub/b.JSONL": "" });
+  symlinkSync(join(dir, "a.json"), join(dir, "link.json"));
+  const { report } = await summarize({ dir, profile, now: NOW });
+  expect([report.files.map((f) => f.path), report.skipped]).toEqual([
+    ["a.json", "sub/b.JSONL"],
+    [
+      { path: "link.json", reason: "a symbolic link (not followed)" },
+      { path: "notes.txt", reason: "not .json, .ndjson or .jsonl" },
+      { path: "sub/export.csv", reason: "not .json, .ndjson or .jsonl" },
+    ],
+  ]);
+  expect(renderText(report)).toContain(
+    "▸ skipped 3 files (not read)\n    link.json: a symbolic link (not followed)\n    notes.txt: not .json, .ndjson or .jsonl\n    sub/export.csv: not .json, .ndjson or .jsonl\n",
+  );
 });

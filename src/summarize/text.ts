@@ -4,6 +4,7 @@ import type { FileReport, StatsReport, SummaryReport } from "./report";
 
 const KEYS_SHOWN = 14;
 const PROBLEMS_SHOWN = 8;
+const SKIPPED_SHOWN = 20;
 
 export function renderText(report: SummaryReport): string {
   const { zones } = report;
@@ -15,6 +16,7 @@ export function renderText(report: SummaryReport): string {
     "",
   ];
   for (const file of report.files) lines.push(...fileBlock(file), "");
+  if (report.skipped.length) lines.push(...skippedBlock(report.skipped), "");
   lines.push(`TOTAL (${report.files.filter((f) => f.status !== "unreadable").length} of ${report.files.length} files readable)`);
   lines.push(...statsLines(report.total, true));
   if (report.plots.length) lines.push("", `plots: ${report.plots.join(", ")}`);
@@ -25,6 +27,12 @@ function fileBlock(file: FileReport): string[] {
   const shapes = Object.entries(file.shapes).filter(([, n]) => n > 0).map(([s, n]) => (file.entries > 1 ? `${s} ×${n}` : s));
   const head = [file.format, ...(file.rawEntries ? [`${file.rawEntries} raw-log entries`] : []), ...shapes, megabytes(file.bytes), file.status.toUpperCase()];
   return [`▸ ${file.path}  (${head.join(", ")})`, ...statsLines(file, false)];
+}
+
+function skippedBlock(skipped: SummaryReport["skipped"]): string[] {
+  const shown = skipped.slice(0, SKIPPED_SHOWN).map(({ path, reason }) => `    ${path}: ${reason}`);
+  const more = skipped.length > SKIPPED_SHOWN ? [`    … ${skipped.length - SKIPPED_SHOWN} more (--json lists all)`] : [];
+  return [`▸ skipped ${skipped.length} file${skipped.length === 1 ? "" : "s"} (not read)`, ...shown, ...more];
 }
 
 function statsLines(s: StatsReport, total: boolean): string[] {

@@ -133,5 +133,5 @@ describe("configuration", () => {
     });
     expect(run({ AUTH_TOKEN: TOKEN, SECRET_PATH: "x", HR_MAX: "abc" })).toEqual({ code: 2, stderr: 'fitstack: config: HR_MAX: expected a number, got "abc"' });
     expect(run({ AUTH_TOKEN: TOKEN, SECRET_PATH: "x", ZONES_MODE: "zones" }).stderr).toContain("ZONES_MODE");
-  });
+  }, 30_000);
 });

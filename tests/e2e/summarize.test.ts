@@ -87,19 +87,20 @@ test("the JSON report's totals match the numbers worked out by hand", async () =
   expect(total.anomalies.gaps).toEqual({ count: 1, longestS: 20, longestFromUtc: "2026-01-01T09:00:10Z" });
   expect(total.anomalies.duplicateTimestamps).toEqual({ count: 1, first: "2026-01-01T09:00:05Z" });
   expect(total.problems).toEqual([{ at: "c.json", message: 'not JSON: "not" (at character 0)' }]);
-});
+}, 30_000);
 
 test("exit codes: 0 when anything was read, 1 when nothing could be, 2 when DIR does not exist", async () => {
   const ok = await run(["data_samples"]);
   expect([ok.code, ok.stdout]).toEqual([0, expect.stringContaining("TOTAL")]);
   const nothing = await run([folder({ "x.json": "<html>502</html>", "y.ndjson": "oops\n" })]);
   expect([nothing.code, nothing.stderr]).toEqual([1, expect.stringContaining("nothing could be read")]);
-  const empty = await run([folder({ "notes.txt": "hello" })]);
-  expect([empty.code, empty.stderr]).toEqual([1, expect.stringContaining("no .json, .ndjson or .jsonl files")]);
+  const emptyDir = folder({ "notes.txt": "hello" });
+  const empty = await run([emptyDir]);
+  expect([empty.code, empty.stderr]).toEqual([1, `fitstack summarize: no .json, .ndjson or .jsonl files in ${emptyDir} (skipped 1: notes.txt)\n`]);
   const missing = await run(["/nonexistent/fitstack-summarize"]);
   expect([missing.code, missing.stdout, missing.stderr]).toEqual([2, "", "fitstack summarize: /nonexistent/fitstack-summarize: no such file or directory\n"]);
   expect((await run(["--bogus"])).code).toBe(2);
-});
+}, 30_000);
 
 /** Width and height from IHDR, which must follow the PNG signature. */
 function pngSize(bytes: Uint8Array) {
@@ -120,11 +121,22 @@ test("--plots writes one heart-rate PNG per file with heart rate and a zone char
   }
   expect(pngSize(readFileSync(join(out, "zones.png")))).toEqual({ signature, chunk: "IHDR", width: 800, height: 400 });
   expect(existsSync(join(out, "c.json.heart-rate.png"))).toBe(false);
-});
+}, 30_000);
 
 test("one FILE instead of DIR; --plots without a value writes to out/ in the working directory", async () => {
   const dir = folder(HAND_MADE);
   const { code } = await run([join(dir, "a.json"), "--plots"], dir);
   expect(code).toBe(0);
   expect(["a.json.heart-rate.png", "zones.png"].map((name) => existsSync(join(dir, "out", name)))).toEqual([true, true]);
-});
+}, 30_000);
+
+test("files it does not read are listed as skipped, with the reason, in the text and the JSON", async () => {
+  const dir = folder({ "a.json": HAND_MADE["a.json"], "notes.txt": "hello", "old/export.csv": "a,b\n" });
+  const text = await run([dir]);
+  expect([text.code, text.stdout]).toEqual([0, expect.stringContaining("▸ skipped 2 files (not read)\n    notes.txt: not .json, .ndjson or .jsonl\n    old/export.csv: not .json, .ndjson or .jsonl\n")]);
+  const json = await run([dir, "--json"]);
+  expect(JSON.parse(json.stdout).skipped).toEqual([
+    { path: "notes.txt", reason: "not .json, .ndjson or .jsonl" },
+    { path: "old/export.csv", reason: "not .json, .ndjson or .jsonl" },
+  ]);
+}, 30_000);
