@@ -74,7 +74,7 @@ describe("fitstack import: input and exit codes", () => {
     }
     const { stderr } = await runImport(env(), [text]);
     expect(stderr).toBe(`fitstack import: ${text} is neither a zip nor a HealthKit export (export.xml)\n`);
-  });
+  }, 30_000);
 
   test("DATA_DIR unusable (a file): one line, exit 1, no stack trace", async () => {
     const notADir = join(root, "plain-file");
@@ -83,7 +83,7 @@ describe("fitstack import: input and exit codes", () => {
     const { code, stderr } = await runImport({ DATA_DIR: notADir }, [path]);
     expect({ code, lines: stderr.trim().split("\n").length, stack: stderr.includes("    at ") }).toEqual({ code: 1, lines: 1, stack: false });
     expect(stderr).toStartWith("fitstack import: ");
-  });
+  }, 30_000);
 
   test("a localised name, the iOS 16 DTD, __MACOSX entries: found by content and imported whole", async () => {
     const xml = exportXml([...heartRateRecords(HISTORY, 100, 5, () => 150), record({ type: "RestingHeartRate", start: "2024-01-01 08:00:00 +0000", value: 52, unit: "count/min" })], BROKEN_DTD);
@@ -108,7 +108,7 @@ describe("fitstack import: input and exit codes", () => {
     expect(report.types.hae_resting_heart_rate).toMatchObject({ read: 1, imported: 1 });
     expect(report.notImported).toEqual({ cda_document: 1, mac_metadata: 1, "<Me>": 1 });
     expect(report.complete).toBe(true);
-  });
+  }, 30_000);
 
   test("a zip cut short: everything before the damage is imported, the report says where it stopped, exit 1", async () => {
     const whole = await Bun.file(await writeZip("whole.zip", exportXml(heartRateRecords(HISTORY, 20_000, 5, () => 150)))).bytes();
@@ -120,7 +120,7 @@ describe("fitstack import: input and exit codes", () => {
     const imported = Number(/heart_rate\s+(\d+)\s+(\d+)/.exec(stdout)![2]);
     expect(imported).toBeGreaterThan(1000);
     expect(imported).toBeLessThan(20_000);
-  });
+  }, 30_000);
 
   test("summarize reads an export.zip: what an import would bring, zone time included, nothing kept", async () => {
     const dataDir = fresh();
@@ -134,7 +134,7 @@ describe("fitstack import: input and exit codes", () => {
     expect(result.import.types.hae_step_count).toMatchObject({ read: 1, imported: 1, from: 1704096000 });
     expect(result.summary.zone_seconds).toEqual({ z1: 0, z2: 0, z3: 60, z4: 0, z5: 0 });
     expect(existsSync(dataDir)).toBe(false);
-  });
+  }, 30_000);
 
   test("--dry-run keeps nothing and writes nothing; --help", async () => {
     const dataDir = fresh();
@@ -149,7 +149,7 @@ describe("fitstack import: input and exit codes", () => {
     const help = await runImport({}, ["--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toStartWith("Usage: fitstack import PATH");
-  });
+  }, 30_000);
 });
 
 onBothStores((store, extraEnv) => {
