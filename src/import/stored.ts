@@ -47,11 +47,13 @@ export async function keepImport(dataDir: string, source: ExportSource, manifest
   const file = `${sha256}${ext}`;
   if (existsSync(join(dir, file))) rmSync(tmp, { force: true });
   else renameSync(tmp, join(dir, file));
-  const kept: ImportManifest = { sha256, file, ...manifest, importedAt: new Date().toISOString() };
   const manifestPath = join(dir, `${sha256}.json`);
-  // the first import's options stay: re-importing the same file changes nothing, the manifest neither
-  if (!existsSync(manifestPath)) writeFileSync(manifestPath, JSON.stringify(kept, null, 2) + "\n", { mode: 0o600 });
-  return existsSync(manifestPath) ? (JSON.parse(readFileSync(manifestPath, "utf8")) as ImportManifest) : kept;
+  const held = existsSync(manifestPath) ? (JSON.parse(readFileSync(manifestPath, "utf8")) as ImportManifest) : null;
+  // the same file imported again with an earlier --since (or none) brought more: replay must re-read that much
+  const since = held ? (held.since === undefined || manifest.since === undefined ? undefined : held.since < manifest.since ? held.since : manifest.since) : manifest.since;
+  const kept: ImportManifest = held ? { ...held, since } : { sha256, file, ...manifest, since, importedAt: new Date().toISOString() };
+  if (!held || held.since !== since) writeFileSync(manifestPath, JSON.stringify(kept, null, 2) + "\n", { mode: 0o600 });
+  return kept;
 }
 
 /** Every kept import, oldest first. */
