@@ -11,6 +11,8 @@ const BENCHES: { title: string; script: string; note: string }[] = [
   { title: "Summarize", script: "summarize.ts", note: "a generated ~100 MB HAE export, streamed, against JSON.parse of the whole file." },
   { title: "Import the Health app's export", script: "import.ts", note: "`fitstack import` of generated export.zip files with unique heart-rate records, 1 M and 5 M, into both stores, and into VM holding 90 days of webhook data; the parser alone against saxes (targets: 1 M < 9 s, 5 M < 50 s, peak RSS < 150 MB)." },
   { title: "Binaries", script: "binary.ts", note: "`bun run build` output; ARM64 runs under qemu (emulated: its times and RSS include qemu)." },
+  { title: "Record merges scale linearly", script: "merge-scaling.ts", note: "workouts and one-segment nights merged into an empty ledger, this tree against main's in the same run." },
+  { title: "Event loop during big record payloads", script: "merge-stall.ts", note: "/ping latency while the real server takes 100 k workouts, then a 3-year per-segment sleep backfill (target: p99 < 200 ms)." },
 ];
 
 const started = new Date();

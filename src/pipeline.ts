@@ -66,6 +66,36 @@ export async function deliverPending(ledger: Ledger, store: Store, sliceSize = C
   }
 }
 
+/** A raw entry this big is collected right after it is normalized (as the hook does for big bodies). */
+const BIG_ENTRY_BYTES = 8 * 1024 * 1024;
+
+/** Records merged per transaction between turns of the event loop (a night counts its segments): ~10 ms idle. */
+const RECORDS_PER_CHUNK = 500;
+
+type RecordChunk = Pick<Normalized, "gauges" | "sleep" | "workouts">;
+
+function recordChunks(gauges: Normalized["gauges"], sleep: Normalized["sleep"], workouts: Normalized["workouts"]): RecordChunk[] {
+  const chunks: RecordChunk[] = [];
+  for (let i = 0; i < gauges.length; i += RECORDS_PER_CHUNK) chunks.push({ gauges: gauges.slice(i, i + RECORDS_PER_CHUNK), sleep: [], workouts: [] });
+  let nights: Normalized["sleep"] = [];
+  let cost = 0;
+  for (const night of sleep) {
+    nights.push(night);
+    cost += night.segments?.length ?? 1;
+    if (cost >= RECORDS_PER_CHUNK) {
+      chunks.push({ gauges: [], sleep: nights, workouts: [] });
+      nights = [];
+      cost = 0;
+    }
+  }
+  if (nights.length) chunks.push({ gauges: [], sleep: nights, workouts: [] });
+  for (let i = 0; i < workouts.length; i += RECORDS_PER_CHUNK) chunks.push({ gauges: [], sleep: [], workouts: workouts.slice(i, i + RECORDS_PER_CHUNK) });
+  return chunks;
+}
+
+/** Lets timers and pending requests run before the next chunk of work. */
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 export class Pipeline {
   private tail: Promise<unknown> = Promise.resolve();
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
@@ -73,6 +103,8 @@ export class Pipeline {
   private lastRecheck = 0;
   private retryDelay = RETRY_MIN_MS;
   private stopped = false;
+  /** Set when a delivery failed, until one succeeds: meanwhile requests only append and merge. */
+  private storeDown = false;
 
   constructor(private readonly deps: PipelineDeps) {}
 
@@ -89,22 +121,23 @@ export class Pipeline {
       const receivedAt = this.deps.clock();
       const id = crypto.randomUUID();
       let position: RawPosition;
-      let merged: ReturnType<Pipeline["merge"]>;
+      let merged: Awaited<ReturnType<Pipeline["merge"]>>;
       try {
         position = this.deps.rawLog.append(bodyBytes, { id, receivedAt, user, headers });
-        merged = this.merge(body, user, receivedAt, position);
+        merged = await this.merge(body, user, receivedAt, position);
         this.deps.ledger.setMeta(`last_sync:${user}`, String(Math.floor(receivedAt.getTime() / 1000)));
       } catch (err) {
         // not on disk, or on disk but not merged: refuse, so HAE sends it again (merging is idempotent)
         this.deps.log.error("payload not stored", { error: (err as Error).message });
         throw new HttpError(503, "storage_unavailable", "cannot store the payload right now; retry later");
       }
-      const delivered = await this.deliverNow();
+      // while the store is known down the retrier owns delivery: a request would only rebuild the rewrite and fail
+      const delivered = this.storeDown ? (this.scheduleRetry(), false) : await this.deliverNow();
       return { id, shape: body.shape, ...merged, delivered };
     });
   }
 
-  private merge(body: Normalized, user: string, receivedAt: Date, position?: RawPosition) {
+  private async merge(body: Normalized, user: string, receivedAt: Date, position?: RawPosition) {
     const now = Math.floor(receivedAt.getTime() / 1000);
     const invalidReasons: Record<string, number> = {};
     const valid = body.heartRate.filter((sample) => {
@@ -112,7 +145,9 @@ export class Pipeline {
       if (problem) invalidReasons[problem] = (invalidReasons[problem] ?? 0) + 1;
       return !problem;
     });
-    const result = this.deps.ledger.ingest(user, valid, zoneBoundsBpm(this.deps.profileFor(user)), position, body);
+    // records first, in chunks: the raw cursor moves with the samples, so a crash in between merges the entry again
+    const records = await this.mergeRecords(user, body);
+    const result = this.deps.ledger.ingest(user, valid, zoneBoundsBpm(this.deps.profileFor(user)), position);
     return {
       accepted_samples: result.accepted,
       duplicates_dropped: result.duplicates,
@@ -123,11 +158,28 @@ export class Pipeline {
         gauges: body.gauges.length,
         nights: body.sleep.length,
         workouts: body.workouts.length,
-        changed: result.recordsChanged,
-        dropped: result.recordsDropped,
+        changed: records.changed,
+        dropped: records.dropped,
       },
       ignored: body.ignored,
     };
+  }
+
+  /**
+   * Merges a payload's gauges, nights and workouts a chunk at a time, one transaction each, giving the event
+   * loop a turn in between: merging is linear and idempotent, so a 100 k-workout body never stalls /ping.
+   */
+  private async mergeRecords(user: string, body: Normalized): Promise<{ changed: number; dropped: number }> {
+    const { ledger } = this.deps;
+    const total = { changed: 0, dropped: 0 };
+    const chunks = recordChunks(body.gauges, body.sleep, body.workouts);
+    for (const [i, chunk] of chunks.entries()) {
+      if (i > 0) await nextTurn();
+      const merged = ledger.db.transaction(() => ledger.records.merge(user, chunk.gauges, chunk.sleep, chunk.workouts))();
+      total.changed += merged.changed;
+      total.dropped += merged.dropped;
+    }
+    return total;
   }
 
   /** Brings the store up to the ledger; on failure the backlog stays and the retrier takes over. */
@@ -136,11 +188,13 @@ export class Pipeline {
     try {
       await deliverPending(ledger, store);
       this.retryDelay = RETRY_MIN_MS;
+      this.storeDown = false;
       // a store that restarted since the last look may have dropped what it acknowledged just before
       if (recheck && Date.now() - this.lastRecheck > RECHECK_MIN_MS) await this.recheckNow();
       return true;
     } catch (err) {
       log.warn("delivery failed; kept in backlog", { error: (err as Error).message, backlog: ledger.backlog() });
+      this.storeDown = true;
       this.scheduleRetry();
       return false;
     }
@@ -186,12 +240,19 @@ export class Pipeline {
     const { rawLog, ledger, log } = this.deps;
     const report: RawReadReport = { files: 0, entries: 0, samples: 0, skipped: [] };
     for (const file of files) {
-      for await (const line of readRawLines(rawLog.dir, file, fromCursor ? ledger.cursor(file) : 0)) {
+      let lineStart = fromCursor ? ledger.cursor(file) : 0;
+      for await (const line of readRawLines(rawLog.dir, file, lineStart)) {
         const at = `${file}:${line.line}`;
+        const big = line.end - lineStart > BIG_ENTRY_BYTES;
+        lineStart = line.end;
         if (line.entry) {
           try {
+            const { user, receivedAt } = line.entry;
             const body = normalizePayload(line.entry.body);
-            this.merge(body, line.entry.user, new Date(line.entry.receivedAt), line);
+            // as the hook does: the parsed tree of a big entry is garbage now, free it before the merge allocates
+            delete line.entry;
+            if (big) Bun.gc(true);
+            await this.merge(body, user, new Date(receivedAt), line);
             report.entries++;
             report.samples += body.heartRate.length;
           } catch (err) {

@@ -33,6 +33,26 @@ describe("nights", () => {
     ]);
   });
 
+  test("only the nights new segments can join are rebuilt: a bridge joins two nights, a late one lands alone, in any order", () => {
+    const ledger = new Ledger(":memory:");
+    const base = 1000 * H;
+    const seg = (from: number, to: number, stage: "core" | "deep" | "rem" = "core") => ({ start: base + from * H, end: base + to * H, stage });
+    const post = (...segments: ReturnType<typeof seg>[]) =>
+      ledger.ingest("me", [], [], undefined, {
+        gauges: [],
+        workouts: [],
+        sleep: segments.map((s) => ({ ...night("Watch", s.start, s.end, {}), segments: [s] })),
+      });
+    // nights at 0–2, 6–8 (4 h apart: two nights), 48–50 and a far older one at -100
+    post(seg(6, 8), seg(0, 2), seg(48, 50));
+    post(seg(-100, -99, "deep"));
+    const spans = () => ledger.records.update("me").nights.map((n) => [(n.start - base) / H, (n.end - base) / H, n.stageSeconds.core / H, n.stageSeconds.deep / H]);
+    expect(spans()).toEqual([[-100, -99, 0, 1], [0, 2, 2, 0], [6, 8, 2, 0], [48, 50, 2, 0]]);
+    // 3–5 is within 3 h of both: one night 0–8 with 2 + 2 + 2 h of core
+    post(seg(3, 5));
+    expect(spans()).toEqual([[-100, -99, 0, 1], [0, 8, 6, 0], [48, 50, 2, 0]]);
+  });
+
   test("of overlapping nights from two sources one counts: the one with the most staged sleep", () => {
     const ledger = new Ledger(":memory:");
     const sleep = [
@@ -59,5 +79,17 @@ describe("gauges", () => {
     const units = ["a", "b", "c", "d", "e"].map((u, i) => gauge("hae_m0", u, 1_767_225_600 + i + 1));
     const second = ledger.ingest("me", [], [], undefined, { gauges: units, sleep: [], workouts: [] });
     expect([first.recordsChanged, first.recordsDropped, second.recordsChanged, second.recordsDropped]).toEqual([300, 5, 3, 2]);
+  });
+});
+
+describe("workouts", () => {
+  test("a person has at most 40 workout types, across payloads; past that, new types count as other", () => {
+    const ledger = new Ledger(":memory:");
+    const workout = (i: number) => ({ id: `W${i}`, name: `Sport ${i}`, start: 1_767_225_600 + i * 3600, end: 1_767_225_600 + i * 3600 + 600, durationS: 600 });
+    ledger.ingest("me", [], [], undefined, { gauges: [], sleep: [], workouts: Array.from({ length: 30 }, (_, i) => workout(i)) });
+    ledger.ingest("me", [], [], undefined, { gauges: [], sleep: [], workouts: Array.from({ length: 15 }, (_, i) => workout(30 + i)) });
+    const types = ledger.records.update("me").workouts!.map((w) => w.type);
+    // sport_0 … sport_39 keep their type; sport_40 … sport_44 become other
+    expect([new Set(types).size, types.slice(38)]).toEqual([41, ["sport_38", "sport_39", "other", "other", "other", "other", "other"]]);
   });
 });

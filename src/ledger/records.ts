@@ -1,6 +1,6 @@
 // Gauges, nights and workouts held per user beside the heart-rate timeline: identity → latest value.
 import type { Database } from "bun:sqlite";
-import { nightsFromSegments } from "../normalize/hae-sleep";
+import { NIGHT_GAP_S, nightsFromSegments } from "../normalize/hae-sleep";
 import type { GaugeSample, SleepNight, SleepSegment, SleepStage, Workout } from "../normalize/model";
 import { workoutType } from "../normalize/workout-type";
 
@@ -38,11 +38,13 @@ export interface WorkoutRecord {
 /** Everything a store needs to bring one user's records up to date. */
 export interface RecordsUpdate {
   user: string;
-  /** Gauge points whose value is new or changed since the last delivery. */
+  /** Gauge points whose value is new or changed since the last delivery, and every point of `movedSeries`. */
   gauges: GaugePoint[];
-  /** All nights and all workouts (they are few; stores rebuild these series whole). */
-  nights: NightRecord[];
-  workouts: WorkoutRecord[];
+  /** Gauge series (metric, unit) a point moved out of: a store keying series by unit rewrites them whole. */
+  movedSeries: { name: string; unit: string }[];
+  /** All nights and all workouts when that family changed, else null (stores rebuild these series whole). */
+  nights: NightRecord[] | null;
+  workouts: WorkoutRecord[] | null;
 }
 
 /** Bounds on what one person's payloads can create in the store (HAE has about 150 metrics). */
@@ -79,7 +81,18 @@ export class RecordLedger {
         duration_s REAL NOT NULL, distance_km REAL, energy_kcal REAL, avg_hr REAL, max_hr REAL,
         PRIMARY KEY (user, id)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS pending_records (user TEXT PRIMARY KEY);
+      -- families ('sleep', 'workouts') changed since the last delivery; pending_records means all of them
+      CREATE TABLE IF NOT EXISTS pending_family (user TEXT NOT NULL, family TEXT NOT NULL, PRIMARY KEY (user, family)) WITHOUT ROWID;
+      -- each person's (metric, unit) pairs: bounds checked without scanning gauge_sample
+      CREATE TABLE IF NOT EXISTS gauge_series (user TEXT NOT NULL, name TEXT NOT NULL, unit TEXT NOT NULL, PRIMARY KEY (user, name, unit)) WITHOUT ROWID;
+      -- each person's workout types: the bound is checked without scanning their workouts
+      CREATE TABLE IF NOT EXISTS workout_type (user TEXT NOT NULL, type TEXT NOT NULL, PRIMARY KEY (user, type)) WITHOUT ROWID;
+      -- gauge series a point moved out of (its unit changed): the store drops and rewrites them
+      CREATE TABLE IF NOT EXISTS gauge_moved (user TEXT NOT NULL, name TEXT NOT NULL, unit TEXT NOT NULL, PRIMARY KEY (user, name, unit)) WITHOUT ROWID;
     `);
+    // ledgers written before gauge_series and workout_type existed
+    db.exec("INSERT OR IGNORE INTO gauge_series (user, name, unit) SELECT DISTINCT user, name, unit FROM gauge_sample WHERE NOT EXISTS (SELECT 1 FROM gauge_series)");
+    db.exec("INSERT OR IGNORE INTO workout_type (user, type) SELECT DISTINCT user, type FROM workout WHERE NOT EXISTS (SELECT 1 FROM workout_type)");
     // ledgers written before nights had a kind
     if (!db.query<{ name: string }, []>("PRAGMA table_info(night)").all().some((c) => c.name === "kind")) {
       db.exec("ALTER TABLE night ADD COLUMN kind TEXT NOT NULL DEFAULT 'aggregate'");
@@ -88,32 +101,46 @@ export class RecordLedger {
 
   /**
    * Merges one payload's records; returns how many were new or changed, and how many gauge points were
-   * dropped to keep a person's series bounded. Runs inside the ledger's transaction.
+   * dropped to keep a person's series bounded. Runs inside the ledger's transaction. Time is linear in the
+   * payload (each record costs index lookups, never a scan of the person's history), so a caller may
+   * split a big payload into chunks and merge them one after another.
    */
   merge(user: string, gauges: readonly GaugeSample[], nights: readonly SleepNight[], workouts: readonly Workout[]): { changed: number; dropped: number } {
     let changed = 0;
     let dropped = 0;
     const series = this.gaugeSeries(user);
+    const addSeries = this.db.query("INSERT OR IGNORE INTO gauge_series (user, name, unit) VALUES (?, ?, ?)");
     for (const g of gauges) {
       const units = series.get(g.name);
       if (units ? !units.has(g.unit) && units.size >= MAX_UNITS_PER_METRIC : series.size >= MAX_GAUGE_METRICS) {
         dropped++;
         continue;
       }
+      if (!units?.has(g.unit)) addSeries.run(user, g.name, g.unit);
       if (units) units.add(g.unit);
       else series.set(g.name, new Set([g.unit]));
       if (this.mergeGauge(user, g)) changed++;
     }
-    for (const n of nights) if (this.mergeNight(user, n)) changed++;
-    for (const w of workouts) if (this.mergeWorkout(user, w)) changed++;
-    if (changed) this.db.query("INSERT OR IGNORE INTO pending_records (user) VALUES (?)").run(user);
-    return { changed, dropped };
+    let nightsChanged = this.mergeSegmentNights(user, nights.filter((n) => n.segments?.length));
+    let longest = nights.length ? this.longestAggregateNight(user) : 0;
+    for (const n of nights) {
+      if (n.segments?.length) continue;
+      longest = Math.max(longest, n.end - n.start);
+      if (this.mergeSummaryNight(user, n, longest)) nightsChanged++;
+    }
+    let workoutsChanged = 0;
+    const types = new Set(workouts.length ? this.db.query<{ type: string }, [string]>("SELECT type FROM workout_type WHERE user = ?").all(user).map((row) => row.type) : []);
+    for (const w of workouts) if (this.mergeWorkout(user, w, types)) workoutsChanged++;
+    const pending = this.db.query("INSERT OR IGNORE INTO pending_family (user, family) VALUES (?, ?)");
+    if (nightsChanged) pending.run(user, "sleep");
+    if (workoutsChanged) pending.run(user, "workouts");
+    return { changed: changed + nightsChanged + workoutsChanged, dropped };
   }
 
   /** The person's gauge metrics and the units each has used. */
   private gaugeSeries(user: string): Map<string, Set<string>> {
     const series = new Map<string, Set<string>>();
-    for (const { name, unit } of this.db.query<{ name: string; unit: string }, [string]>("SELECT DISTINCT name, unit FROM gauge_sample WHERE user = ?").all(user)) {
+    for (const { name, unit } of this.db.query<{ name: string; unit: string }, [string]>("SELECT name, unit FROM gauge_series WHERE user = ?").all(user)) {
       (series.get(name) ?? series.set(name, new Set()).get(name)!).add(unit);
     }
     return series;
@@ -140,36 +167,84 @@ export class RecordLedger {
       )
       .get(user, g.name, g.ts);
     if (shown && shown.value === winner.value && shown.unit === winner.unit) return true;
+    // a point that moves to another unit leaves its old point in the old unit's series: the store must drop it
+    if (shown && shown.unit !== winner.unit) {
+      this.db.query("INSERT OR IGNORE INTO gauge_moved (user, name, unit) VALUES (?, ?, ?)").run(user, g.name, shown.unit);
+    }
     this.db
       .query("INSERT OR REPLACE INTO gauge_point (user, name, ts, unit, value, revision, delivered) VALUES (?, ?, ?, ?, ?, ?, 0)")
       .run(user, g.name, g.ts, winner.unit, winner.value, shown ? shown.revision + 1 : 0);
     return true;
   }
 
-  private mergeNight(user: string, n: SleepNight): boolean {
-    return n.segments?.length ? this.mergeSegments(user, n.source, n.segments) : this.mergeSummaryNight(user, n);
+  /**
+   * Adds per-segment nights' segments to each source's union and rebuilds only the nights the new segments
+   * can join (nights are apart by at least NIGHT_GAP_S). Returns how many of the nights brought a new segment.
+   */
+  private mergeSegmentNights(user: string, nights: readonly SleepNight[]): number {
+    const add = this.db.query("INSERT OR IGNORE INTO sleep_segment (user, source, start, end, stage) VALUES (?, ?, ?, ?, ?)");
+    const added = new Map<string, SleepSegment[]>();
+    let changed = 0;
+    for (const n of nights) {
+      let any = false;
+      for (const seg of n.segments!) {
+        if (!add.run(user, n.source, seg.start, seg.end, seg.stage).changes) continue;
+        any = true;
+        (added.get(n.source) ?? added.set(n.source, []).get(n.source)!).push(seg);
+      }
+      if (any) changed++;
+    }
+    for (const [source, segments] of added) {
+      segments.sort((a, b) => a.start - b.start);
+      // one rebuild per run of new segments closer than a night gap to each other
+      let from = segments[0]!.start;
+      let to = segments[0]!.end;
+      for (const seg of segments) {
+        if (seg.start - to >= NIGHT_GAP_S) {
+          this.rebuildSegmentNights(user, source, from, to);
+          from = seg.start;
+          to = seg.end;
+        }
+        to = Math.max(to, seg.end);
+      }
+      this.rebuildSegmentNights(user, source, from, to);
+    }
+    return changed;
   }
 
-  /** Adds segments to the source's union and, when any is new, rebuilds that source's segment nights. */
-  private mergeSegments(user: string, source: string, segments: readonly SleepSegment[]): boolean {
-    const add = this.db.query("INSERT OR IGNORE INTO sleep_segment (user, source, start, end, stage) VALUES (?, ?, ?, ?, ?)");
-    let added = 0;
-    for (const seg of segments) added += add.run(user, source, seg.start, seg.end, seg.stage).changes;
-    if (!added) return false;
-    const all = this.db
-      .query<SleepSegment, [string, string]>("SELECT start, end, stage FROM sleep_segment WHERE user = ? AND source = ?")
-      .all(user, source);
-    this.db.query("DELETE FROM night WHERE user = ? AND source = ? AND kind = 'segments'").run(user, source);
+  /** Rebuilds the source's segment nights from new segments spanning from..to and the held nights they join. */
+  private rebuildSegmentNights(user: string, source: string, from: number, to: number) {
+    let low = from;
+    let high = to;
+    // held nights are disjoint and ordered: walk back from the last one starting before to + gap
+    const held = this.db
+      .query<{ start: number; end: number }, [string, string, number]>(
+        "SELECT start, end FROM night WHERE user = ? AND source = ? AND kind = 'segments' AND start < ? ORDER BY start DESC",
+      )
+      .iterate(user, source, to + NIGHT_GAP_S);
+    for (const night of held) {
+      if (night.end <= from - NIGHT_GAP_S) break;
+      low = Math.min(low, night.start);
+      high = Math.max(high, night.end);
+    }
+    this.db.query("DELETE FROM night WHERE user = ? AND source = ? AND kind = 'segments' AND start BETWEEN ? AND ?").run(user, source, low, high);
+    const segments = this.db
+      .query<SleepSegment, [string, string, number, number]>("SELECT start, end, stage FROM sleep_segment WHERE user = ? AND source = ? AND start BETWEEN ? AND ?")
+      .all(user, source, low, high);
     const insert = this.db.query(
       "INSERT OR REPLACE INTO night (user, source, start, end, deep, core, rem, awake, asleep, in_bed, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'segments')",
     );
-    for (const night of nightsFromSegments(source, all)) {
+    for (const night of nightsFromSegments(source, segments)) {
       insert.run(user, source, night.start, night.end, ...SLEEP_STAGES.map((stage) => night.stageSeconds[stage] ?? 0));
     }
-    return true;
   }
 
-  private mergeSummaryNight(user: string, n: SleepNight): boolean {
+  /** The longest aggregate night held: a night overlapping another starts at most this long before it. */
+  private longestAggregateNight(user: string): number {
+    return this.db.query<{ span: number | null }, [string]>("SELECT MAX(end - start) AS span FROM night WHERE user = ? AND kind = 'aggregate'").get(user)!.span ?? 0;
+  }
+
+  private mergeSummaryNight(user: string, n: SleepNight, longest: number): boolean {
     const stages = SLEEP_STAGES.map((stage) => n.stageSeconds[stage] ?? 0);
     const held = this.db
       .query<Record<string, number>, [string, string, number]>(
@@ -177,17 +252,26 @@ export class RecordLedger {
       )
       .get(user, n.source, n.start);
     if (held && held.end === n.end && SLEEP_STAGES.every((stage, i) => held[stage] === stages[i])) return false;
-    // the same night re-sent with another start (HAE drops inBedStart at times, segments arrive late) replaces it
-    this.db.query("DELETE FROM night WHERE user = ? AND source = ? AND kind = 'aggregate' AND start < ? AND end > ?").run(user, n.source, n.end, n.start);
+    // the same night re-sent with another start (HAE drops inBedStart at times, segments arrive late) replaces it;
+    // the lower bound on start keeps this an index range instead of a scan of every earlier night
+    this.db
+      .query("DELETE FROM night WHERE user = ? AND source = ? AND kind = 'aggregate' AND start >= ? AND start < ? AND end > ?")
+      .run(user, n.source, n.start - longest, n.end, n.start);
     this.db
       .query("INSERT OR REPLACE INTO night (user, source, start, end, deep, core, rem, awake, asleep, in_bed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
       .run(user, n.source, n.start, n.end, ...stages);
     return true;
   }
 
-  /** Merged by id: a later partial payload fills fields but never wipes them. */
-  private mergeWorkout(user: string, w: Workout): boolean {
+  /** Merged by id: a later partial payload fills fields but never wipes them. `types` are the person's workout types so far. */
+  private mergeWorkout(user: string, w: Workout, types: Set<string>): boolean {
     const before = this.db.query<Record<string, unknown>, [string, string]>("SELECT * FROM workout WHERE user = ? AND id = ?").get(user, w.id);
+    let type = workoutType(w.name);
+    if (!types.has(type)) {
+      if (types.size >= MAX_WORKOUT_TYPES) type = "other";
+      types.add(type);
+      this.db.query("INSERT OR IGNORE INTO workout_type (user, type) VALUES (?, ?)").run(user, type);
+    }
     this.db
       .query(
         `INSERT INTO workout (user, id, type, name, start, end, duration_s, distance_km, energy_kcal, avg_hr, max_hr)
@@ -200,7 +284,7 @@ export class RecordLedger {
       .run(
         user,
         w.id,
-        this.boundedType(user, workoutType(w.name)),
+        type,
         w.name.slice(0, 200),
         w.start,
         w.end,
@@ -214,27 +298,27 @@ export class RecordLedger {
     return JSON.stringify(before) !== JSON.stringify(after);
   }
 
-  private boundedType(user: string, type: string): string {
-    const known = this.db
-      .query<{ type: string }, [string]>("SELECT DISTINCT type FROM workout WHERE user = ?")
-      .all(user)
-      .map((row) => row.type);
-    return known.includes(type) || known.length < MAX_WORKOUT_TYPES ? type : "other";
-  }
-
   /** Users with records not yet in the store. */
   pendingUsers(): string[] {
     return this.db
-      .query<{ user: string }, []>("SELECT user FROM pending_records UNION SELECT DISTINCT user FROM gauge_point WHERE delivered = 0")
+      .query<{ user: string }, []>(
+        "SELECT user FROM pending_records UNION SELECT user FROM pending_family UNION SELECT user FROM gauge_moved UNION SELECT DISTINCT user FROM gauge_point WHERE delivered = 0",
+      )
       .all()
       .map((row) => row.user);
   }
 
   update(user: string): RecordsUpdate {
+    const movedSeries = this.db.query<{ name: string; unit: string }, [string]>("SELECT name, unit FROM gauge_moved WHERE user = ?").all(user);
     const gauges = this.db
-      .query<GaugePoint, [string]>("SELECT name, unit, ts, value, revision FROM gauge_point WHERE user = ? AND delivered = 0 ORDER BY name, unit, ts")
+      .query<GaugePoint, [string]>(
+        `SELECT name, unit, ts, value, revision FROM gauge_point p WHERE user = ?1 AND (delivered = 0
+           OR EXISTS (SELECT 1 FROM gauge_moved m WHERE m.user = ?1 AND m.name = p.name AND m.unit = p.unit)) ORDER BY name, unit, ts`,
+      )
       .all(user);
-    const nights = this.db
+    const all = this.db.query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM pending_records WHERE user = ?").get(user)!.n > 0;
+    const families = new Set(this.db.query<{ family: string }, [string]>("SELECT family FROM pending_family WHERE user = ?").all(user).map((row) => row.family));
+    const nights = !(all || families.has("sleep")) ? null : this.db
       .query<Record<string, number> & { source: string; start: number; end: number }, [string]>("SELECT * FROM night WHERE user = ? ORDER BY end")
       .all(user)
       .map((row) => ({
@@ -243,7 +327,7 @@ export class RecordLedger {
         end: row.end,
         stageSeconds: Object.fromEntries(SLEEP_STAGES.map((stage) => [stage, row[stage] ?? 0])) as Record<SleepStage, number>,
       }));
-    const workouts = this.db
+    const workouts = !(all || families.has("workouts")) ? null : this.db
       .query<
         { id: string; type: string; name: string; start: number; end: number; duration_s: number; distance_km: number | null; energy_kcal: number | null; avg_hr: number | null; max_hr: number | null },
         [string]
@@ -261,7 +345,7 @@ export class RecordLedger {
         avgHeartRate: row.avg_hr,
         maxHeartRate: row.max_hr,
       }));
-    return { user, gauges, nights: onePerNight(nights), workouts: onePerWorkout(workouts) };
+    return { user, gauges, movedSeries, nights: nights && onePerNight(nights), workouts: workouts && onePerWorkout(workouts) };
   }
 
   /** Marks what `update` returned as stored. */
@@ -269,7 +353,12 @@ export class RecordLedger {
     const mark = this.db.query("UPDATE gauge_point SET delivered = 1 WHERE user = ? AND name = ? AND ts = ? AND revision = ?");
     this.db.transaction(() => {
       for (const g of update.gauges) mark.run(update.user, g.name, g.ts, g.revision);
+      const moved = this.db.query("DELETE FROM gauge_moved WHERE user = ? AND name = ? AND unit = ?");
+      for (const m of update.movedSeries) moved.run(update.user, m.name, m.unit);
       this.db.query("DELETE FROM pending_records WHERE user = ?").run(update.user);
+      const family = this.db.query("DELETE FROM pending_family WHERE user = ? AND family = ?");
+      if (update.nights) family.run(update.user, "sleep");
+      if (update.workouts) family.run(update.user, "workouts");
     })();
   }
 
@@ -285,7 +374,7 @@ export class RecordLedger {
   }
 
   reset() {
-    this.db.exec("DELETE FROM gauge_sample; DELETE FROM gauge_point; DELETE FROM night; DELETE FROM sleep_segment; DELETE FROM workout; DELETE FROM pending_records;");
+    this.db.exec("DELETE FROM gauge_sample; DELETE FROM gauge_point; DELETE FROM night; DELETE FROM sleep_segment; DELETE FROM workout; DELETE FROM pending_records; DELETE FROM pending_family; DELETE FROM gauge_series; DELETE FROM gauge_moved; DELETE FROM workout_type;");
   }
 }
 

@@ -31,7 +31,7 @@ const checkSleepSegmentPoint = TypeCompiler.Compile(HaeSleepSegmentPoint);
 //   proportionally to fill it, and in_bed is capped at the window.
 // - Every night is attributed to its end (SleepNight.end). Anything else → ignored.
 // ---------------------------------------------------------------------------------------------
-const NIGHT_GAP_S = 3 * 3600;
+export const NIGHT_GAP_S = 3 * 3600;
 const OVERFULL_TOLERANCE_S = 60;
 /** The `ignored` key for sleep points that cannot be used. */
 export const SLEEP_METRIC = "metric:sleep_analysis";

@@ -56,10 +56,10 @@ export class SqliteStore implements Store {
     );
     this.db.transaction(() => {
       for (const g of gauges) gauge.run(user, g.name, g.ts, g.unit, g.value);
-      this.db.query("DELETE FROM night WHERE user = ?").run(user);
-      for (const n of nights) night.run(user, n.source, n.start, n.end, JSON.stringify(n.stageSeconds));
-      this.db.query("DELETE FROM workout WHERE user = ?").run(user);
-      for (const w of workouts) workout.run(user, w.type, w.name, w.start, w.end, w.durationS, w.distanceKm, w.activeEnergyKcal, w.avgHeartRate);
+      if (nights) this.db.query("DELETE FROM night WHERE user = ?").run(user);
+      for (const n of nights ?? []) night.run(user, n.source, n.start, n.end, JSON.stringify(n.stageSeconds));
+      if (workouts) this.db.query("DELETE FROM workout WHERE user = ?").run(user);
+      for (const w of workouts ?? []) workout.run(user, w.type, w.name, w.start, w.end, w.durationS, w.distanceKm, w.activeEnergyKcal, w.avgHeartRate);
     })();
   }
 

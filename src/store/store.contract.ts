@@ -1,7 +1,7 @@
 // One contract, run against both stores: the summary for any range equals one transform over the union.
 import { describe, expect, test } from "bun:test";
 import { Ledger } from "../ledger/ledger";
-import type { HeartRateSample } from "../normalize/model";
+import type { HeartRateSample, SleepSegment, SleepStage } from "../normalize/model";
 import { deliverPending } from "../pipeline";
 import { emptyZoneSeconds, transformBatch, zoneBoundsBpm, ZONES, type Credit, type ZoneProfile } from "../transform/zones";
 import type { Store } from "./store";
@@ -128,6 +128,35 @@ export function storeContract(name: string, target: ContractTarget | null) {
       expect((await store.summary(user, base + 86400, base + 86400 + 600)).zone_seconds).toEqual({ z1: 0, z2: 0, z3: 600, z4: 0, z5: 0 });
       // each late hour: 30 intervals of 5 s; its first sample follows a long pause and earns 10 s
       expect((await store.summary(user, base, base + 86400 - 1)).zone_seconds.z2).toBe(4 * 150 + 3 * 10);
+      await store.close();
+    });
+
+    test("a night sent in two parts, or a workout that moves, leaves nothing at its old end", async () => {
+      const store = await target!.open();
+      const ledger = new Ledger(":memory:");
+      const user = newUser();
+      const t = base - 86400; // 23:30
+      const seg = (from: number, to: number, stage: SleepStage) => ({ start: t + from, end: t + to, stage });
+      const sleep = (segments: SleepSegment[]) => ({ gauges: [], workouts: [], sleep: [{ source: "Watch", start: 0, end: 0, stageSeconds: {}, segments }] });
+      const workout = (start: number) => ({ gauges: [], sleep: [], workouts: [{ id: "W1", name: "Running", start: t + start, end: t + start + 3600, durationS: 3600 }] });
+      // core 23:30–01:00 + deep 01:00–03:00, and a run 04:00–05:00
+      ledger.ingest(user, [], bounds, undefined, sleep([seg(0, 5400, "core"), seg(5400, 12600, "deep")]));
+      ledger.ingest(user, [], bounds, undefined, workout(16200));
+      await deliverPending(ledger, store);
+      // then core 03:00–06:30 + rem 06:30–07:00: one night 23:30–07:00; the run moves to 08:00–09:00
+      ledger.ingest(user, [], bounds, undefined, sleep([seg(12600, 25200, "core"), seg(25200, 27000, "rem")]));
+      ledger.ingest(user, [], bounds, undefined, workout(30600));
+      await deliverPending(ledger, store);
+      await target!.settle();
+      const at0530 = await store.summary(user, t + 19800 - 12 * 3600, t + 19800);
+      expect([at0530.last_sleep, at0530.last_workout, at0530.workouts.count]).toEqual([null, null, 0]);
+      const at0930 = await store.summary(user, t - 3600, t + 36000);
+      expect([at0930.last_sleep, at0930.last_workout, at0930.workouts.count]).toEqual([
+        // core 1.5 h + 3.5 h, deep 2 h, rem 0.5 h
+        { start: t, end: t + 27000, stage_seconds: { deep: 7200, core: 18000, rem: 1800, awake: 0, asleep: 0, in_bed: 0 } },
+        { type: "run", name: expect.any(String), start: t + 30600, end: t + 34200, duration_s: 3600, avg_heart_rate: null },
+        1,
+      ]);
       await store.close();
     });
   });

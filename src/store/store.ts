@@ -47,7 +47,7 @@ export interface Store {
    * rewrite from the user's first sample in slices, for a store that must rebuild a series whole.
    */
   writeZones(rewrite: ZoneRewrite, history: () => Iterable<ZoneRewrite>): Promise<void>;
-  /** Stores gauge points that changed and rebuilds the user's night and workout series whole. */
+  /** Stores gauge points that changed (and rewrites moved series) and rebuilds whole each night or workout family given (null: unchanged). */
   writeRecords(update: RecordsUpdate): Promise<void>;
   summary(user: string, from: number, to: number): Promise<Summary>;
   /** Heart rate for from < ts <= to, at most one point per `stepS` (the last of each step). */

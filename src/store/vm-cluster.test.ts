@@ -37,6 +37,8 @@ test("cluster: writes go to vminsert's prefix, reads and deletes to vmselect's",
   expect([...new Set(seen)].sort()).toEqual([
     "GET /internal/force_flush",
     "GET /internal/resetRollupResultCache",
+    // vminsert's own /metrics: its count of invalid import lines (and start time)
+    "GET /metrics",
     "GET /select/0/prometheus/api/v1/query",
     "POST /delete/0/prometheus/api/v1/admin/tsdb/delete_series",
     "POST /insert/0/prometheus/api/v1/import",

@@ -40,7 +40,8 @@ export function counterLines(family: CounterFamily, revision: number | readonly 
   instants.forEach((instant, at) => {
     while (next < credits.length && credits[next]!.ts <= instant) {
       const c = credits[next++]!;
-      totals[c.label]! += c.amount;
+      // one non-finite amount would turn every later total into Infinity, a line VM rejects
+      if (Number.isFinite(c.amount)) totals[c.label]! += c.amount;
     }
     for (let l = 0; l < labelValues.length; l++) values[l]![at] = totals[l]!;
   });
@@ -49,7 +50,13 @@ export function counterLines(family: CounterFamily, revision: number | readonly 
   );
 }
 
-export function seriesLines(metric: Record<string, string>, instants: readonly number[], values: readonly number[], revision: number | readonly number[]): string[] {
+export function seriesLines(metric: Record<string, string>, allInstants: readonly number[], allValues: readonly number[], revision: number | readonly number[]): string[] {
+  // VM's JSON has no Infinity or NaN: such a value is not a point (and would make VM skip the whole line)
+  const finite = allValues.every(Number.isFinite);
+  const keep = (_: unknown, i: number) => Number.isFinite(allValues[i]);
+  const instants = finite ? allInstants : allInstants.filter(keep);
+  const values = finite ? allValues : allValues.filter(keep);
+  if (!finite && typeof revision !== "number") revision = revision.filter(keep);
   const lines: string[] = [];
   const head = `{"metric":${JSON.stringify(metric)},"values":[`;
   for (let i = 0; i < instants.length; i += POINTS_PER_LINE) {

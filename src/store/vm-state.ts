@@ -32,6 +32,9 @@ export class VmWriterState {
         content_hash TEXT NOT NULL, PRIMARY KEY (user, family)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS family_instant (user TEXT NOT NULL, family TEXT NOT NULL, ts INTEGER NOT NULL,
         PRIMARY KEY (user, family, ts)) WITHOUT ROWID;
+      -- per-item gauge points a family wrote (series label + instant): one that disappears makes its series be deleted
+      CREATE TABLE IF NOT EXISTS family_point (user TEXT NOT NULL, family TEXT NOT NULL, key TEXT NOT NULL,
+        PRIMARY KEY (user, family, key)) WITHOUT ROWID;
       -- writes VM acknowledged but may hold only in memory: kept until VM is seen running since long enough after them
       CREATE TABLE IF NOT EXISTS recent_write (user TEXT NOT NULL, zones_since INTEGER, records INTEGER NOT NULL, written_at REAL NOT NULL);
     `);
@@ -128,6 +131,22 @@ export class VmWriterState {
     })();
   }
 
+  /** Whether a per-item gauge point the family wrote before is not among `points` (VM would keep it). */
+  losesPoints(user: string, family: string, points: ReadonlySet<string>): boolean {
+    const held = this.db.query<{ key: string }, [string, string]>("SELECT key FROM family_point WHERE user = ? AND family = ?").iterate(user, family);
+    for (const { key } of held) if (!points.has(key)) return true;
+    return false;
+  }
+
+  /** Records the family's per-item gauge points; `replace` after its gauge series were deleted. */
+  savePoints(user: string, family: string, points: ReadonlySet<string>, replace: boolean) {
+    const add = this.db.query("INSERT OR IGNORE INTO family_point (user, family, key) VALUES (?, ?, ?)");
+    this.db.transaction(() => {
+      if (replace) this.db.query("DELETE FROM family_point WHERE user = ? AND family = ?").run(user, family);
+      for (const key of points) add.run(user, family, key);
+    })();
+  }
+
   familyWritten(user: string, family: string, contentHash: string) {
     this.db.query("UPDATE family SET content_hash = ? WHERE user = ? AND family = ?").run(contentHash, user, family);
   }
@@ -135,10 +154,11 @@ export class VmWriterState {
   forgetFamily(user: string, family: string) {
     this.db.query("DELETE FROM family WHERE user = ? AND family = ?").run(user, family);
     this.db.query("DELETE FROM family_instant WHERE user = ? AND family = ?").run(user, family);
+    this.db.query("DELETE FROM family_point WHERE user = ? AND family = ?").run(user, family);
   }
 
   forgetUser(user: string) {
-    for (const table of ["zone_series", "day_generation", "prepoint", "family", "family_instant", "recent_write"]) {
+    for (const table of ["zone_series", "day_generation", "prepoint", "family", "family_instant", "family_point", "recent_write"]) {
       this.db.query(`DELETE FROM ${table} WHERE user = ?`).run(user);
     }
   }
@@ -166,6 +186,8 @@ export class VmWriterState {
           const entry = lost.get(row.user) ?? { user: row.user, zonesSince: null, records: false };
           if (row.zones_since !== null) entry.zonesSince = Math.min(entry.zonesSince ?? Infinity, row.zones_since);
           entry.records ||= row.records === 1;
+          // a family whose write was lost must be written again even though its content did not change
+          if (row.records === 1) this.db.query("UPDATE family SET content_hash = '' WHERE user = ?").run(row.user);
           lost.set(row.user, entry);
           forget.run(row.rowid);
         } else if (now - row.written_at > windowS) {

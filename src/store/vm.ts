@@ -14,7 +14,7 @@ import type { ZoneRewrite } from "../ledger/ledger";
 import { SLEEP_STAGES, type RecordsUpdate } from "../ledger/records";
 import { ZONES } from "../transform/zones";
 import type { HeartRatePoint, LostWrite, Store, StoreHealth, Summary } from "./store";
-import { SLEEP_METRICS, sleepLines, WORKOUT_METRICS, workoutLines } from "./vm-families";
+import { SLEEP_ITEM_METRICS, SLEEP_METRICS, sleepLines, sleepPoints, WORKOUT_ITEM_METRICS, WORKOUT_METRICS, workoutLines, workoutPoints } from "./vm-families";
 import { counterLines, mergeSorted, prepointsFor, seriesLines, MAX_REVISION } from "./vm-lines";
 import { VmClient } from "./vm-client";
 import { VmWriterState } from "./vm-state";
@@ -26,6 +26,20 @@ const INSTANTS_PER_POST = 50_000;
 /** VM persists in-memory data every -inmemoryDataFlushInterval (5 s); a write it has held this long is on disk. */
 const DURABILITY_WINDOW_S = 30;
 const ZONE_METRICS = ["zone_seconds_total", "heart_rate_bpm"];
+/** Instants of a night or workout family built and posted at once (times label values and metrics: points). */
+const FAMILY_INSTANTS_PER_POST = 2_000;
+
+const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** A digest of a family's content, hashed a slice at a time. */
+async function contentHash(content: readonly unknown[]): Promise<string> {
+  const hasher = new Bun.CryptoHasher("sha256");
+  for (let i = 0; i < content.length; i += 5_000) {
+    hasher.update(JSON.stringify(content.slice(i, i + 5_000)));
+    await nextTurn();
+  }
+  return hasher.digest("hex");
+}
 
 export interface VmStoreOptions {
   writeUrl: string;
@@ -42,6 +56,9 @@ export class VmStore implements Store {
   private readonly state: VmWriterState;
   private readonly maxGeneration: number;
   private readonly vm: VmClient;
+  /** vm_rows_invalid_total{type="vmimport"} at the last look, and VM's start time then (a restart resets it). */
+  private invalidSeen: number | null = null;
+  private invalidStarted: number | null = null;
 
   constructor(private readonly options: VmStoreOptions) {
     this.state = new VmWriterState(options.stateDir);
@@ -50,6 +67,7 @@ export class VmStore implements Store {
   }
 
   async writeZones(rewrite: ZoneRewrite, history: () => Iterable<ZoneRewrite>): Promise<void> {
+    await this.invalidBaseline();
     const { user, since } = rewrite;
     const lastInstant = rewrite.credits.at(-1)?.ts ?? -1;
     if (this.state.needsRebuild(user) || !this.state.planZones(user, since, lastInstant, this.maxGeneration)) {
@@ -111,21 +129,27 @@ export class VmStore implements Store {
     }
   }
 
-  async writeRecords({ user, gauges, nights, workouts }: RecordsUpdate): Promise<void> {
+  async writeRecords({ user, gauges, movedSeries, nights, workouts }: RecordsUpdate): Promise<void> {
+    await this.invalidBaseline();
+    // VM deletes whole series only: one a point moved out of is deleted, then written again from what it still holds
+    if (movedSeries.length) await this.vm.flush();
+    for (const { name, unit } of movedSeries) await this.vm.deleteSeries(`{__name__=${JSON.stringify(name)},user=${JSON.stringify(user)},unit=${JSON.stringify(unit)}}`);
     const lines: string[] = [];
     for (const points of Map.groupBy(gauges, (g) => `${g.name}\u0000${g.unit}`).values()) {
       const { name, unit } = points[0]!;
       lines.push(...seriesLines({ __name__: name, user, unit }, points.map((p) => p.ts), points.map((p) => p.value), points.map((p) => p.revision)));
     }
     await this.vm.post(lines);
-    if (nights.length) {
-      await this.writeFamily(user, "sleep", SLEEP_METRICS, nights, nights.map((n) => n.end), SLEEP_STAGES, (instants, labels, generation) =>
+    if (nights?.length) {
+      const items = { metrics: SLEEP_ITEM_METRICS, points: sleepPoints(nights) };
+      await this.writeFamily(user, "sleep", SLEEP_METRICS, items, nights, nights.map((n) => n.end), SLEEP_STAGES, (instants, labels, generation) =>
         sleepLines(user, nights, instants, labels, generation),
       );
     }
-    if (workouts.length) {
+    if (workouts?.length) {
       const types = [...new Set(workouts.map((w) => w.type))];
-      await this.writeFamily(user, "workouts", WORKOUT_METRICS, workouts, workouts.map((w) => w.end), types, (instants, labels, generation) =>
+      const items = { metrics: WORKOUT_ITEM_METRICS, points: workoutPoints(workouts) };
+      await this.writeFamily(user, "workouts", WORKOUT_METRICS, items, workouts, workouts.map((w) => w.end), types, (instants, labels, generation) =>
         workoutLines(user, workouts, instants, labels, generation),
       );
     }
@@ -136,18 +160,21 @@ export class VmStore implements Store {
   /**
    * Rewrites a whole family of series at a new generation, at every instant it ever used (so no stale
    * point of an older generation survives) and with every label value it ever had; skipped when the
-   * family's content is what was last written.
+   * family's content is what was last written. Per-item gauges have points only where an item ends: when
+   * one of those points is no longer written (a night or workout moved or was replaced), their series are
+   * deleted first, since VM 1.79 can neither overwrite a point with nothing nor delete one point.
    */
   private async writeFamily(
     user: string,
     family: string,
     metrics: string[],
-    content: unknown,
+    items: { metrics: string[]; points: ReadonlySet<string> },
+    content: readonly unknown[],
     instantsNow: number[],
     labelsNow: readonly string[],
     build: (instants: number[], labelValues: string[], generation: number) => string[],
   ) {
-    const hash = new Bun.CryptoHasher("sha256").update(JSON.stringify(content)).digest("hex");
+    const hash = await contentHash(content);
     let held = this.state.family(user, family);
     if (held?.contentHash === hash) return;
     if (held && held.generation + 1 > this.maxGeneration) {
@@ -155,12 +182,19 @@ export class VmStore implements Store {
       this.state.forgetFamily(user, family);
       held = null;
     }
+    const lost = held !== null && this.state.losesPoints(user, family, items.points);
+    if (lost) await this.deleteSeries(user, items.metrics);
     const generation = held ? held.generation + 1 : 0;
     const sorted = mergeSorted(instantsNow);
     const instants = mergeSorted(held?.instants ?? [], sorted, prepointsFor(sorted, null, PREPOINT_GAP_S));
     const labelValues = [...new Set([...(held?.labels ?? []), ...labelsNow])].sort();
     this.state.saveFamily(user, family, generation, labelValues, instants);
-    await this.vm.post(build(instants, labelValues, generation));
+    this.state.savePoints(user, family, items.points, lost);
+    // in slices of instants, a turn of the event loop between: 100 k workouts are millions of points
+    for (let i = 0; i < instants.length; i += FAMILY_INSTANTS_PER_POST) {
+      await this.vm.post(build(instants.slice(i, i + FAMILY_INSTANTS_PER_POST), labelValues, generation));
+      await nextTurn();
+    }
     this.state.familyWritten(user, family, hash);
     await this.vm.resetCache();
   }
@@ -176,10 +210,22 @@ export class VmStore implements Store {
    * VM answers 204 before it persists: a write made before VM's current process started may be gone,
    * however long VM was down. Returns what to deliver again (single node; see README for clusters).
    */
+  /** Reads VM's invalid-line count before the first write, so a rejection of that write is noticed too. */
+  private async invalidBaseline() {
+    if (this.invalidSeen !== null) return;
+    [this.invalidSeen, this.invalidStarted] = [await this.vm.invalidRows(), await this.vm.startTime()];
+  }
+
   async lostWrites(): Promise<LostWrite[]> {
     const started = await this.vm.startTime();
     if (started === null) return [];
-    return this.state.lostWrites(started, Date.now() / 1000, DURABILITY_WINDOW_S);
+    // VM skips an invalid import line with a 204 and counts it a second later: the writes since are delivered again
+    const invalid = await this.vm.invalidRows();
+    const rejected = invalid !== null && this.invalidSeen !== null && invalid > this.invalidSeen && started <= this.invalidStarted!;
+    this.invalidSeen = invalid;
+    this.invalidStarted = started;
+    const now = Date.now() / 1000;
+    return this.state.lostWrites(rejected ? now : started, now, DURABILITY_WINDOW_S);
   }
 
   summary(user: string, from: number, to: number): Promise<Summary> {
