@@ -50,7 +50,9 @@ export interface ImportOptions {
 }
 
 /** Items per ledger transaction: short enough that a concurrent hook post waits a fraction of a second. */
-const BATCH = 20_000;
+const BATCH = 5_000;
+/** A full garbage collection after this many items (see flush). */
+const GC_EVERY = 20_000;
 
 interface Batch {
   key: string;
@@ -94,7 +96,7 @@ export async function importExport(source: ExportSource, ledger: Ledger, options
     batch = { key: "", heartRate: [], gauges: [], sleep: [], workouts: [] };
     // the scanner's garbage outruns the collector on a big file (measured: 408 MB peak for 1 M records
     // without this, 142 MB with it, ~1 s more CPU): memory must not grow with the file
-    if (itemsSinceGc >= BATCH) {
+    if (itemsSinceGc >= GC_EVERY) {
       Bun.gc(true);
       itemsSinceGc = 0;
     }

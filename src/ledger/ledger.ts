@@ -85,7 +85,9 @@ export class Ledger {
       const merged = records ? this.records.merge(user, records.gauges, records.sleep, records.workouts) : { changed: 0, dropped: 0 };
       if (position) this.setCursor(position);
       return { ...result, recordsChanged: merged.changed, recordsDropped: merged.dropped };
-    })();
+      // IMMEDIATE: another process (`import`) may write the ledger; a deferred transaction that read first
+      // fails at once with SQLITE_BUSY when it upgrades to a write, where this one waits out busy_timeout
+    }).immediate();
   }
 
   private mergeSamples(user: string, samples: readonly HeartRateSample[], boundsBpm: number[]): IngestResult {

@@ -177,7 +177,8 @@ onBothStores((store, extraEnv) => {
         for (let i = 0; i < 4; i++) replies.push(await client.post(fixtureBlock(RECENT + i * 1200, 100, 121)));
         const { code, stdout, stderr } = await rerun;
         expect({ code, stderr: stderr.includes("database is locked") }).toEqual({ code: 0, stderr: false });
-        expect(replies.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+        // 200 delivered, or 202 kept (raw log + ledger) while the import holds the delivery: never an error
+        expect(replies.map((r) => (r.status === 200 || r.status === 202 ? "2xx" : r.status))).toEqual(["2xx", "2xx", "2xx", "2xx"]);
         expect(stdout).toMatch(new RegExp(`heart_rate\\s+${N}\\s+${N - partial}\\s+${partial}`));
 
         const expected = { z1: 4 * 610, z2: 0, z3: (N - 1) * 5, z4: 0, z5: 0 };
