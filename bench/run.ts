@@ -5,6 +5,8 @@ import { join } from "node:path";
 const BENCHES: { title: string; script: string; note: string }[] = [
   { title: "Transform throughput", script: "transform.ts", note: "normalize + transform vs JSON.parse alone on the same HAE payload (target: adds < 1× parse time)." },
   { title: "Big first sync", script: "big-sync.ts", note: "a year of per-minute heart rate posted to the real server (targets: < 10 s, peak RSS < 400 MB)." },
+  { title: "Big bodies", script: "big-body.ts", note: "a year (≈50 MB) then three years (≈150 MB) of per-minute heart rate in one HAE body, both stores; time and peak RSS against JSON.parse of the same body (targets: 1 year < 2 s embedded, < 3 s VM; peak RSS < 200 MB)." },
+  { title: "A decade of samples", script: "scale.ts", note: "1 M and 10 M heart-rate samples: replay, bytes per sample (against the per-sample-row layout), 60-point sync and /api/summary latency against a server holding nothing (targets: replay of 10 M < 60 s, ≤ 24 B/sample, sync p50 < 3 ms / p99 < 15 ms, week < 20 ms, year < 200 ms)." },
   { title: "Small syncs under load", script: "load.ts", note: "5-minute HAE payloads (60 heart-rate points) at rising concurrency, fsync on; ends with a no-sample-lost check." },
   { title: "TRMNL render", script: "render.ts", note: "cold/warm render, and a device poll when nothing changed (target: warm < 200 ms, unchanged poll < 5 ms)." },
   { title: "Against a headless browser", script: "browser.ts", note: "the same dashboard screenshotted by headless Chromium, the usual BYOS approach (skipped when chromium is not installed)." },

@@ -9,7 +9,9 @@ import { openRuntime } from "./runtime";
 export const command = defineCommand({
   name: "serve",
   summary: `Runs the webhook (POST /hook/<SECRET_PATH>), the read API and the TRMNL routes until SIGTERM/SIGINT.
-Configured by the environment (see fitstack --help); AUTH_TOKEN and SECRET_PATH are required unless DEV=1.`,
+Configured by the environment (see fitstack --help); AUTH_TOKEN and SECRET_PATH are required unless DEV=1.
+A DATA_DIR written with one row per heart-rate sample is converted to user-day blocks on the first start
+(serve or replay), once, keeping every sample, credit and backlog entry.`,
   options: {},
   notes: "Exit status: 0 stopped by a signal; 2 a bad option or variable, or VictoriaMetrics without the required dedup flag.",
 });

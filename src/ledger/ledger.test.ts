@@ -2,6 +2,14 @@ import { describe, expect, test } from "bun:test";
 import type { HeartRateSample } from "../normalize/model";
 import { sumZones, transformBatch, zoneBoundsBpm, type ZoneProfile } from "../transform/zones";
 import { Ledger } from "./ledger";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+function tempDir() {
+  const path = mkdtempSync(join(tmpdir(), "fitstack-ledger-"));
+  return { path, [Symbol.dispose]: () => rmSync(path, { recursive: true, force: true }) };
+}
 
 const profile: ZoneProfile = { mode: "max", hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] };
 const bounds = zoneBoundsBpm(profile);
@@ -78,6 +86,32 @@ describe("ledger", () => {
       [21, 20, 20, 3],
       [36, 35, 35, 2],
     ]);
+  });
+
+  test("a late evening re-credits the next day's first instant and the totals before any later instant", () => {
+    const ledger = new Ledger(":memory:");
+    const midnight = NOW; // 2026-01-01T00:00Z
+    ledger.ingest("me", [hr(midnight + 5, 130), hr(midnight + 10, 130), hr(midnight + 86400, 150)], bounds);
+    // midnight+5 starts the history (0 s); +10 earns 5; the next day's sample earns 10
+    expect(ledger.zoneRewrite("me", midnight + 86400).base).toEqual({ z1: 0, z2: 5, z3: 0, z4: 0, z5: 0 });
+    const late = ledger.ingest("me", [hr(midnight - 3, 130)], bounds);
+    // midnight-3 starts the history instead; midnight+5 now earns 8 s
+    expect(late.zoneSecondsAdded).toEqual({ z1: 0, z2: 8, z3: 0, z4: 0, z5: 0 });
+    expect(ledger.zoneRewrite("me", midnight + 86400).base).toEqual({ z1: 0, z2: 13, z3: 0, z4: 0, z5: 0 });
+    expect(ledger.pending()).toEqual([{ user: "me", since: midnight - 3 }]);
+  });
+
+  test("sources SQLite stores as one text (lone surrogates) are one source, after a restart too", () => {
+    using dir = tempDir();
+    const ledger = new Ledger(dir.path);
+    expect(ledger.ingest("me", [hr(T0, 130, "watch \ud800")], bounds).accepted).toBe(1);
+    expect(ledger.ingest("me", [hr(T0 + 5, 130, "watch \udc00")], bounds).accepted).toBe(1);
+    ledger.close();
+    const reopened = new Ledger(dir.path);
+    // the same key as the first sample, as the per-sample rows held it: a duplicate
+    expect(reopened.ingest("me", [hr(T0, 130, "watch \udfff")], bounds).duplicates).toBe(1);
+    expect(sumZones(reopened.zoneRewrite("me", 0).credits).z2).toBe(5);
+    reopened.close();
   });
 
   test("pending marks the earliest changed instant until delivered", () => {

@@ -3,24 +3,20 @@ import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import type { ZoneRewrite } from "../ledger/ledger";
 import { SLEEP_STAGES, type RecordsUpdate } from "../ledger/records";
-import { emptyZoneSeconds, ZONES } from "../transform/zones";
+import { HeartRateDayStore } from "./sqlite-days";
+import { migrateCreditRows } from "./sqlite-migrate";
 import type { HeartRatePoint, LostWrite, Store, StoreHealth, Summary } from "./store";
 
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
   private readonly db: Database;
+  private readonly heartRate: HeartRateDayStore;
 
   constructor(dataDir: string | ":memory:") {
     this.db = new Database(dataDir === ":memory:" ? ":memory:" : join(dataDir, "metrics.sqlite"), { create: true, strict: true });
     // FULL: a write is on disk before the ledger marks it delivered, so a power cut cannot leave the store behind
     this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
     this.db.exec(`
-      CREATE TABLE IF NOT EXISTS zone_credit (
-        user TEXT NOT NULL, ts INTEGER NOT NULL, zone INTEGER NOT NULL, seconds REAL NOT NULL,
-        PRIMARY KEY (user, ts)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS heart_rate (
-        user TEXT NOT NULL, ts INTEGER NOT NULL, bpm REAL NOT NULL,
-        PRIMARY KEY (user, ts)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS gauge (
         user TEXT NOT NULL, name TEXT NOT NULL, ts INTEGER NOT NULL, unit TEXT NOT NULL, value REAL NOT NULL,
         PRIMARY KEY (user, name, ts)) WITHOUT ROWID;
@@ -32,20 +28,17 @@ export class SqliteStore implements Store {
         duration_s REAL NOT NULL, distance_km REAL, energy_kcal REAL, avg_hr REAL);
       CREATE INDEX IF NOT EXISTS workout_end ON workout (user, end);
     `);
+    this.heartRate = new HeartRateDayStore(this.db);
+    migrateCreditRows(this.db, this.heartRate);
   }
 
   async writeZones(rewrite: ZoneRewrite): Promise<void> {
-    const { user, since, credits } = rewrite;
-    const zone = this.db.query("INSERT INTO zone_credit (user, ts, zone, seconds) VALUES (?, ?, ?, ?)");
-    const heartRate = this.db.query("INSERT INTO heart_rate (user, ts, bpm) VALUES (?, ?, ?)");
-    this.db.transaction(() => {
-      this.db.query("DELETE FROM zone_credit WHERE user = ? AND ts >= ?").run(user, since);
-      this.db.query("DELETE FROM heart_rate WHERE user = ? AND ts >= ?").run(user, since);
-      for (const c of credits) {
-        if (c.seconds > 0) zone.run(user, c.ts, c.zone, c.seconds);
-        heartRate.run(user, c.ts, c.bpm);
-      }
-    })();
+    try {
+      this.db.transaction(() => this.heartRate.replaceFrom(rewrite.user, rewrite.since, rewrite.credits))();
+    } catch (err) {
+      this.heartRate.loadIds();
+      throw err;
+    }
   }
 
   async writeRecords({ user, gauges, nights, workouts }: RecordsUpdate): Promise<void> {
@@ -64,19 +57,9 @@ export class SqliteStore implements Store {
   }
 
   async summary(user: string, from: number, to: number): Promise<Summary> {
-    const zoneSeconds = emptyZoneSeconds();
-    const rows = this.db
-      .query<{ zone: number; seconds: number }, [string, number, number]>(
-        "SELECT zone, SUM(seconds) AS seconds FROM zone_credit WHERE user = ? AND ts > ? AND ts <= ? GROUP BY zone",
-      )
-      .all(user, from, to);
-    for (const row of rows) zoneSeconds[ZONES[row.zone]!] = row.seconds;
+    const zoneSeconds = this.heartRate.zoneSeconds(user, from, to);
     const range = [user, from, to] as [string, number, number];
-    const lastHeartRate = this.db
-      .query<{ ts: number; bpm: number }, [string, number, number]>(
-        "SELECT ts, bpm FROM heart_rate WHERE user = ? AND ts > ? AND ts <= ? ORDER BY ts DESC LIMIT 1",
-      )
-      .get(...range);
+    const lastHeartRate = this.heartRate.lastHeartRate(user, from, to);
     const resting = this.db
       .query<{ ts: number; bpm: number }, [string, number, number]>(
         "SELECT ts, value AS bpm FROM gauge WHERE user = ? AND name = 'hae_resting_heart_rate' AND ts > ? AND ts <= ? ORDER BY ts DESC LIMIT 1",
@@ -120,12 +103,7 @@ export class SqliteStore implements Store {
   }
 
   async heartRateSeries(user: string, from: number, to: number, stepS: number): Promise<HeartRatePoint[]> {
-    // the last sample of each step (SQLite returns the other columns of the row MAX() picked)
-    return this.db
-      .query<HeartRatePoint, { user: string; from: number; to: number; step: number }>(
-        "SELECT MAX(ts) AS ts, bpm FROM heart_rate WHERE user = $user AND ts > $from AND ts <= $to GROUP BY (ts - $from - 1) / $step ORDER BY ts",
-      )
-      .all({ user, from, to, step: Math.max(1, Math.floor(stepS)) });
+    return this.heartRate.series(user, from, to, Math.max(1, Math.floor(stepS)));
   }
 
   /** SQLite has committed (WAL) before writeZones/writeRecords return. */
@@ -144,7 +122,8 @@ export class SqliteStore implements Store {
 
   async clear(users: string[]): Promise<void> {
     for (const user of users) {
-      for (const table of ["zone_credit", "heart_rate", "gauge", "night", "workout"]) {
+      this.heartRate.clear(user);
+      for (const table of ["gauge", "night", "workout"]) {
         this.db.query(`DELETE FROM ${table} WHERE user = ?`).run(user);
       }
     }

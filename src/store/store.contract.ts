@@ -102,6 +102,62 @@ export function storeContract(name: string, target: ContractTarget | null) {
       await store.close();
     });
 
+    test("days posted late and out of order, revisions and a second source across UTC midnights: every range equals the union", async () => {
+      const store = await target!.open();
+      const ledger = new Ledger(":memory:");
+      const user = newUser();
+      const random = rng(16);
+      const midnight = Math.floor(base / 86400) * 86400;
+      // bursts of 1..12 s cadence around four UTC midnights and at random hours, hours of silence between
+      const all: HeartRateSample[] = [];
+      for (let day = -3; day <= 0; day++) {
+        for (const start of [midnight + day * 86400 - 1200, midnight + day * 86400 + Math.floor(random() * 80_000)]) {
+          for (let ts = start; ts < start + 1500; ts += 1 + Math.floor(random() * 12)) {
+            all.push(hr(ts, 70 + Math.round(random() * 120) + (random() < 0.1 ? 0.5 : 0), random() < 0.8 ? "watch" : "phone"));
+          }
+        }
+      }
+      all.sort((a, b) => a.ts - b.ts);
+      const batches: HeartRateSample[][] = [];
+      for (let start = 0; start < all.length; start += 300) batches.push(all.slice(Math.max(0, start - 80), start + 300));
+      // the first minutes after each midnight alone, then the newest day, the rest shuffled, some re-sent,
+      // then revisions of random held samples: a late evening moves the next day's first credit
+      const mornings = [0, -1, -2, -3].map((day) => all.filter((s) => s.ts >= midnight + day * 86400 && s.ts < midnight + day * 86400 + 300));
+      const order = [...mornings, ...batches.slice(-3), ...batches.slice(0, -3).sort(() => random() - 0.5), ...batches.slice(0, 4)];
+      const held = new Map<string, HeartRateSample>();
+      const key = (s: HeartRateSample) => `${s.ts}|${s.source}`;
+      for (const batch of order) {
+        await post(store, ledger, user, batch);
+        for (const s of batch) held.set(key(s), s);
+      }
+      const revisions = Array.from({ length: 16 }, () => {
+        const s = all[Math.floor(random() * all.length)]!;
+        return { ...s, bpm: s.bpm >= 130 ? 95 : 175 };
+      });
+      for (let i = 0; i < revisions.length; i += 8) {
+        const batch = revisions.slice(i, i + 8);
+        await post(store, ledger, user, batch);
+        for (const s of batch) held.set(key(s), s);
+      }
+      await target!.settle();
+      // the union: every distinct (instant, source) with its latest value, credited once
+      const union = transformBatch([...held.values()], profile, base + 86400).credits;
+      const ranges: [number, number][] = [[union[0]!.ts - 1, union.at(-1)!.ts]];
+      for (let day = -3; day <= 0; day++) ranges.push([midnight + day * 86400 - 1, midnight + day * 86400 + 600], [midnight + (day - 1) * 86400, midnight + day * 86400]);
+      for (let i = 0; i < 10; i++) {
+        const a = union[Math.floor(random() * union.length)]!.ts - Math.floor(random() * 3);
+        const b = union[Math.floor(random() * union.length)]!.ts;
+        if (a !== b) ranges.push([Math.min(a, b), Math.max(a, b)]);
+      }
+      for (const [from, to] of ranges) {
+        const summary = await store.summary(user, from, to);
+        expect({ from, to, zones: summary.zone_seconds }).toEqual({ from, to, zones: expectedRange(union, from, to) });
+      }
+      const whole = await store.summary(user, union[0]!.ts - 1, union.at(-1)!.ts);
+      expect(whole.last_heart_rate).toEqual({ ts: union.at(-1)!.ts, bpm: union.at(-1)!.bpm });
+      await store.close();
+    }, 30_000);
+
     test("the first sample after a long pause earns 10 s, also in a range that starts inside the pause", async () => {
       const store = await target!.open();
       const ledger = new Ledger(":memory:");

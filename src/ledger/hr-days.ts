@@ -1,0 +1,341 @@
+// The ledger's heart-rate timeline on disk: one row per user-day with every distinct sample of that day
+// as a packed block, the zone each timeline instant was credited, and the day's zone seconds. A batch
+// rewrites the days it touches and, when a day's last instant moves, the first credit of the next day.
+import type { Database } from "bun:sqlite";
+import type { HeartRateSample } from "../normalize/model";
+import { MAX_CREDIT_S, preferSample, zoneIndex, type Credit } from "../transform/zones";
+import { DAY_S, dayOf, decodeSamples, emptySamples, encodeSamples, mergeDay, timelineOf, type DaySamples, type DayTimeline } from "./day-block";
+
+/** A row's key is user id × 2^20 + UTC day number (day 2^20 falls in the year 4840). */
+const USER_SPAN = 2 ** 20;
+
+interface DayRow {
+  key: number;
+  first_ts: number;
+  last_ts: number;
+  s0: number;
+  s1: number;
+  s2: number;
+  s3: number;
+  s4: number;
+  samples: Uint8Array;
+  zones: Uint8Array;
+}
+
+interface HeldDay {
+  samples: DaySamples;
+  timeline: DayTimeline;
+  zones: Uint8Array;
+  totals: number[];
+  firstTs: number;
+  lastTs: number;
+}
+
+export interface DaysMerge {
+  accepted: number;
+  duplicates: number;
+  /** Change of zone seconds per zone index. */
+  added: number[];
+  changedFrom: number | null;
+}
+
+export class HeartRateDays {
+  private userIds = new Map<string, number>();
+  private originIds = new Map<string, number>();
+  /** Origin id → a sample carrying its (source, device), for preferSample. */
+  private originOf: HeartRateSample[] = [];
+
+  constructor(private readonly db: Database) {
+    db.exec(`
+      -- s0..s4: the user's zone seconds over all days, so the totals before an instant need only the days after it
+      CREATE TABLE IF NOT EXISTS hr_user (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
+        s0 REAL NOT NULL DEFAULT 0, s1 REAL NOT NULL DEFAULT 0, s2 REAL NOT NULL DEFAULT 0, s3 REAL NOT NULL DEFAULT 0, s4 REAL NOT NULL DEFAULT 0);
+      CREATE TABLE IF NOT EXISTS hr_origin (id INTEGER PRIMARY KEY, source TEXT NOT NULL, device TEXT NOT NULL, UNIQUE (source, device));
+      CREATE TABLE IF NOT EXISTS hr_day (key INTEGER PRIMARY KEY, first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL,
+        s0 REAL NOT NULL, s1 REAL NOT NULL, s2 REAL NOT NULL, s3 REAL NOT NULL, s4 REAL NOT NULL,
+        samples BLOB NOT NULL, zones BLOB NOT NULL);
+    `);
+    this.loadIds();
+  }
+
+  /** Re-reads the id caches: a rolled-back transaction may have taken back ids handed out in it. */
+  loadIds() {
+    this.userIds = new Map(this.db.query<{ id: number; name: string }, []>("SELECT id, name FROM hr_user").all().map((r) => [r.name, r.id]));
+    this.originIds.clear();
+    this.originOf = [];
+    for (const row of this.db.query<{ id: number; source: string; device: string }, []>("SELECT id, source, device FROM hr_origin").all()) {
+      this.originIds.set(`${row.source}\u0000${row.device}`, row.id);
+      this.originOf[row.id] = { ts: 0, bpm: 0, source: row.source, device: row.device };
+    }
+  }
+
+  userId(name: string, create: boolean): number | null {
+    let id = this.userIds.get(name);
+    if (id === undefined) {
+      // two JS strings can be one SQLite text (lone surrogates become U+FFFD), so ask the table
+      if (create) this.db.query("INSERT INTO hr_user (name) VALUES (?) ON CONFLICT DO NOTHING").run(name);
+      id = this.db.query<{ id: number }, [string]>("SELECT id FROM hr_user WHERE name = ?").get(name)?.id;
+      if (id !== undefined) this.userIds.set(name, id);
+    }
+    return id ?? null;
+  }
+
+  private originId(source: string, device: string): number {
+    const key = `${source}\u0000${device}`;
+    let id = this.originIds.get(key);
+    if (id === undefined) {
+      // two JS strings can be one SQLite text (lone surrogates become U+FFFD): the table decides
+      this.db.query("INSERT INTO hr_origin (source, device) VALUES (?, ?) ON CONFLICT DO NOTHING").run(source, device);
+      const row = this.db.query<{ id: number; source: string; device: string }, [string, string]>(
+        "SELECT id, source, device FROM hr_origin WHERE source = ? AND device = ?",
+      ).get(source, device)!;
+      id = row.id;
+      this.originIds.set(key, id);
+      this.originOf[id] ??= { ts: 0, bpm: 0, source: row.source, device: row.device };
+    }
+    return id;
+  }
+
+  /** An origin another process (`import` beside `serve`) added since the caches were read: read them again. */
+  private origin(id: number): HeartRateSample {
+    if (this.originOf[id] === undefined) this.loadIds();
+    return this.originOf[id]!;
+  }
+
+  /** Two origins at one instant in the timeline's order: the one preferSample keeps comes first. */
+  readonly order = (a: number, b: number): number => {
+    if (a === b) return 0;
+    const sa = this.origin(a);
+    return preferSample(sa, this.origin(b)) === sa ? -1 : 1;
+  };
+
+  /** Merges samples (any order) into the user's days; must run inside the caller's transaction. */
+  merge(user: string, samples: readonly HeartRateSample[], boundsBpm: number[]): DaysMerge {
+    const result: DaysMerge = { accepted: 0, duplicates: 0, added: [0, 0, 0, 0, 0], changedFrom: null };
+    if (!samples.length) return result;
+    const uid = this.userId(user, true)!;
+    for (const [day, incoming] of this.byDay(samples)) {
+      const held = this.load(uid, day);
+      const merge = mergeDay(held?.samples ?? emptySamples(), incoming, this.order);
+      result.accepted += merge.accepted;
+      result.duplicates += merge.duplicates;
+      if (merge.firstChanged === null) continue;
+      result.changedFrom ??= merge.firstChanged;
+      const lastTs = this.save(uid, day, merge.merged, held, [merge.firstChanged, Infinity], boundsBpm, result.added);
+      // the next held day's first credit is earned since this day's last instant
+      if (held && held.lastTs === lastTs) continue;
+      const next = this.nextDay(uid, day);
+      if (next === null) continue;
+      const following = this.load(uid, next)!;
+      this.save(uid, next, following.samples, following, [following.firstTs, following.firstTs], boundsBpm, result.added);
+    }
+    this.addToUser(uid, result.added);
+    return result;
+  }
+
+  /**
+   * Writes days as an earlier layout held them: `samples` (one user, ascending days) with the zone each
+   * instant was credited. Days must come in time order (a day's first credit is earned from the one before).
+   */
+  restore(user: string, samples: readonly HeartRateSample[], zoneAt: Map<number, number>) {
+    const uid = this.userId(user, true)!;
+    const added = [0, 0, 0, 0, 0];
+    for (const [day, block] of this.byDay(samples)) {
+      const timeline = timelineOf(block);
+      const zones = Uint8Array.from(timeline.ts.subarray(0, timeline.length), (ts) => zoneAt.get(ts) ?? 0);
+      const held: HeldDay = { samples: block, timeline, zones, totals: [0, 0, 0, 0, 0], firstTs: timeline.ts[0]!, lastTs: timeline.ts[timeline.length - 1]! };
+      this.save(uid, day, block, held, [Infinity, -Infinity], [], added);
+    }
+    this.addToUser(uid, added);
+  }
+
+  private addToUser(uid: number, added: number[]) {
+    if (added.every((s) => s === 0)) return;
+    this.db.query("UPDATE hr_user SET s0 = s0 + ?, s1 = s1 + ?, s2 = s2 + ?, s3 = s3 + ?, s4 = s4 + ? WHERE id = ?").run(...(added as [number, number, number, number, number]), uid);
+  }
+
+  /** The batch as per-day blocks sorted by (instant, origin order), arrival order kept among equal keys. */
+  private byDay(samples: readonly HeartRateSample[]): Map<number, DaySamples> {
+    const n = samples.length;
+    const ts = new Float64Array(n);
+    const origin = new Uint32Array(n);
+    const bpm = new Float64Array(n);
+    let source: string | null = null;
+    let device: string | null = null;
+    let id = 0;
+    let sorted = true;
+    for (let i = 0; i < n; i++) {
+      const s = samples[i]!;
+      if (!Number.isInteger(s.ts) || s.ts < 0 || s.ts >= USER_SPAN * DAY_S) {
+        throw new RangeError(`heart-rate sample at ${s.ts}: the instant must be whole seconds since 1970`);
+      }
+      if (s.source !== source || s.device !== device) {
+        source = s.source;
+        device = s.device;
+        id = this.originId(source, device);
+      }
+      ts[i] = s.ts;
+      origin[i] = id;
+      bpm[i] = s.bpm;
+      if (i && ts[i]! <= ts[i - 1]!) sorted = false;
+    }
+    const byDay = new Map<number, DaySamples>();
+    if (sorted) {
+      for (let start = 0; start < n; ) {
+        const day = dayOf(ts[start]!);
+        let end = start;
+        while (end < n && dayOf(ts[end]!) === day) end++;
+        byDay.set(day, { length: end - start, ts: ts.subarray(start, end), origin: origin.subarray(start, end), bpm: bpm.subarray(start, end) });
+        start = end;
+      }
+      return byDay;
+    }
+    const index = Array.from({ length: n }, (_, i) => i).sort((a, b) => ts[a]! - ts[b]! || this.order(origin[a]!, origin[b]!) || a - b);
+    for (let start = 0; start < n; ) {
+      const day = dayOf(ts[index[start]!]!);
+      let end = start;
+      while (end < n && dayOf(ts[index[end]!]!) === day) end++;
+      const block = emptySamples(end - start);
+      block.length = end - start;
+      for (let k = 0; k < block.length; k++) {
+        const at = index[start + k]!;
+        block.ts[k] = ts[at]!;
+        block.origin[k] = origin[at]!;
+        block.bpm[k] = bpm[at]!;
+      }
+      byDay.set(day, block);
+      start = end;
+    }
+    return byDay;
+  }
+
+  /**
+   * Writes a day back: instants inside `window` are credited with `boundsBpm`, the others keep the zone they
+   * were credited with. Adds the change of the day's zone seconds to `added`; returns the day's last instant.
+   */
+  private save(uid: number, day: number, samples: DaySamples, held: HeldDay | null, window: [number, number], boundsBpm: number[], added: number[]) {
+    const timeline = timelineOf(samples);
+    const zones = new Uint8Array(timeline.length);
+    const totals = [0, 0, 0, 0, 0];
+    let previous = this.lastBefore(uid, day);
+    for (let i = 0, k = 0; i < timeline.length; i++) {
+      const ts = timeline.ts[i]!;
+      if (held && (ts < window[0] || ts > window[1])) {
+        while (k < held.timeline.length && held.timeline.ts[k]! < ts) k++;
+        zones[i] = held.timeline.ts[k] === ts ? held.zones[k]! : zoneIndex(timeline.bpm[i]!, boundsBpm);
+      } else zones[i] = zoneIndex(timeline.bpm[i]!, boundsBpm);
+      totals[zones[i]!]! += previous === null ? 0 : Math.min(ts - previous, MAX_CREDIT_S);
+      previous = ts;
+    }
+    for (let z = 0; z < 5; z++) added[z]! += totals[z]! - (held?.totals[z] ?? 0);
+    const lastTs = timeline.ts[timeline.length - 1]!;
+    this.db
+      .query("INSERT OR REPLACE INTO hr_day (key, first_ts, last_ts, s0, s1, s2, s3, s4, samples, zones) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+      .run(uid * USER_SPAN + day, timeline.ts[0]!, lastTs, ...(totals as [number, number, number, number, number]), encodeSamples(day, samples), zones);
+    return lastTs;
+  }
+
+  private load(uid: number, day: number): HeldDay | null {
+    const row = this.db.query<DayRow, [number]>("SELECT * FROM hr_day WHERE key = ?").get(uid * USER_SPAN + day);
+    if (!row) return null;
+    const samples = decodeSamples(day, row.samples);
+    return { samples, timeline: timelineOf(samples), zones: row.zones, totals: [row.s0, row.s1, row.s2, row.s3, row.s4], firstTs: row.first_ts, lastTs: row.last_ts };
+  }
+
+  /** The user's last timeline instant on a day before `day`, or null. */
+  private lastBefore(uid: number, day: number): number | null {
+    return (
+      this.db
+        .query<{ last_ts: number }, [number, number]>("SELECT last_ts FROM hr_day WHERE key < ? AND key >= ? ORDER BY key DESC LIMIT 1")
+        .get(uid * USER_SPAN + day, uid * USER_SPAN)?.last_ts ?? null
+    );
+  }
+
+  private nextDay(uid: number, day: number): number | null {
+    const row = this.db
+      .query<{ key: number }, [number, number]>("SELECT key FROM hr_day WHERE key > ? AND key < ? ORDER BY key LIMIT 1")
+      .get(uid * USER_SPAN + day, (uid + 1) * USER_SPAN);
+    return row ? row.key - uid * USER_SPAN : null;
+  }
+
+  /** The timeline instant before `since` and the zone seconds credited before it. */
+  before(user: string, since: number): { previousTs: number | null; totals: number[] } {
+    const uid = this.userId(user, false);
+    const totals = [0, 0, 0, 0, 0];
+    if (uid === null) return { previousTs: null, totals };
+    const day = dayOf(since);
+    // the user's running totals minus the days from `since`'s on: a sync near the end reads one or two rows
+    const sums = this.db
+      .query<{ s0: number; s1: number; s2: number; s3: number; s4: number }, [number, number, number]>(
+        `SELECT u.s0 - COALESCE(SUM(d.s0), 0) AS s0, u.s1 - COALESCE(SUM(d.s1), 0) AS s1, u.s2 - COALESCE(SUM(d.s2), 0) AS s2,
+           u.s3 - COALESCE(SUM(d.s3), 0) AS s3, u.s4 - COALESCE(SUM(d.s4), 0) AS s4
+         FROM hr_user u LEFT JOIN hr_day d ON d.key >= ? AND d.key < ? WHERE u.id = ?`,
+      )
+      .get(uid * USER_SPAN + day, (uid + 1) * USER_SPAN, uid)!;
+    [sums.s0, sums.s1, sums.s2, sums.s3, sums.s4].forEach((s, z) => (totals[z] = s));
+    let previousTs = this.lastBefore(uid, day);
+    for (const credit of this.dayCredits(uid, day, previousTs)) {
+      if (credit.ts >= since) break;
+      totals[credit.zone]! += credit.seconds;
+      previousTs = credit.ts;
+    }
+    return { previousTs, totals };
+  }
+
+  /** Every credit at or after `since`, in time order, one day's credits at a time. */
+  *creditsFrom(user: string, since: number): Generator<Credit[]> {
+    const uid = this.userId(user, false);
+    if (uid === null) return;
+    const next = this.db.query<{ key: number; last_ts: number }, [number, number]>(
+      "SELECT key, last_ts FROM hr_day WHERE key >= ? AND key < ? ORDER BY key LIMIT 1",
+    );
+    let previous = this.lastBefore(uid, dayOf(since));
+    for (let key = uid * USER_SPAN + dayOf(since); ; ) {
+      const row = next.get(key, (uid + 1) * USER_SPAN);
+      if (!row) return;
+      const credits = this.dayCredits(uid, row.key - uid * USER_SPAN, previous);
+      yield credits[0]!.ts >= since ? credits : credits.filter((c) => c.ts >= since);
+      previous = row.last_ts;
+      key = row.key + 1;
+    }
+  }
+
+  private dayCredits(uid: number, day: number, previousTs: number | null): Credit[] {
+    const row = this.db.query<DayRow, [number]>("SELECT samples, zones FROM hr_day WHERE key = ?").get(uid * USER_SPAN + day);
+    if (!row) return [];
+    const timeline = timelineOf(decodeSamples(day, row.samples));
+    const credits: Credit[] = new Array(timeline.length);
+    let previous = previousTs;
+    for (let i = 0; i < timeline.length; i++) {
+      const ts = timeline.ts[i]!;
+      credits[i] = { ts, bpm: timeline.bpm[i]!, zone: row.zones[i]!, seconds: previous === null ? 0 : Math.min(ts - previous, MAX_CREDIT_S) };
+      previous = ts;
+    }
+    return credits;
+  }
+
+  firstTs(user: string): number | null {
+    const uid = this.userId(user, false);
+    if (uid === null) return null;
+    return (
+      this.db
+        .query<{ first_ts: number }, [number, number]>("SELECT first_ts FROM hr_day WHERE key >= ? AND key < ? ORDER BY key LIMIT 1")
+        .get(uid * USER_SPAN, (uid + 1) * USER_SPAN)?.first_ts ?? null
+    );
+  }
+
+  /** Every user holding heart rate, with their first instant. */
+  firsts(): { user: string; since: number }[] {
+    return this.db
+      .query<{ user: string; since: number | null }, []>(
+        `SELECT name AS user, (SELECT first_ts FROM hr_day WHERE key >= id * ${USER_SPAN} AND key < (id + 1) * ${USER_SPAN} ORDER BY key LIMIT 1) AS since
+         FROM hr_user ORDER BY name`,
+      )
+      .all()
+      .filter((row): row is { user: string; since: number } => row.since !== null);
+  }
+
+  reset() {
+    this.db.exec("DELETE FROM hr_day; UPDATE hr_user SET s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0;");
+  }
+}

@@ -1,0 +1,179 @@
+// The embedded store's zone and heart-rate series: one row per user-day holding that day's timeline
+// (instant, bpm, zone and seconds earned) as one packed block, plus the day's zone seconds, so a range
+// sums whole days from their totals and reads only the two days at its edges.
+import type { Database } from "bun:sqlite";
+import { ByteReader, ByteWriter } from "../ledger/packed";
+import { ZONES, emptyZoneSeconds, type Credit, type ZoneSeconds } from "../transform/zones";
+import type { HeartRatePoint } from "./store";
+
+const DAY_S = 86_400;
+/** A row's key is user id × 2^20 + UTC day number. */
+const USER_SPAN = 2 ** 20;
+const dayOf = (ts: number) => Math.floor(ts / DAY_S);
+
+/** Zone and whole seconds 0..15 share a byte; anything else escapes to a float. */
+const ESCAPE = 0x80;
+
+function encodeDay(day: number, credits: readonly Credit[]): Uint8Array {
+  const out = new ByteWriter();
+  out.uint(credits.length);
+  let previous = day * DAY_S;
+  for (const c of credits) {
+    out.uint(c.ts - previous);
+    out.bpm(c.bpm);
+    if (Number.isInteger(c.seconds) && c.seconds >= 0 && c.seconds < 16) out.uint(c.zone * 16 + c.seconds);
+    else {
+      out.uint(ESCAPE | c.zone);
+      out.float(c.seconds);
+    }
+    previous = c.ts;
+  }
+  return out.bytes();
+}
+
+function decodeDay(day: number, bytes: Uint8Array): Credit[] {
+  const reader = new ByteReader(bytes);
+  const credits: Credit[] = new Array(reader.uint());
+  let ts = day * DAY_S;
+  for (let i = 0; i < credits.length; i++) {
+    ts += reader.uint();
+    const bpm = reader.bpm();
+    const code = reader.uint();
+    credits[i] = code & ESCAPE ? { ts, bpm, zone: code & 7, seconds: reader.float() } : { ts, bpm, zone: code >> 4, seconds: code & 15 };
+  }
+  return credits;
+}
+
+export class HeartRateDayStore {
+  private userIds = new Map<string, number>();
+
+  constructor(private readonly db: Database) {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS hr_user (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+      CREATE TABLE IF NOT EXISTS hr_day (key INTEGER PRIMARY KEY,
+        s0 REAL NOT NULL, s1 REAL NOT NULL, s2 REAL NOT NULL, s3 REAL NOT NULL, s4 REAL NOT NULL, block BLOB NOT NULL);
+    `);
+    this.loadIds();
+  }
+
+  /** Re-reads the user ids: a rolled-back transaction may have taken back one handed out in it. */
+  loadIds() {
+    this.userIds = new Map(this.db.query<{ id: number; name: string }, []>("SELECT id, name FROM hr_user").all().map((r) => [r.name, r.id]));
+  }
+
+  private userId(name: string, create: boolean): number | null {
+    let id = this.userIds.get(name);
+    if (id === undefined) {
+      // two JS strings can be one SQLite text (lone surrogates become U+FFFD), so ask the table
+      if (create) this.db.query("INSERT INTO hr_user (name) VALUES (?) ON CONFLICT DO NOTHING").run(name);
+      id = this.db.query<{ id: number }, [string]>("SELECT id FROM hr_user WHERE name = ?").get(name)?.id;
+      if (id !== undefined) this.userIds.set(name, id);
+    }
+    return id ?? null;
+  }
+
+  /** Replaces everything from `since` on with `credits` (sorted, all at or after `since`); call inside a transaction. */
+  replaceFrom(user: string, since: number, credits: readonly Credit[]) {
+    const uid = this.userId(user, true)!;
+    const first = dayOf(since);
+    this.db.query("DELETE FROM hr_day WHERE key > ? AND key < ?").run(uid * USER_SPAN + first, (uid + 1) * USER_SPAN);
+    let day = first;
+    let block = this.day(uid, first).filter((c) => c.ts < since);
+    for (const c of credits) {
+      if (dayOf(c.ts) !== day) {
+        this.write(uid, day, block);
+        day = dayOf(c.ts);
+        block = [];
+      }
+      block.push(c);
+    }
+    this.write(uid, day, block);
+  }
+
+  /** Rewrites one day as it stood in an earlier layout (upgrade). */
+  restoreDay(user: string, day: number, credits: readonly Credit[]) {
+    this.write(this.userId(user, true)!, day, credits);
+  }
+
+  private write(uid: number, day: number, credits: readonly Credit[]) {
+    if (!credits.length) {
+      this.db.query("DELETE FROM hr_day WHERE key = ?").run(uid * USER_SPAN + day);
+      return;
+    }
+    const totals = [0, 0, 0, 0, 0] as [number, number, number, number, number];
+    for (const c of credits) totals[c.zone]! += c.seconds;
+    this.db.query("INSERT OR REPLACE INTO hr_day (key, s0, s1, s2, s3, s4, block) VALUES (?, ?, ?, ?, ?, ?, ?)").run(uid * USER_SPAN + day, ...totals, encodeDay(day, credits));
+  }
+
+  private day(uid: number, day: number): Credit[] {
+    const row = this.db.query<{ block: Uint8Array }, [number]>("SELECT block FROM hr_day WHERE key = ?").get(uid * USER_SPAN + day);
+    return row ? decodeDay(day, row.block) : [];
+  }
+
+  /** The held days between two instants' days, as (day, credits), ascending or descending. */
+  private *days(uid: number, from: number, to: number, descending = false): Generator<Credit[]> {
+    const rows = this.db.query<{ key: number }, [number, number]>(
+      `SELECT key FROM hr_day WHERE key >= ? AND key <= ? ORDER BY key ${descending ? "DESC" : ""}`,
+    );
+    for (const { key } of rows.all(uid * USER_SPAN + dayOf(from), uid * USER_SPAN + dayOf(to))) yield this.day(uid, key - uid * USER_SPAN);
+  }
+
+  /** Zone seconds at from < ts <= to: whole days from their totals, the edge days from their blocks. */
+  zoneSeconds(user: string, from: number, to: number): ZoneSeconds {
+    const totals = emptyZoneSeconds();
+    const uid = this.userId(user, false);
+    if (uid === null || to <= from) return totals;
+    const [first, last] = [dayOf(from), dayOf(to)];
+    const add = (credits: Credit[]) => {
+      for (const c of credits) if (c.ts > from && c.ts <= to) totals[ZONES[c.zone]!] += c.seconds;
+    };
+    add(this.day(uid, first));
+    if (last === first) return totals;
+    if (last > first + 1) {
+      const sums = this.db
+        .query<{ s0: number | null; s1: number; s2: number; s3: number; s4: number }, [number, number]>(
+          "SELECT SUM(s0) AS s0, SUM(s1) AS s1, SUM(s2) AS s2, SUM(s3) AS s3, SUM(s4) AS s4 FROM hr_day WHERE key > ? AND key < ?",
+        )
+        .get(uid * USER_SPAN + first, uid * USER_SPAN + last)!;
+      if (sums.s0 !== null) ZONES.forEach((z, i) => (totals[z] += [sums.s0!, sums.s1, sums.s2, sums.s3, sums.s4][i]!));
+    }
+    add(this.day(uid, last));
+    return totals;
+  }
+
+  lastHeartRate(user: string, from: number, to: number): HeartRatePoint | null {
+    const uid = this.userId(user, false);
+    if (uid === null || to <= from) return null;
+    for (const credits of this.days(uid, from, to, true)) {
+      for (let i = credits.length - 1; i >= 0; i--) {
+        const c = credits[i]!;
+        if (c.ts <= from) return null;
+        if (c.ts <= to) return { ts: c.ts, bpm: c.bpm };
+      }
+    }
+    return null;
+  }
+
+  /** The last point of each `step` seconds (counted from `from`) in from < ts <= to. */
+  series(user: string, from: number, to: number, step: number): HeartRatePoint[] {
+    const uid = this.userId(user, false);
+    if (uid === null || to <= from) return [];
+    const out: HeartRatePoint[] = [];
+    let bucket = -1;
+    for (const credits of this.days(uid, from, to)) {
+      for (const c of credits) {
+        if (c.ts <= from || c.ts > to) continue;
+        const at = Math.floor((c.ts - from - 1) / step);
+        if (at === bucket) out[out.length - 1] = { ts: c.ts, bpm: c.bpm };
+        else out.push({ ts: c.ts, bpm: c.bpm });
+        bucket = at;
+      }
+    }
+    return out;
+  }
+
+  clear(user: string) {
+    const uid = this.userId(user, false);
+    if (uid !== null) this.db.query("DELETE FROM hr_day WHERE key >= ? AND key < ?").run(uid * USER_SPAN, (uid + 1) * USER_SPAN);
+  }
+}
