@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { createApp } from "./app";
 import { Ledger } from "./ledger/ledger";
 import { createLogger } from "./log";
+import { createMetrics } from "./metrics/fitstack";
+import { Freshness } from "./metrics/freshness";
 import { Pipeline } from "./pipeline";
 import { RawLog } from "./raw/rawlog";
 import { SqliteStore } from "./store/sqlite";
@@ -12,6 +14,7 @@ import { SqliteStore } from "./store/sqlite";
 const TOKEN = "t0ken-for-tests-0123456789";
 const SECRET = "s3cret-path";
 const OTHER_TOKEN = "other-t0ken-for-tests-0123";
+const METRICS_TOKEN = "metrics-t0ken-for-tests-01";
 const NOW = new Date("2026-01-01T12:00:00Z");
 const T0 = NOW.getTime() / 1000 - 3600;
 const zones = { mode: "max" as const, hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] };
@@ -29,7 +32,9 @@ function setup(maxBodyBytes = 1024 * 1024) {
   const ledger = new Ledger(dataDir);
   const store = new SqliteStore(dataDir);
   const rawLog = new RawLog(dataDir);
-  const pipeline = new Pipeline({ ledger, store, rawLog, profileFor: (user) => (user === "partner" ? { ...zones, hrMax: 180 } : zones), clock: () => NOW, log });
+  const metrics = createMetrics("test");
+  const pipeline = new Pipeline({ ledger, store, rawLog, profileFor: (user) => (user === "partner" ? { ...zones, hrMax: 180 } : zones), clock: () => NOW, log, metrics });
+  const freshness = new Freshness(ledger, ["me", "partner"], { staleAfterS: 12 * 3600, coverageMinH: 12, timeZone: "UTC" }, () => NOW);
   const app = createApp({
     config: {
       access: [
@@ -38,11 +43,15 @@ function setup(maxBodyBytes = 1024 * 1024) {
       ],
       secretPath: SECRET,
       maxBodyBytes,
+      authToken: TOKEN,
+      metricsToken: METRICS_TOKEN,
     },
     pipeline,
     store,
     clock: () => NOW,
     log,
+    metrics,
+    freshness,
   });
   const hook = (body: string, { token = TOKEN, secret = SECRET, headers = {} as Record<string, string> } = {}) =>
     app.handle(
@@ -56,7 +65,7 @@ function setup(maxBodyBytes = 1024 * 1024) {
     (await (await app.handle(new Request(`http://localhost/api/summary?from=${from}&to=${to}`, { headers: { authorization: `Bearer ${token}` } }))).json()) as any;
   const rawLines = () =>
     readdirSync(join(dataDir, "raw")).flatMap((f) => readFileSync(join(dataDir, "raw", f), "utf8").split("\n").filter(Boolean));
-  return { app, hook, summary, rawLines, logLines, dataDir };
+  return { app, hook, summary, rawLines, logLines, dataDir, ledger };
 }
 
 const block = (n: number, bpm = 130, start = T0) =>
@@ -178,16 +187,84 @@ describe("read API", () => {
     expect(bad.status).toBe(400);
   });
 
-  test("/ping is empty and /health reports the store and the backlog", async () => {
-    const { app } = setup();
+  test("/ping is empty; /health gives an anonymous caller the status alone and a bearer caller the details", async () => {
+    const { app, hook } = setup();
     const ping = await app.handle(new Request("http://localhost/ping"));
     expect([ping.status, await ping.text()]).toEqual([200, ""]);
-    const health = await (await app.handle(new Request("http://localhost/health"))).json();
-    expect({ ...health, version: typeof health.version }).toEqual({
-      status: "ok",
-      version: "string",
-      store: { kind: "sqlite", reachable: true },
-      backlog: { users: 0, oldest_pending: null },
+    const get = async (token?: string) => {
+      const res = await app.handle(new Request("http://localhost/health", token ? { headers: { authorization: `Bearer ${token}` } } : {}));
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    expect(await get()).toEqual({ status: 200, body: { status: "ok" } });
+    expect((await hook(JSON.stringify({ type: "heart_rate", source: "w", samples: [{ ts: T0, bpm: 80 }] }))).status).toBe(200);
+    const me = { user: "me", last_sync: NOW.getTime() / 1000, age_s: 0, stale: false, gap_dates: [] };
+    const partner = { user: "partner", last_sync: null, age_s: null, stale: false, gap_dates: [] };
+    const details = { status: "ok", version: "test", store: { kind: "sqlite", reachable: true }, backlog: { users: 0, oldest_pending: null }, stale_after_s: 43200 };
+    const operator = await get(METRICS_TOKEN);
+    expect({ ...operator, body: { ...operator.body, version: "test" } }).toEqual({ status: 200, body: { ...details, users: [me, partner] } });
+    // a person's own token shows that person only
+    const own = await get(OTHER_TOKEN);
+    expect({ ...own, body: { ...own.body, version: "test" } }).toEqual({ status: 200, body: { ...details, users: [partner] } });
+    expect((await get("wrong-token-0123456789")).status).toBe(401);
+  });
+
+  test("/health is stale once a user's last sync is older than STALE_AFTER_H", async () => {
+    const { app, ledger } = setup();
+    ledger.setMeta("last_sync:me", String(NOW.getTime() / 1000 - 12 * 3600 - 1));
+    const res = await app.handle(new Request("http://localhost/health"));
+    expect([res.status, await res.json()]).toEqual([200, { status: "stale" }]);
+  });
+});
+
+describe("/metrics", () => {
+  const scrape = async (app: ReturnType<typeof setup>["app"], token?: string) =>
+    app.handle(new Request("http://localhost/metrics", token ? { headers: { authorization: `Bearer ${token}` } } : {}));
+
+  test("needs AUTH_TOKEN or METRICS_TOKEN; a person's token is not enough", async () => {
+    const { app } = setup();
+    expect([(await scrape(app)).status, (await scrape(app, OTHER_TOKEN)).status]).toEqual([401, 401]);
+    const res = await scrape(app, METRICS_TOKEN);
+    expect([res.status, res.headers.get("content-type")]).toEqual([200, "text/plain; version=0.0.4; charset=utf-8"]);
+    expect((await scrape(app, TOKEN)).status).toBe(200);
+  });
+
+  test("counts what the hook accepted, dropped and delivered", async () => {
+    const { app, hook } = setup();
+    // 3 valid samples, one of them sent twice in a second post, one bpm out of range, one far in the future
+    const samples = [{ ts: T0, bpm: 80 }, { ts: T0 + 5, bpm: 90 }, { ts: T0 + 10, bpm: 100 }, { ts: T0 + 15, bpm: 300 }, { ts: T0 + 10 * 86400, bpm: 80 }];
+    const first = JSON.stringify({ type: "heart_rate", source: "w", samples });
+    const second = JSON.stringify({ type: "heart_rate", source: "w", samples: [{ ts: T0, bpm: 80 }] });
+    expect([(await hook(first)).status, (await hook(second)).status]).toEqual([200, 200]);
+    const text = await (await scrape(app, METRICS_TOKEN)).text();
+    const value = (series: string) => text.split("\n").find((line) => line.startsWith(`${series} `))?.split(" ")[1];
+    expect({
+      bytes: value("fitstack_hook_received_bytes_total"),
+      accepted: value('fitstack_hook_samples_total{outcome="accepted"}'),
+      duplicate: value('fitstack_hook_samples_total{outcome="duplicate"}'),
+      invalid: value('fitstack_hook_samples_total{outcome="invalid"}'),
+      range: value('fitstack_hook_invalid_samples_total{reason="bpm_out_of_range"}'),
+      future: value('fitstack_hook_invalid_samples_total{reason="bad_timestamp"}'),
+      hooks: value("fitstack_hook_duration_seconds_count"),
+      fsyncs: value("fitstack_raw_fsync_duration_seconds_count"),
+      attempts: value('fitstack_delivery_attempts_total{store="sqlite"}'),
+      failures: value('fitstack_delivery_failures_total{store="sqlite"}'),
+      version: value('fitstack_build_info{version="test"}'),
+    }).toEqual({
+      bytes: String(first.length + second.length),
+      accepted: "3",
+      duplicate: "1",
+      invalid: "2",
+      range: "1",
+      future: "1",
+      hooks: "2",
+      fsyncs: "2",
+      attempts: "2",
+      failures: "0",
+      version: "1",
     });
+    expect(Number(value("process_resident_memory_bytes"))).toBeGreaterThan(1e6);
+    // nothing from the payload becomes a label: not the source, not the secret path
+    expect(text).not.toContain('"w"');
+    expect(text).not.toContain(SECRET);
   });
 });

@@ -2,26 +2,35 @@
 import { Elysia } from "elysia";
 import { bearerToken, sameSecret } from "./auth";
 import type { Access, Config } from "./config";
-import { HttpError, notFound, unauthorized } from "./errors";
+import { HttpError, notFound, storeUnavailable, unauthorized } from "./errors";
 import type { Logger } from "./log";
-import { readBody } from "./body";
+import { checkNesting, readBody } from "./body";
+import type { Metrics } from "./metrics/fitstack";
+import type { Freshness } from "./metrics/freshness";
+import { CONTENT_TYPE } from "./metrics/registry";
 import { normalizePayload } from "./normalize/index";
-import type { Pipeline } from "./pipeline";
+import type { HookResult, Pipeline } from "./pipeline";
 import type { Store } from "./store/store";
 import { trmnlRoutes, type TrmnlDeps } from "./trmnl/routes";
 import { VERSION } from "./version";
 
 export interface AppDeps {
-  config: Pick<Config, "access" | "secretPath" | "maxBodyBytes">;
+  config: Pick<Config, "access" | "secretPath" | "maxBodyBytes"> & Partial<Pick<Config, "authToken" | "metricsToken">>;
   pipeline: Pipeline;
   store: Store;
   clock: () => Date;
   log: Logger;
   /** The TRMNL e-ink routes (device API, images, Redirect plugin); absent = not mounted. */
   trmnl?: TrmnlDeps;
+  /** The user's earliest stored instant (the ledger's): summaries are not asked of the store before it. */
+  firstInstant?: (user: string) => number | null;
+  /** GET /metrics and the hook's counters; absent = no /metrics route. */
+  metrics?: Metrics;
+  /** Per-user last sync and gap days for /health; absent = none reported. */
+  freshness?: Freshness;
 }
 
-export function createApp({ config, pipeline, store, clock, log, trmnl }: AppDeps) {
+export function createApp({ config, pipeline, store, clock, log, trmnl, firstInstant, metrics, freshness }: AppDeps) {
   /** The person the bearer token belongs to; every token is compared, in constant time each. */
   const authenticate = (header: string | null): Access => {
     const given = bearerToken(header);
@@ -30,8 +39,19 @@ export function createApp({ config, pipeline, store, clock, log, trmnl }: AppDep
     if (!found) throw unauthorized();
     return found;
   };
+  /** AUTH_TOKEN or METRICS_TOKEN: whoever runs the server, who may see every user's freshness and /metrics. */
+  const isOperator = (header: string | null): boolean => {
+    const given = bearerToken(header);
+    let found = false;
+    for (const token of [config.authToken, config.metricsToken]) if (token && sameSecret(given, token) && given) found = true;
+    return found;
+  };
 
-  return new Elysia()
+  // Elysia assumes a host of at least 4 characters and starts looking for the path at url[11]: with `Host: abc`,
+  // `/x/ping` would route as `/ping`. The server speaks plain http (TLS ends at the tunnel), so the path starts after "http://".
+  let summariesInFlight = 0;
+
+  return new Elysia({ handler: { standardHostname: false } })
     .onError(({ code, error }) => {
       if (error instanceof HttpError) return jsonError(error);
       if (code === "NOT_FOUND") return jsonError(notFound());
@@ -41,14 +61,32 @@ export function createApp({ config, pipeline, store, clock, log, trmnl }: AppDep
       return jsonError(new HttpError(500, "internal", "internal error"));
     })
     .get("/ping", () => new Response(null, { status: 200 }))
-    .get("/health", async () => {
+    .get("/health", async ({ request }) => {
       const storeHealth = await store.health();
-      const backlog = pipeline.backlog();
+      const users = freshness?.all() ?? [];
       const ok = storeHealth.reachable && !storeHealth.detail;
+      const status = !ok ? "degraded" : users.some((u) => u.stale) ? "stale" : "ok";
+      const code = ok ? 200 : 503;
+      const header = request.headers.get("authorization");
+      // anonymous: the status alone (an uptime checker needs no more); a bearer caller: the details
+      if (!header) return Response.json({ status }, { status: code });
+      const shown = isOperator(header) ? users : users.filter((u) => u.user === authenticate(header).user);
+      const backlog = pipeline.backlog();
       return Response.json(
-        { status: ok ? "ok" : "degraded", version: VERSION, store: storeHealth, backlog: { users: backlog.users, oldest_pending: backlog.oldestPending } },
-        { status: ok ? 200 : 503 },
+        {
+          status,
+          version: VERSION,
+          store: storeHealth,
+          backlog: { users: backlog.users, oldest_pending: backlog.oldestPending },
+          ...(freshness ? { stale_after_s: freshness.settings.staleAfterS, users: shown } : {}),
+        },
+        { status: code },
       );
+    })
+    .get("/metrics", async ({ request }) => {
+      if (!metrics) throw notFound();
+      if (!isOperator(request.headers.get("authorization"))) throw unauthorized();
+      return new Response(await metrics.registry.render(), { headers: { "content-type": CONTENT_TYPE } });
     })
     .post(
       "/hook/:secret",
@@ -57,11 +95,13 @@ export function createApp({ config, pipeline, store, clock, log, trmnl }: AppDep
         const { user } = authenticate(request.headers.get("authorization"));
         const started = performance.now();
         const bytes = await readBody(request, config.maxBodyBytes, "MAX_BODY_MB");
+        metrics?.hookBytes.inc({}, bytes.length);
         const normalized = normalizePayload(parseJson(bytes));
         // the parsed tree of a big backfill is garbage now; free it before the merge allocates its own
         if (bytes.length > BIG_BODY_BYTES) Bun.gc(true);
         const result = await pipeline.accept(bytes, normalized, user, automationHeaders(request.headers));
         trmnl?.dashboards.forget(user); // two syncs in one second leave lastSync unchanged
+        if (metrics) countHook(metrics, result, (performance.now() - started) / 1000);
         log.info("hook accepted", {
           id: result.id,
           user,
@@ -83,12 +123,42 @@ export function createApp({ config, pipeline, store, clock, log, trmnl }: AppDep
       const to = timeParam(query.get("to"), "to") ?? Math.floor(clock().getTime() / 1000);
       const from = timeParam(query.get("from"), "from") ?? to - 86400;
       if (from >= to) throw new HttpError(400, "invalid_range", "from must be before to", "from");
-      return Response.json(await store.summary(user, from, to));
+      // a store answering many wide queries at once falls over (VM: "max concurrent searches"): refuse early instead
+      if (summariesInFlight >= MAX_SUMMARIES_IN_FLIGHT) throw storeUnavailable("too many summaries at once; retry later");
+      summariesInFlight++;
+      try {
+        // nothing is stored before the user's first instant (VM: a pre-point one second before it), so from=0 costs the
+        // store no more than the data's extent; an hour's margin keeps any such point inside
+        const first = firstInstant?.(user);
+        const queried = first === undefined ? from : first === null ? to - 1 : Math.min(Math.max(from, first - DATA_START_MARGIN_S), to - 1);
+        const summary = await store.summary(user, queried, to).catch((err) => {
+          log.warn("summary failed in the store", { store: store.kind, error: String((err as Error)?.message ?? err).slice(0, 200) });
+          throw storeUnavailable();
+        });
+        return Response.json({ ...summary, from, to });
+      } finally {
+        summariesInFlight--;
+      }
     })
     .use(trmnlRoutes(trmnl));
 }
 
 const BIG_BODY_BYTES = 8 * 1024 * 1024;
+/** /api/summary queries running at once; one summary is 8–12 store queries. */
+const MAX_SUMMARIES_IN_FLIGHT = 4;
+const DATA_START_MARGIN_S = 3600;
+
+function countHook(metrics: Metrics, result: HookResult, seconds: number) {
+  metrics.hookSamples.inc({ outcome: "accepted" }, result.accepted_samples);
+  metrics.hookSamples.inc({ outcome: "duplicate" }, result.duplicates_dropped);
+  metrics.hookSamples.inc({ outcome: "invalid" }, result.invalid_dropped);
+  // the reasons are sampleProblem's fixed names, never payload text
+  for (const [reason, n] of Object.entries(result.invalid_reasons)) metrics.hookInvalid.inc({ reason }, n);
+  metrics.hookRecords.inc({ kind: "gauge" }, result.records.gauges);
+  metrics.hookRecords.inc({ kind: "night" }, result.records.nights);
+  metrics.hookRecords.inc({ kind: "workout" }, result.records.workouts);
+  metrics.hookDuration.observe(seconds);
+}
 
 /** HAE names its automation in these headers; kept with the raw entry (bounded, never the token). */
 const AUTOMATION_HEADERS = ["automation-name", "automation-id", "automation-aggregation", "automation-period", "session-id"];
@@ -104,7 +174,7 @@ function automationHeaders(headers: Headers): Record<string, string> {
 
 function jsonError(error: HttpError): Response {
   // a 413 is sent before the body was read: closing the connection frees a client still sending it
-  const headers: Record<string, string> = error.status === 413 ? { connection: "close" } : {};
+  const headers: Record<string, string> = { ...error.headers, ...(error.status === 413 ? { connection: "close" } : {}) };
   return Response.json(error.toJSON(), { status: error.status, headers });
 }
 
@@ -116,10 +186,13 @@ function timeParam(value: string | null, name: string): number | null {
 
 /** The decoded text lives only inside this call: a 50 MB backfill is 100 MB as a UTF-16 string. */
 function parseJson(bytes: Uint8Array): unknown {
+  let parsed: unknown;
   try {
-    return JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes));
+    parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes));
   } catch (err) {
     const reason = err instanceof TypeError ? "not valid UTF-8" : (err as Error).message;
     throw new HttpError(400, "invalid_json", `body is not valid JSON: ${reason}`);
   }
+  checkNesting(parsed);
+  return parsed;
 }

@@ -71,9 +71,36 @@ describe("config", () => {
     expect(errorOf({ ...base, TOKENS_FILE: "/t" }, { "/t": `${"e".repeat(20)} me HR_MAX=180\n` })).toContain("different zone settings");
   });
 
+  test("STALE_AFTER_H is the one staleness setting; TRMNL_STALE_S, its older name, still works", () => {
+    const stale = (env: Record<string, string>) => {
+      const config = loadConfig({ ...base, ...env });
+      return [config.staleAfterS, config.trmnl.staleS];
+    };
+    expect([stale({}), stale({ STALE_AFTER_H: "6" }), stale({ STALE_AFTER_H: "0.5" }), stale({ TRMNL_STALE_S: "7200" })]).toEqual([
+      [43200, 43200],
+      [21600, 21600],
+      [1800, 1800],
+      [7200, 7200],
+    ]);
+    expect(errorOf({ ...base, STALE_AFTER_H: "6", TRMNL_STALE_S: "7200" })).toBe("config: STALE_AFTER_H: replaces TRMNL_STALE_S: set one of them, not both");
+    expect(errorOf({ ...base, STALE_AFTER_H: "0" })).toStartWith("config: STALE_AFTER_H: must be between");
+    expect([loadConfig(base).coverageMinH, loadConfig({ ...base, COVERAGE_MIN_H: "8" }).coverageMinH]).toEqual([12, 8]);
+    expect(errorOf({ ...base, COVERAGE_MIN_H: "25" })).toStartWith("config: COVERAGE_MIN_H:");
+  });
+
+  test("METRICS_TOKEN, or METRICS_TOKEN_FILE's first line (the file VictoriaMetrics' scrape job reads)", () => {
+    const token = "m".repeat(24);
+    expect(loadConfig(base).metricsToken).toBeNull();
+    expect(loadConfig({ ...base, METRICS_TOKEN: token }).metricsToken).toBe(token);
+    expect(loadConfig({ ...base, METRICS_TOKEN_FILE: "/run/secrets/metrics_token" }, () => `${token}\n`).metricsToken).toBe(token);
+    expect(errorOf({ ...base, METRICS_TOKEN: "short" })).toStartWith("config: METRICS_TOKEN: must be at least 16");
+    expect(errorOf({ ...base, METRICS_TOKEN_FILE: "/missing" })).toStartWith("config: METRICS_TOKEN_FILE: cannot read /missing");
+    expect(errorOf({ ...base, METRICS_TOKEN: token, METRICS_TOKEN_FILE: "/t" }, { "/t": token })).toStartWith("config: METRICS_TOKEN_FILE: set METRICS_TOKEN or");
+  });
+
   test("offline subcommands need neither AUTH_TOKEN nor SECRET_PATH, but keep TOKENS_FILE's people and check the rest", () => {
     const file = `${"b".repeat(20)} alice HR_MAX=190\n`;
-    const config = loadOfflineConfig({ DATA_DIR: "/d", VM_URL: "http://vm:8428", TOKENS_FILE: "/t", AUTH_TOKEN: "short" }, () => file);
+    const config = loadOfflineConfig({ DATA_DIR: "/d", VM_URL: "http://vm:8428", TOKENS_FILE: "/t", AUTH_TOKEN: "short", METRICS_TOKEN_FILE: "/no/such/file" }, () => file);
     expect({ ...config, trmnl: undefined, zones: undefined }).toEqual({
       host: "127.0.0.1",
       port: 8000,
@@ -88,6 +115,9 @@ describe("config", () => {
       maxBodyBytes: 64 * 1024 * 1024,
       dev: false,
       trmnl: undefined,
+      metricsToken: null,
+      staleAfterS: 43200,
+      coverageMinH: 12,
     });
     expect(() => loadOfflineConfig({ HR_MAX: "abc" })).toThrow('config: HR_MAX: expected a number, got "abc"');
   });

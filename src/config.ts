@@ -26,14 +26,20 @@ export interface Config {
   maxBodyBytes: number;
   dev: boolean;
   trmnl: TrmnlConfig;
+  /** A second token for GET /metrics and /health details (METRICS_TOKEN or the file METRICS_TOKEN_FILE), or null. */
+  metricsToken: string | null;
+  /** A user with no sync for longer is stale: /health, /metrics, `status`, the TRMNL "synced" cell (STALE_AFTER_H). */
+  staleAfterS: number;
+  /** A day with heart rate in fewer local hours than this is a gap (COVERAGE_MIN_H). */
+  coverageMinH: number;
 }
 
 /** The e-ink dashboard: what it shows, and who may fetch it. */
 export interface TrmnlConfig {
   /** IANA zone for local days, Monday 00:00 and the clock on the screen. */
   timeZone: string;
-  /** Devices allowed to register (BYOS /api/setup), by MAC, with the user each one shows. */
-  devices: { mac: string; user: string }[];
+  /** Devices allowed to register (BYOS /api/setup), by MAC, with the user each one shows and its image mode. */
+  devices: TrmnlDevice[];
   /** Token for /trmnl/redirect and /trmnl/dashboard.png; null turns those routes off. */
   token: string | null;
   /** Base of the image URLs handed out; null = from the request's Host header. */
@@ -43,6 +49,19 @@ export interface TrmnlConfig {
   width: number;
   height: number;
   weeklyZ2GoalH: number | null;
+  /** Seconds a listed device may get or bring a key: after start (never paired) or `fitstack trmnl pair MAC`. */
+  pairWindowS: number;
+  /** TRMNL_QUIET: local minutes of the day [start, end) when devices sleep (end < start crosses midnight). */
+  quiet: { startMin: number; endMin: number } | null;
+}
+
+/** One TRMNL_DEVICES entry: `MAC[=user][:mode][:portrait]`. */
+export interface TrmnlDevice {
+  mac: string;
+  user: string;
+  /** 1bit | grey | kindle; absent = chosen from what the device sends. */
+  mode?: "1bit" | "grey" | "kindle";
+  portrait?: boolean;
 }
 
 export class ConfigError extends Error {
@@ -138,7 +157,38 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (path)
     maxBodyBytes: number(env, "MAX_BODY_MB", 64, 1, 1024) * 1024 * 1024,
     dev,
     trmnl,
+    metricsToken: metricsToken(env, readFile),
+    staleAfterS: trmnl.staleS,
+    coverageMinH: number(env, "COVERAGE_MIN_H", 12, 1, 24),
   };
+}
+
+/** METRICS_TOKEN, or the first line of METRICS_TOKEN_FILE (the file VictoriaMetrics' scrape job reads too). */
+function metricsToken(env: Env, readFile: (path: string) => string): string | null {
+  const file = env.METRICS_TOKEN_FILE?.trim();
+  let token = env.METRICS_TOKEN?.trim() ?? "";
+  let name = "METRICS_TOKEN";
+  if (file) {
+    if (token) throw new ConfigError("METRICS_TOKEN_FILE", "set METRICS_TOKEN or METRICS_TOKEN_FILE, not both");
+    try {
+      token = readFile(file).split("\n")[0]!.trim();
+    } catch (err) {
+      throw new ConfigError("METRICS_TOKEN_FILE", `cannot read ${file}: ${(err as Error).message}`);
+    }
+    name = "METRICS_TOKEN_FILE";
+  }
+  if (!token) return null;
+  if (token.length < MIN_TOKEN_LENGTH) throw new ConfigError(name, `must be at least ${MIN_TOKEN_LENGTH} characters`);
+  return token;
+}
+
+/** STALE_AFTER_H, or the older TRMNL_STALE_S (seconds) it replaces; one setting, default 12 h. */
+function staleAfterS(env: Env): number {
+  const hours = env.STALE_AFTER_H?.trim();
+  const seconds = env.TRMNL_STALE_S?.trim();
+  if (hours && seconds) throw new ConfigError("STALE_AFTER_H", "replaces TRMNL_STALE_S: set one of them, not both");
+  if (seconds) return number(env, "TRMNL_STALE_S", 12 * 3600, 60, 30 * 86400, true);
+  return Math.round(number(env, "STALE_AFTER_H", 12, 0.1, 30 * 24) * 3600);
 }
 
 /**
@@ -146,7 +196,8 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (path)
  * people as `serve` reads them, without asking for AUTH_TOKEN or SECRET_PATH (left empty here).
  */
 export function loadOfflineConfig(env: Env, readFile?: (path: string) => string): Config {
-  const config = loadConfig({ ...env, DEV: "1", AUTH_TOKEN: "", SECRET_PATH: "" }, readFile);
+  // nor the scraper's token: an offline command serves no /metrics
+  const config = loadConfig({ ...env, DEV: "1", AUTH_TOKEN: "", SECRET_PATH: "", METRICS_TOKEN: "", METRICS_TOKEN_FILE: "" }, readFile);
   // DEV=1 lent USER_LABEL the token "dev": drop it, keep TOKENS_FILE's people (their zones credit their history)
   return { ...config, authToken: "", secretPath: "", dev: false, access: config.access.slice(1) };
 }
@@ -160,11 +211,20 @@ function loadTrmnlConfig(env: Env, userLabel: string): TrmnlConfig {
   } catch {
     throw new ConfigError("TRMNL_TZ", `expected an IANA time zone like Europe/Berlin, got "${timeZone}"`);
   }
-  const devices = (env.TRMNL_DEVICES ?? "").split(",").map((entry) => entry.trim()).filter(Boolean).map((entry) => {
-    const [mac = "", user = userLabel] = entry.split("=", 2).map((part) => part.trim());
-    if (!MAC_RE.test(mac.toUpperCase())) throw new ConfigError("TRMNL_DEVICES", `expected MAC addresses like AA:BB:CC:DD:EE:FF[=user], got "${entry}"`);
+  const devices = (env.TRMNL_DEVICES ?? "").split(",").map((entry) => entry.trim()).filter(Boolean).map((entry): TrmnlDevice => {
+    // the MAC is the first 17 characters; `=user` and `:option`s follow
+    const mac = entry.slice(0, 17).toUpperCase();
+    const [head = "", ...options] = entry.slice(17).split(":").map((part) => part.trim());
+    if (!MAC_RE.test(mac) || (head && !head.startsWith("="))) throw new ConfigError("TRMNL_DEVICES", `expected MAC addresses like AA:BB:CC:DD:EE:FF[=user][:mode], got "${entry}"`);
+    const user = head.slice(1).trim() || userLabel;
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(user)) throw new ConfigError("TRMNL_DEVICES", `user of ${mac}: use only letters, digits, '.', '-' and '_'`);
-    return { mac: mac.toUpperCase(), user };
+    const device: TrmnlDevice = { mac, user };
+    for (const option of options) {
+      if (option === "portrait") device.portrait = true;
+      else if ((option === "1bit" || option === "grey" || option === "kindle") && !device.mode) device.mode = option;
+      else throw new ConfigError("TRMNL_DEVICES", `${mac}: unknown or repeated option "${option}"; expected one of 1bit|grey|kindle and optionally portrait`);
+    }
+    return device;
   });
   const token = env.TRMNL_TOKEN?.trim() || null;
   if (token !== null && token.length < MIN_TOKEN_LENGTH) throw new ConfigError("TRMNL_TOKEN", `must be at least ${MIN_TOKEN_LENGTH} characters`);
@@ -182,11 +242,24 @@ function loadTrmnlConfig(env: Env, userLabel: string): TrmnlConfig {
     baseUrl: url(env, "TRMNL_BASE_URL"),
     // 0 would make the device wake in a loop; the Redirect plugin's shortest refresh is 60 s
     refreshS: number(env, "TRMNL_REFRESH_S", 900, 60, 86400, true),
-    staleS: number(env, "TRMNL_STALE_S", 3 * 3600, 60, 30 * 86400, true),
+    staleS: staleAfterS(env),
     width,
     height,
     weeklyZ2GoalH: goal > 0 ? goal : null,
+    pairWindowS: number(env, "TRMNL_PAIR_WINDOW_S", 600, 10, 86400, true),
+    quiet: quietHours(env.TRMNL_QUIET),
   };
+}
+
+/** TRMNL_QUIET=23:00-06:30 → minutes of the day; the window may cross midnight but not be empty. */
+function quietHours(value: string | undefined): TrmnlConfig["quiet"] {
+  const text = value?.trim();
+  if (!text) return null;
+  const match = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/.exec(text);
+  if (!match) throw new ConfigError("TRMNL_QUIET", `expected HH:MM-HH:MM like 23:00-06:30, got "${text}"`);
+  const [startMin, endMin] = [Number(match[1]) * 60 + Number(match[2]), Number(match[3]) * 60 + Number(match[4])];
+  if (startMin === endMin) throw new ConfigError("TRMNL_QUIET", "start and end are the same time");
+  return { startMin, endMin };
 }
 
 /**

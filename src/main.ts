@@ -16,6 +16,8 @@ Commands:
   render       write the TRMNL dashboard PNG from the store, or from built-in sample data (--sample)
   import       import the Health app's export.zip (or export.xml, or its folder)
   summarize    what is in a folder of exports or raw logs (default data_samples/)
+  trmnl        trmnl pair MAC: reopen pairing for a listed TRMNL device, also while serve runs
+  status       what DATA_DIR and the store hold; exit 1 when something needs attention
   --version    print the version
   --help       print this help
 
@@ -30,9 +32,12 @@ Configuration (environment, or a .env file in the working directory):
   TOKENS_FILE (lines "<token> <user> [HR_MAX=… RHR=… ZONES_MODE=… ZONE_BOUNDS=…]": one series per person)
   SOURCE_PRIORITY (Watch,iPhone: which source's steps/energy count per hour in \`import\`)
   DEV=1 (allow a missing token, for local trials only)
-  TRMNL_TZ (UTC)  TRMNL_DEVICES (MAC[=user],…)  TRMNL_TOKEN (redirect/dashboard.png; unset = off)
-  TRMNL_BASE_URL (unset = request Host)  TRMNL_REFRESH_S (900)  TRMNL_STALE_S (10800)
+  TRMNL_TZ (UTC)  TRMNL_DEVICES (MAC[=user][:1bit|grey|kindle][:portrait],…)  TRMNL_QUIET (HH:MM-HH:MM)
+  TRMNL_TOKEN (redirect/dashboard.png; unset = off)  TRMNL_BASE_URL (unset = request Host)  TRMNL_REFRESH_S (900)
+  STALE_AFTER_H (12; older name TRMNL_STALE_S in seconds)  COVERAGE_MIN_H (12)
+  METRICS_TOKEN or METRICS_TOKEN_FILE (a second token for GET /metrics and /health details)
   TRMNL_WIDTH x TRMNL_HEIGHT (800x480 or 480x800)  TRMNL_Z2_GOAL_H (unset = no goal)
+  TRMNL_PAIR_WINDOW_S (600: how long a never-paired device may get a key after start or \`trmnl pair\`)
 `;
 
 /** Each subcommand's module: its option table (also its --help) and what it runs. Loaded only when named. */
@@ -42,6 +47,8 @@ const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
   render: () => import("./cli/render"),
   summarize: () => import("./cli/summarize"),
   import: () => import("./cli/import"),
+  trmnl: () => import("./cli/trmnl"),
+  status: () => import("./cli/status"),
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -8,6 +8,7 @@ import { sampleProblem, zoneBoundsBpm, type ZoneProfile, type ZoneSeconds } from
 import type { Logger } from "./log";
 import { HttpError } from "./errors";
 import { acquireDeliveryLock, lockPathFor } from "./delivery-lock";
+import type { Metrics } from "./metrics/fitstack";
 
 export interface HookResult {
   id: string;
@@ -38,7 +39,12 @@ export interface PipelineDeps {
   profileFor: (user: string) => ZoneProfile;
   clock: () => Date;
   log: Logger;
+  /** Delivery and raw-log counters for /metrics; absent in replay and tests. */
+  metrics?: Metrics;
 }
+
+/** Ledger meta key: when deliveries started failing with a backlog (unix s), so its age survives a restart. */
+export const FAILING_SINCE = "delivery_failing_since";
 
 const RETRY_MIN_MS = 1000;
 /** A rewrite is handed to the store in slices of this many timeline instants (bounded memory for backfills). */
@@ -106,7 +112,10 @@ export class Pipeline {
   /** Set when a delivery failed, until one succeeds: meanwhile requests only append and merge. */
   private storeDown = false;
 
-  constructor(private readonly deps: PipelineDeps) {}
+  constructor(private readonly deps: PipelineDeps) {
+    // a failure counter that exists at 0 lets increase() see its first failure
+    deps.metrics?.deliveryFailures.inc({ store: deps.store.kind }, 0);
+  }
 
   /** Runs jobs one after another: raw appends, ledger merges and store writes never interleave. */
   private serial<T>(job: () => Promise<T> | T): Promise<T> {
@@ -123,7 +132,9 @@ export class Pipeline {
       let position: RawPosition;
       let merged: Awaited<ReturnType<Pipeline["merge"]>>;
       try {
+        const appendStarted = performance.now();
         position = this.deps.rawLog.append(bodyBytes, { id, receivedAt, user, headers });
+        this.deps.metrics?.rawFsync.observe((performance.now() - appendStarted) / 1000);
         merged = await this.merge(body, user, receivedAt, position);
         this.deps.ledger.setMeta(`last_sync:${user}`, String(Math.floor(receivedAt.getTime() / 1000)));
       } catch (err) {
@@ -145,13 +156,15 @@ export class Pipeline {
       if (problem) invalidReasons[problem] = (invalidReasons[problem] ?? 0) + 1;
       return !problem;
     });
+    // records and fields normalize dropped for an implausible number (normalize/bounds.ts)
+    for (const [reason, count] of Object.entries(body.invalid ?? {})) invalidReasons[reason] = (invalidReasons[reason] ?? 0) + count;
     // records first, in chunks: the raw cursor moves with the samples, so a crash in between merges the entry again
     const records = await this.mergeRecords(user, body);
     const result = this.deps.ledger.ingest(user, valid, zoneBoundsBpm(this.deps.profileFor(user)), position);
     return {
       accepted_samples: result.accepted,
       duplicates_dropped: result.duplicates,
-      invalid_dropped: body.heartRate.length - valid.length,
+      invalid_dropped: Object.values(invalidReasons).reduce((sum, count) => sum + count, 0),
       invalid_reasons: invalidReasons,
       zone_seconds_added: result.zoneSecondsAdded,
       records: {
@@ -184,19 +197,35 @@ export class Pipeline {
 
   /** Brings the store up to the ledger; on failure the backlog stays and the retrier takes over. */
   private async deliverNow(recheck = true): Promise<boolean> {
-    const { ledger, store, log } = this.deps;
+    const { ledger, store, log, metrics } = this.deps;
+    metrics?.deliveryAttempts.inc({ store: store.kind });
     try {
       await deliverPending(ledger, store);
+      this.noteFailing(false);
       this.retryDelay = RETRY_MIN_MS;
       this.storeDown = false;
       // a store that restarted since the last look may have dropped what it acknowledged just before
       if (recheck && Date.now() - this.lastRecheck > RECHECK_MIN_MS) await this.recheckNow();
       return true;
     } catch (err) {
+      metrics?.deliveryFailures.inc({ store: store.kind });
+      this.noteFailing(true);
       log.warn("delivery failed; kept in backlog", { error: (err as Error).message, backlog: ledger.backlog() });
       this.storeDown = true;
       this.scheduleRetry();
       return false;
+    }
+  }
+
+  /** Keeps when deliveries started failing (for the backlog's age); a full disk must not turn a kept post into a 5xx. */
+  private noteFailing(failing: boolean) {
+    const { ledger, clock, log } = this.deps;
+    try {
+      const held = ledger.getMeta(FAILING_SINCE);
+      if (failing && !held) ledger.setMeta(FAILING_SINCE, String(Math.floor(clock().getTime() / 1000)));
+      if (!failing && held) ledger.setMeta(FAILING_SINCE, "");
+    } catch (err) {
+      log.warn("cannot note the delivery state in the ledger", { error: (err as Error).message });
     }
   }
 

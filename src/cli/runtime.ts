@@ -1,13 +1,14 @@
 // Opens what serve and replay share: config, ledger, raw log, the configured store.
-import { mkdirSync } from "node:fs";
 import type { Config } from "../config";
 import { Ledger } from "../ledger/ledger";
 import type { Logger } from "../log";
+import type { Metrics } from "../metrics/fitstack";
 import { Pipeline } from "../pipeline";
 import { RawLog } from "../raw/rawlog";
 import { SqliteStore } from "../store/sqlite";
 import type { Store } from "../store/store";
 import { REQUIRED_DEDUP, VmStore } from "../store/vm";
+import { privateDataDir } from "./dataDir";
 
 export interface Runtime {
   config: Config;
@@ -21,8 +22,8 @@ export interface Runtime {
 export class StartupError extends Error {}
 
 /** `inMemory` (replay --dry-run) reads the raw log but keeps ledger and store in memory. */
-export async function openRuntime(config: Config, log: Logger, inMemory = false): Promise<Runtime> {
-  mkdirSync(config.dataDir, { recursive: true });
+export async function openRuntime(config: Config, log: Logger, inMemory = false, metrics?: Metrics): Promise<Runtime> {
+  privateDataDir(config.dataDir);
   const ledger = new Ledger(inMemory ? ":memory:" : config.dataDir);
   const rawLog = new RawLog(config.dataDir);
   const store = inMemory ? new SqliteStore(":memory:") : openStore(config);
@@ -37,7 +38,7 @@ export async function openRuntime(config: Config, log: Logger, inMemory = false)
     });
   }
   ledger.setMeta("zone_profile", profileKey);
-  const pipeline = new Pipeline({ ledger, store, rawLog, profileFor: (user) => config.access.find((a) => a.user === user)?.zones ?? config.zones, clock: () => new Date(), log });
+  const pipeline = new Pipeline({ ledger, store, rawLog, profileFor: (user) => config.access.find((a) => a.user === user)?.zones ?? config.zones, clock: () => new Date(), log, metrics });
   return {
     config,
     ledger,

@@ -2,6 +2,12 @@
 import { createApp } from "../app";
 import { loadConfig, type Config } from "../config";
 import type { Logger } from "../log";
+import { collectServerState } from "../metrics/collect";
+import { createMetrics } from "../metrics/fitstack";
+import { Freshness } from "../metrics/freshness";
+import { countedFetch } from "../metrics/requests";
+import { renderDashboard } from "../render/dashboard";
+import { VERSION } from "../version";
 import { createTrmnl } from "../trmnl/index";
 import { defineCommand, type CliContext, type ParsedArgs } from "./args";
 import { openRuntime } from "./runtime";
@@ -25,20 +31,32 @@ export async function run(_args: ParsedArgs<typeof command.options>, ctx: CliCon
 const STORE_CHECK_MS = 10_000;
 
 export async function serve(config: Config, log: Logger): Promise<void> {
-  const runtime = await openRuntime(config, log);
+  const metrics = createMetrics(VERSION);
+  const runtime = await openRuntime(config, log, false, metrics);
   await runtime.pipeline.recover();
   await runtime.pipeline.recheckStore().catch(() => 0);
   runtime.pipeline.watchStore(STORE_CHECK_MS);
   const clock = () => new Date();
-  const trmnl = createTrmnl(config, { store: runtime.store, pipeline: runtime.pipeline, clock, log });
-  const app = createApp({ config, pipeline: runtime.pipeline, store: runtime.store, clock, log, trmnl });
-  const server = Bun.serve({
+  const render: typeof renderDashboard = async (data, opts) => {
+    const started = performance.now();
+    const png = await renderDashboard(data, opts);
+    metrics.renderDuration.observe((performance.now() - started) / 1000);
+    return png;
+  };
+  const peer = (request: Request) => server.requestIP(request)?.address;
+  const trmnl = createTrmnl(config, { store: runtime.store, pipeline: runtime.pipeline, clock, log, render, peer });
+  const firstInstant = (user: string) => runtime.ledger.firstInstant(user);
+  const users = [...new Set(config.access.map((a) => a.user))];
+  const freshness = new Freshness(runtime.ledger, users, { staleAfterS: config.staleAfterS, coverageMinH: config.coverageMinH, timeZone: config.trmnl.timeZone }, clock);
+  collectServerState(metrics, { ledger: runtime.ledger, rawDir: runtime.rawLog.dir, storeKind: runtime.store.kind, freshness, clock });
+  const app = createApp({ config, pipeline: runtime.pipeline, store: runtime.store, clock, log, trmnl, firstInstant, metrics, freshness });
+  const server: Bun.Server<undefined> = Bun.serve({
     hostname: config.host,
     port: config.port,
     // no limit here: Bun would answer an oversized Content-Length with an empty 413 before our handler,
     // which refuses it as JSON without reading it (and counts the bytes of a chunked body as they come)
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
-    fetch: (request) => app.handle(request),
+    fetch: countedFetch(app, metrics, config.trmnl.devices.map((d) => d.mac), clock),
   });
   log.info("listening", {
     url: `http://${config.host}:${server.port}`,

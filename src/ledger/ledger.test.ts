@@ -123,3 +123,19 @@ describe("ledger", () => {
     expect(ledger.backlog()).toEqual({ users: 0, oldestPending: null });
   });
 });
+
+test("firstInstant: the earliest sample, gauge point, night or workout start of that user; null without data", () => {
+  const ledger = new Ledger(":memory:");
+  expect(ledger.firstInstant("me")).toBeNull();
+  ledger.ingest("me", [hr(T0, 130)], bounds);
+  expect(ledger.firstInstant("me")).toBe(T0);
+  const night = { start: T0 - 9 * 3600, end: T0 - 3600, source: "watch", stageSeconds: { core: 28_800 } };
+  const workout = { id: "W", name: "Run", start: T0 - 20 * 3600, end: T0 - 19 * 3600, durationS: 3600 };
+  const gauge = { name: "hae_weight_body_mass", unit: "kg", ts: T0 - 30 * 3600, value: 70, source: "scale" };
+  ledger.ingest("me", [], bounds, undefined, { gauges: [], sleep: [night], workouts: [] });
+  expect(ledger.firstInstant("me")).toBe(T0 - 9 * 3600);
+  ledger.ingest("me", [], bounds, undefined, { gauges: [], sleep: [], workouts: [workout] });
+  expect(ledger.firstInstant("me")).toBe(T0 - 20 * 3600);
+  ledger.ingest("me", [], bounds, undefined, { gauges: [gauge], sleep: [], workouts: [] });
+  expect([ledger.firstInstant("me"), ledger.firstInstant("partner")]).toEqual([T0 - 30 * 3600, null]);
+});

@@ -181,6 +181,12 @@ export class Ledger {
     return this.days.firstTs(user);
   }
 
+  /** The user's earliest instant of anything held (samples, gauges, nights, workouts): nothing is stored before it. */
+  firstInstant(user: string): number | null {
+    const instants = [this.firstTs(user), this.records.firstInstant(user)].filter((ts): ts is number => ts !== null);
+    return instants.length ? Math.min(...instants) : null;
+  }
+
   cursor(file: string): number {
     return this.db.query<{ offset: number }, [string]>("SELECT offset FROM raw_cursor WHERE file = ?").get(file)?.offset ?? 0;
   }

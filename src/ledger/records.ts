@@ -376,6 +376,15 @@ export class RecordLedger {
   reset() {
     this.db.exec("DELETE FROM gauge_sample; DELETE FROM gauge_point; DELETE FROM night; DELETE FROM sleep_segment; DELETE FROM workout; DELETE FROM pending_records; DELETE FROM pending_family; DELETE FROM gauge_series; DELETE FROM gauge_moved; DELETE FROM workout_type;");
   }
+
+  /** The user's earliest gauge point, night or workout start, or null. */
+  firstInstant(user: string): number | null {
+    return this.db
+      .query<{ ts: number | null }, [string]>(
+        "SELECT MIN(ts) AS ts FROM (SELECT MIN(ts) AS ts FROM gauge_point WHERE user = ?1 UNION ALL SELECT MIN(start) FROM night WHERE user = ?1 UNION ALL SELECT MIN(start) FROM workout WHERE user = ?1)",
+      )
+      .get(user)!.ts;
+  }
 }
 
 /**

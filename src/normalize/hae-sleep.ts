@@ -1,6 +1,7 @@
 // Health Auto Export sleep_analysis points → SleepNight[] (pure: no I/O, no clock).
 import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { invalidPayload } from "../errors";
+import { BOUNDS, within } from "./bounds";
 import { parseHaeDate, quoteValue } from "./dates";
 import { assertMatches, HaeSleepNightPoint, HaeSleepSegmentPoint } from "./hae-model";
 import type { SleepSegment, SleepNight, SleepStage } from "./model";
@@ -62,9 +63,10 @@ const NIGHT_FIELDS: [keyof HaeSleepNightPoint, SleepStage][] = [
 type Segment = SleepSegment;
 
 /** A sleep_analysis metric's nights, and how many of its points were ignored; throws invalidPayload. */
-export function sleepNights(points: unknown[], path: string): { nights: SleepNight[]; ignored: number } {
+export function sleepNights(points: unknown[], path: string): { nights: SleepNight[]; ignored: number; outOfRange: number } {
   const nights: SleepNight[] = [];
   let ignored = 0;
+  let outOfRange = 0;
   const segmentsBySource = new Map<string, Segment[]>();
   points.forEach((point, i) => {
     const at = `${path}[${i}]`;
@@ -81,6 +83,10 @@ export function sleepNights(points: unknown[], path: string): { nights: SleepNig
         const message = `${at}.endDate ${quoteValue(point.endDate)} is before startDate ${quoteValue(point.startDate)}`;
         throw invalidPayload(message, `${at}.endDate`);
       }
+      if (!within(end - start, BOUNDS.segmentSeconds)) {
+        outOfRange++;
+        return;
+      }
       const source = point.source ?? "";
       const list = segmentsBySource.get(source) ?? [];
       list.push({ start, end, stage });
@@ -88,17 +94,18 @@ export function sleepNights(points: unknown[], path: string): { nights: SleepNig
     } else if (isRecord(point) && NIGHT_FIELDS.some(([field]) => field in point)) {
       assertMatches(checkSleepNightPoint, point, at);
       const night = aggregatedNight(point, at);
-      if (night) nights.push(night);
+      if (night === "out_of_range") outOfRange++;
+      else if (night) nights.push(night);
       else ignored++;
     } else {
       ignored++;
     }
   });
   for (const [source, segments] of segmentsBySource) nights.push(...nightsFromSegments(source, segments));
-  return { nights, ignored };
+  return { nights, ignored, outOfRange };
 }
 
-function aggregatedNight(point: HaeSleepNightPoint, path: string): SleepNight | undefined {
+function aggregatedNight(point: HaeSleepNightPoint, path: string): SleepNight | undefined | "out_of_range" {
   const starts = [point.sleepStart, point.inBedStart].filter(isString).map(parseHaeDate);
   const ends = [point.sleepEnd, point.inBedEnd].filter(isString).map(parseHaeDate);
   if (starts.length === 0 || ends.length === 0) return undefined;
@@ -106,6 +113,8 @@ function aggregatedNight(point: HaeSleepNightPoint, path: string): SleepNight | 
   const end = Math.max(...ends);
   if (end < start) throw invalidPayload(`${path} ends (${end}) before it starts (${start})`, path);
   const window = end - start;
+  if (!within(window, BOUNDS.nightSeconds)) return "out_of_range";
+  if (NIGHT_FIELDS.some(([field]) => typeof point[field] === "number" && !within(point[field] as number, BOUNDS.sleepHours))) return "out_of_range";
 
   const stageSeconds: SleepNight["stageSeconds"] = {};
   for (const [field, stage] of NIGHT_FIELDS) {

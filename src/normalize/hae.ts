@@ -3,6 +3,7 @@ import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { invalidPayload } from "../errors";
 import { parseCommonHaeDate, parseHaeDate, quoteValue } from "./dates";
 import { assertMatches, HaeEnvelope, HaeGaugePoint, HaeHeartRatePoint, type HaeMetric, type HaeWorkout } from "./hae-model";
+import { BOUNDS, countInvalid, type InvalidReason, within } from "./bounds";
 import { SLEEP_METRIC, sleepNights } from "./hae-sleep";
 import type { GaugeSample, HeartRateSample, Normalized, Workout } from "./model";
 import { distanceToKm, energyToKcal, normalizeUnit } from "./units";
@@ -48,9 +49,10 @@ function addMetric(out: Normalized, metric: HaeMetric, path: string): void {
     const { data } = metric;
     for (let i = 0; i < data.length; i++) out.heartRate.push(plainHeartRateSample(data[i]) ?? heartRateSample(data[i], `${path}.data[${i}]`));
   } else if (name === "sleep_analysis") {
-    const { nights, ignored } = sleepNights(metric.data, `${path}.data`);
+    const { nights, ignored, outOfRange } = sleepNights(metric.data, `${path}.data`);
     for (const night of nights) out.sleep.push(night);
     if (ignored > 0) countIgnored(out.ignored, SLEEP_METRIC, ignored);
+    if (outOfRange > 0) countInvalid(out, "sleep_out_of_range", outOfRange);
   } else {
     metric.data.forEach((point, i) => addGauges(out, name, metric.units ?? "", point, `${path}.data[${i}]`));
   }
@@ -95,8 +97,12 @@ function addGauges(out: Normalized, name: string, units: string, point: unknown,
   for (const [gauge, raw] of fields) {
     if (raw === undefined) continue;
     const { value, unit } = normalizeUnit(raw, units);
-    out.gauges.push({ name: `hae_${gauge}`, unit, ts, value, source } satisfies GaugeSample);
     used = true;
+    if (!within(value, BOUNDS.gauge)) {
+      countInvalid(out, "gauge_out_of_range");
+      continue;
+    }
+    out.gauges.push({ name: `hae_${gauge}`, unit, ts, value, source } satisfies GaugeSample);
   }
   if (!used) countIgnored(out.ignored, `metric:${name}`, 1);
 }
@@ -111,24 +117,28 @@ function addWorkout(out: Normalized, w: HaeWorkout, path: string): void {
   if (end < start) {
     throw invalidPayload(`${path}.end ${quoteValue(w.end)} is before start ${quoteValue(w.start)}`, `${path}.end`);
   }
+  const durationS = w.duration ?? end - start;
+  // a workout cannot do without its span; its totals are dropped one by one
+  const plausible = within(durationS, BOUNDS.workoutSeconds) && within(end - start, BOUNDS.workoutSeconds);
+  if (!plausible) countInvalid(out, "workout_duration_out_of_range");
   const workout: Workout = {
     // v1 has no id: name + start instant, stable across 12/24-hour and offset spellings.
     id: w.id ? w.id : `${w.name}@${start}`,
     name: w.name,
     start,
     end,
-    durationS: w.duration ?? end - start,
+    durationS,
   };
   const energy = w.activeEnergyBurned ?? (Array.isArray(w.activeEnergy) ? undefined : w.activeEnergy) ?? w.totalEnergy;
   const kcal = energy && energyToKcal(energy.qty, energy.units ?? "");
-  if (kcal !== undefined) workout.activeEnergyKcal = kcal;
+  if (kcal !== undefined && keep(out, kcal, BOUNDS.energyKcal, "energy_out_of_range")) workout.activeEnergyKcal = kcal;
   const km = w.distance && distanceToKm(w.distance.qty, w.distance.units ?? "");
-  if (km !== undefined) workout.distanceKm = km;
+  if (km !== undefined && keep(out, km, BOUNDS.distanceKm, "distance_out_of_range")) workout.distanceKm = km;
   const avg = w.heartRate?.avg?.qty ?? w.avgHeartRate?.qty;
-  if (avg !== undefined) workout.avgHeartRate = avg;
+  if (avg !== undefined && keep(out, avg, BOUNDS.workoutBpm, "workout_bpm_out_of_range")) workout.avgHeartRate = avg;
   const max = w.heartRate?.max?.qty ?? w.maxHeartRate?.qty;
-  if (max !== undefined) workout.maxHeartRate = max;
-  out.workouts.push(workout);
+  if (max !== undefined && keep(out, max, BOUNDS.workoutBpm, "workout_bpm_out_of_range")) workout.maxHeartRate = max;
+  if (plausible) out.workouts.push(workout);
 
   const points = w.heartRateData ?? [];
   const samples = points.map((point, i) => heartRateSample(point, `${path}.heartRateData[${i}]`));
@@ -153,6 +163,13 @@ export function isRecoverySeries(points: readonly unknown[], end: number): boole
       return false;
     }
   });
+}
+
+/** True when `value` is within bounds; otherwise counts it under `reason`. */
+function keep(out: Normalized, value: number, bounds: readonly [number, number], reason: InvalidReason): boolean {
+  if (within(value, bounds)) return true;
+  countInvalid(out, reason);
+  return false;
 }
 
 function countIgnored(ignored: Record<string, number>, key: string, count: number): void {

@@ -62,4 +62,6 @@ export interface Normalized {
   workouts: Workout[];
   /** Entries kept in the raw log but not turned into metrics, by name (unknown metrics, other arrays). */
   ignored: Record<string, number>;
+  /** Records or fields dropped for a number outside its plausible bounds (normalize/bounds.ts), by reason. */
+  invalid?: Record<string, number>;
 }

@@ -31,7 +31,7 @@ export class RawLog {
 
   constructor(dataDir: string) {
     this.dir = join(dataDir, "raw");
-    mkdirSync(this.dir, { recursive: true });
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
   }
 
   /**
@@ -80,13 +80,13 @@ export class RawLog {
     this.close();
     const path = join(this.dir, file);
     try {
-      mkdirSync(this.dir, { recursive: true });
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     } catch (err) {
       throw new RawLogError(`cannot create ${this.dir}: ${(err as Error).message}`);
     }
     const isNew = !existsSync(path);
     try {
-      this.fd = openSync(path, "a+");
+      this.fd = openSync(path, "a+", 0o600); // health data: the owner's only (umask may only narrow it)
     } catch (err) {
       throw new RawLogError(`cannot open ${path}: ${(err as Error).message}`);
     }

@@ -1,4 +1,5 @@
-// The TRMNL dashboard: data in, 1-bit PNG bytes out. Fixed geometry per orientation, charts on whole pixels.
+// The TRMNL dashboard: data in, greyscale PNG bytes out (1 bit unless asked for more). Fixed geometry per canvas,
+// charts on whole pixels; a display of another size gets the closest canvas, scaled.
 import satori from "satori";
 import { h, layer, rect, textAt, type Box, type Layer } from "./element";
 import { loadFonts } from "./font";
@@ -6,9 +7,11 @@ import { localDate } from "./format";
 import { daysPanel } from "./daysPanel";
 import { heartPanel } from "./heartPanel";
 import { sleepCell, syncCell, workoutCell } from "./footerPanel";
-import { svgToPng1Bit } from "./rasterize";
+import { monthPanel } from "./monthPanel";
+import { encodePngGrey, type BitDepth } from "./pngGrey";
+import { svgToGrey, svgToPng1Bit } from "./rasterize";
 import { weekPanel } from "./weekPanel";
-import { zonePatternDefs } from "./zoneFills";
+import { inkZones, zonePatternDefs } from "./zoneFills";
 
 export type ZoneSeconds = { z1: number; z2: number; z3: number; z4: number; z5: number };
 
@@ -21,6 +24,16 @@ export interface DashboardData {
   restingHr: number | null;
   lastWorkout: { name: string; start: number; durationS: number; avgHr?: number } | null;
   lastSleep: { start: number; end: number; asleepS: number; deepS?: number; remS?: number } | null;
+  /** The last 28 local days, oldest first: only the large (X-class) canvas shows them. */
+  month?: MonthDay[];
+  /** Lower bounds of z2..z5 in bpm: zone bands behind the large canvas's heart-rate line. */
+  zoneBoundsBpm?: number[];
+}
+
+export interface MonthDay {
+  date: string;
+  zoneSeconds: ZoneSeconds;
+  restingHr: number | null;
 }
 
 export interface RenderOptions {
@@ -29,6 +42,24 @@ export interface RenderOptions {
   timeZone: string; // IANA zone used for labels ("synced 14:05", weekday names) via Intl.DateTimeFormat
   weeklyZ2GoalH?: number; // when set, show "x / goal h"
   staleAfterS: number; // when now - lastSync > staleAfterS draw the sync time in reverse (white on black)
+  depth?: BitDepth; // 1 (default), 2 (OG 4-grey), 4 (X), 8 (Kindle)
+  batteryLow?: boolean; // the device reported a low battery: a small empty-battery mark in the top-right margin
+}
+
+/** An almost empty battery, 31x14, in the top margin: outline, nub and one thin bar, on whole pixels. */
+export const batteryMark = (x: number, y: number) =>
+  rect(x, y, 28, 14) + rect(x + 2, y + 2, 24, 10, "white") + rect(x + 4, y + 4, 4, 6) + rect(x + 28, y + 4, 3, 6);
+
+
+/** The sizes the screen is laid out for: the OG's, and the X's CSS size (1040x780, drawn at 1.8 = 1872x1404). */
+const CANVASES = { og: [800, 480], large: [1040, 780] } as const;
+
+/** The canvas a display of this size gets, and the zoom that fits it on the display. */
+export function canvasFor(width: number, height: number): { width: number; height: number; zoom: number; large: boolean } {
+  const large = Math.max(width, height) >= 1000;
+  const [long, short] = CANVASES[large ? "large" : "og"];
+  const [cw, ch] = width >= height ? [long, short] : [short, long];
+  return { width: cw, height: ch, zoom: Math.min(width / cw, height / ch), large };
 }
 
 const M = 16;
@@ -85,8 +116,44 @@ function portrait(data: DashboardData, opts: RenderOptions): Layer[] {
   ];
 }
 
-function noData(data: DashboardData, opts: RenderOptions): Layer[] {
-  const { width: W, height: H } = opts;
+/** The large canvas: the OG's panels, plus four weeks of bars, the resting-rate trend and zone bands. */
+function large(data: DashboardData, opts: RenderOptions, W: number, H: number): Layer[] {
+  const { timeZone } = opts;
+  const inner = W - 2 * M;
+  const footer: Box = { x: M, y: H - M - 58, w: inner, h: 58 };
+  const today = localDate(data.now, timeZone);
+  const month = data.month ?? [];
+  if (W >= H) {
+    const sleepW = 300;
+    return [
+      weekPanel({ x: M, y: M, w: 380, h: 240 }, data.week, opts.weeklyZ2GoalH),
+      daysPanel({ x: M + 412, y: M, w: inner - 412, h: 240 }, data.days, today),
+      layer([], rule(M, M + 254, inner)),
+      heartPanel({ x: M, y: M + 268, w: inner, h: 214 }, data.heartRate24h, data.now, data.restingHr, data.zoneBoundsBpm),
+      layer([], rule(M, M + 494, inner)),
+      monthPanel({ x: M, y: M + 508, w: inner, h: footer.y - M - 508 - 14 }, month),
+      layer([], rule(M, footer.y - 12, inner)),
+      workoutCell({ ...footer, w: inner - sleepW - SYNC_W - 32 }, data.lastWorkout, data.now, timeZone),
+      sleepCell({ ...footer, x: W - M - SYNC_W - sleepW - 16, w: sleepW }, data.lastSleep),
+      syncCell({ ...footer, x: W - M - SYNC_W, w: SYNC_W }, data.lastSync, data.now, timeZone, opts.staleAfterS),
+    ];
+  }
+  return [
+    weekPanel({ x: M, y: M, w: inner, h: 220 }, data.week, opts.weeklyZ2GoalH),
+    layer([], rule(M, M + 230, inner)),
+    daysPanel({ x: M, y: M + 242, w: inner, h: 220 }, data.days, today),
+    layer([], rule(M, M + 472, inner)),
+    heartPanel({ x: M, y: M + 484, w: inner, h: 190 }, data.heartRate24h, data.now, data.restingHr, data.zoneBoundsBpm),
+    layer([], rule(M, M + 686, inner)),
+    monthPanel({ x: M, y: M + 698, w: inner, h: 170 }, month),
+    layer([], rule(M, M + 878, inner)),
+    workoutCell({ x: M, y: footer.y - 66, w: inner, h: 56 }, data.lastWorkout, data.now, timeZone),
+    sleepCell({ ...footer, w: inner - SYNC_W - 16 }, data.lastSleep),
+    syncCell({ ...footer, x: W - M - SYNC_W, w: SYNC_W }, data.lastSync, data.now, timeZone, opts.staleAfterS),
+  ];
+}
+
+function noData(data: DashboardData, opts: RenderOptions, W: number, H: number): Layer[] {
   return [
     layer([
       textAt({ x: M, y: Math.round(H / 2) - 70, w: W - 2 * M, h: 80 }, "No data yet", { size: 72, align: "center" }),
@@ -96,20 +163,33 @@ function noData(data: DashboardData, opts: RenderOptions): Layer[] {
   ];
 }
 
-/** Lays the text out with satori, then adds the charts' own SVG on top, in one document. */
+/** Lays the text out with satori, then adds the charts' own SVG on top, in one document of the canvas's size. */
 export async function dashboardSvg(data: DashboardData, opts: RenderOptions): Promise<string> {
-  const layers = hasNoData(data) ? noData(data, opts) : opts.width >= opts.height ? landscape(data, opts) : portrait(data, opts);
-  const root = h(
-    "div",
-    { display: "flex", position: "relative", width: opts.width, height: opts.height, backgroundColor: "white" },
-    layers.flatMap((l) => l.text),
-  );
+  const canvas = canvasFor(opts.width, opts.height);
+  const { width: W, height: H } = canvas;
+  const canvasOpts = { ...opts, width: W, height: H };
+  const layers = hasNoData(data)
+    ? noData(data, opts, W, H)
+    : canvas.large
+      ? large(data, opts, W, H)
+      : W >= H
+        ? landscape(data, canvasOpts)
+        : portrait(data, canvasOpts);
+  const root = h("div", { display: "flex", position: "relative", width: W, height: H, backgroundColor: "white" }, layers.flatMap((l) => l.text));
   const fonts = await loadFonts();
-  const svg = await satori(root as never, { width: opts.width, height: opts.height, fonts });
-  const charts = zonePatternDefs() + layers.map((l) => l.svg).join("");
+  const svg = await satori(root as never, { width: W, height: H, fonts });
+  const depth = opts.depth ?? 1;
+  const ink = depth === 1 ? "hatch" : depth === 2 ? "grey4" : "grey16";
+  const charts = zonePatternDefs(ink) + inkZones(layers.map((l) => l.svg).join(""), ink) + (opts.batteryLow ? batteryMark(W - M - 31, 1) : "");
   return svg.slice(0, svg.lastIndexOf("</svg>")) + charts + "</svg>";
 }
 
+/** The PNG at the display's size and depth. Size limits are the device's business (trmnl/deviceFormat.ts). */
 export async function renderDashboard(data: DashboardData, opts: RenderOptions): Promise<Uint8Array> {
-  return svgToPng1Bit(await dashboardSvg(data, opts));
+  const svg = await dashboardSvg(data, opts);
+  const depth = opts.depth ?? 1;
+  const { zoom } = canvasFor(opts.width, opts.height);
+  // the OG's own canvas at 1 bit: thresholded anti-aliased edges, as the screen has always been drawn
+  if (depth === 1 && zoom === 1) return svgToPng1Bit(svg);
+  return encodePngGrey(svgToGrey(svg, { width: opts.width, height: opts.height, depth, zoom }), depth);
 }

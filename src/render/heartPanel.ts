@@ -16,7 +16,22 @@ function dottedLine(x: number, y: number, w: number): string {
 const dot = (x: number, y: number, r: number, fill: string) =>
   `<circle cx="${x}" cy="${y}" r="${r}" fill="${fill}" stroke="black" stroke-width="3"/>`;
 
-export function heartPanel(box: Box, points: HeartRatePoint[], now: number, restingHr: number | null): Layer {
+/** Zone bands behind the line, z2 lightest to z5: greys of the X's 16 (k×17), light enough for the black line on top. */
+const BAND_GREYS = ["#eeeeee", "#dddddd", "#cccccc", "#bbbbbb"];
+
+// drawn after the text layer (chart SVG sits on top of satori's), so bands carry no labels of their own
+function zoneBands(lineBox: Box, yOf: (bpm: number) => number, boundsBpm: number[]): string {
+  let svg = "";
+  boundsBpm.forEach((lower, i) => {
+    const upper = boundsBpm[i + 1];
+    const y0 = Math.max(lineBox.y, upper === undefined ? lineBox.y : yOf(upper));
+    const y1 = Math.min(lineBox.y + lineBox.h, yOf(lower));
+    if (y1 > y0) svg += rect(lineBox.x, y0, lineBox.w, y1 - y0, BAND_GREYS[i]);
+  });
+  return svg;
+}
+
+export function heartPanel(box: Box, points: HeartRatePoint[], now: number, restingHr: number | null, zoneBoundsBpm?: number[]): Layer {
   const text: Element[] = [];
   let svg = "";
   const restW = restingHr === null ? 0 : REST_W;
@@ -28,6 +43,7 @@ export function heartPanel(box: Box, points: HeartRatePoint[], now: number, rest
     const { min, max } = line;
     const yMax = line.yOf(max.bpm) + 1;
     const yMin = line.yOf(min.bpm) + 1;
+    if (zoneBoundsBpm) svg += zoneBands(lineBox, line.yOf, zoneBoundsBpm);
     svg += dottedLine(lineBox.x, yMax, lineBox.w) + dottedLine(lineBox.x, yMin, lineBox.w);
     svg += line.svg;
     svg += dot(max.x, max.y, 6, "black") + dot(min.x, min.y, 6, "white");

@@ -1,11 +1,12 @@
-// SVG → pixels → pure black and white. Thresholded, never dithered: text and charts stay crisp on e-ink.
+// SVG → pixels → black and white, or greys of a PNG depth. Never dithered: text and charts stay crisp on e-ink.
 import { Resvg } from "@resvg/resvg-js";
 import { HttpError } from "../errors";
 import { blankBwImage, encodePng1Bit, setBlack, type BwImage } from "./png1bit";
 import { encodePngGray8 } from "./pngGray8";
+import type { BitDepth, GreyImage } from "./pngGrey";
 
-/** The TRMNL OG firmware shows its "too big" screen for anything larger. */
-export const OG_MAX_PNG_BYTES = 90_000;
+/** The TRMNL OG firmware decodes a PNG only when it is under 90,000 B (`data_size < MAX_IMAGE_SIZE`). */
+export const OG_MAX_PNG_BYTES = 89_999;
 
 /** Luminance below this is black. */
 export const BLACK_BELOW = 128;
@@ -16,9 +17,11 @@ interface Rendered {
   pixels: Uint8Array; // RGBA
 }
 
-function renderSvg(svg: string): Rendered {
-  // native size: any scaling would smear edges into grey
-  const image = new Resvg(svg, { fitTo: { mode: "original" }, font: { loadSystemFonts: false } }).render();
+function renderSvg(svg: string, zoom = 1, crisp = false): Rendered {
+  // native size for 1 bit: any scaling would smear edges into grey
+  const fitTo = zoom === 1 ? { mode: "original" as const } : { mode: "zoom" as const, value: zoom };
+  // crisp: no anti-aliasing at all (glyphs are paths in satori's SVG), so every pixel is exactly one fill's colour
+  const image = new Resvg(svg, { fitTo, font: { loadSystemFonts: false }, ...(crisp ? { shapeRendering: 0 as const } : {}) }).render();
   return { width: image.width, height: image.height, pixels: new Uint8Array(image.pixels) };
 }
 
@@ -56,4 +59,36 @@ export function svgToPngGray8(svg: string): Uint8Array {
     grey[p] = Math.round(greyOnWhite(pixels[4 * p]!, pixels[4 * p + 1]!, pixels[4 * p + 2]!, pixels[4 * p + 3]!));
   }
   return encodePngGray8(width, height, grey);
+}
+
+/** Where an SVG lands on a device's screen: its size, depth, and the zoom from the SVG's own size. */
+export interface RasterTarget {
+  width: number;
+  height: number;
+  depth: BitDepth;
+  zoom: number;
+}
+
+/**
+ * SVG → greys at the target's depth, centred on a white canvas of the target's size. At 1 and 2 bits nothing is
+ * anti-aliased, so text and lines stay crisp and flat fills keep their exact grey (no fringes the OG would count
+ * as extra levels); at 4 and 8 bits edges are smoothed and rounded to the nearest level.
+ */
+export function svgToGrey(svg: string, target: RasterTarget): GreyImage {
+  const { width, height, pixels } = renderSvg(svg, target.zoom, target.depth <= 2);
+  const step = 255 / (2 ** target.depth - 1);
+  // grey (0..255, rounded) → the nearest level's grey
+  const level = Uint8Array.from({ length: 256 }, (_, g) => Math.round(Math.round(g / step) * step));
+  const grey = new Uint8Array(target.width * target.height).fill(255);
+  const left = Math.max(0, Math.floor((target.width - width) / 2));
+  const top = Math.max(0, Math.floor((target.height - height) / 2));
+  for (let y = 0; y < Math.min(height, target.height); y++) {
+    const row = (top + y) * target.width + left;
+    for (let x = 0, i = 4 * y * width; x < Math.min(width, target.width); x++, i += 4) {
+      // fully transparent (most of the canvas) is white; skip the arithmetic
+      if (pixels[i + 3] === 0) continue;
+      grey[row + x] = level[Math.min(255, Math.round(greyOnWhite(pixels[i]!, pixels[i + 1]!, pixels[i + 2]!, pixels[i + 3]!)))]!;
+    }
+  }
+  return { width: target.width, height: target.height, grey };
 }

@@ -1,5 +1,5 @@
 // Dashboard data sets for tests, the `render` CLI and looking at the screen: empty, typical, extreme and in between.
-import type { DashboardData, RenderOptions, ZoneSeconds } from "./dashboard";
+import type { DashboardData, MonthDay, RenderOptions, ZoneSeconds } from "./dashboard";
 
 /** Wednesday 2024-03-20 14:05 in Europe/Berlin (13:05 UTC). */
 export const SAMPLE_NOW = Date.UTC(2024, 2, 20, 13, 5) / 1000;
@@ -76,6 +76,22 @@ const typicalDays = [
   zones([10, 18, 0, 0, 0]),
 ];
 
+/** 28 days ending with `last7`: three earlier weeks from a fixed seed, a resting rate drifting down with a gap. */
+function monthOf(last7: ZoneSeconds[], seed: number, restFrom: number): MonthDay[] {
+  const random = seeded(seed);
+  const earlier = Array.from({ length: 21 }, (_, i) => (i % 7 === 5 ? zones([20, 0, 0, 0, 0]) : zones([30, Math.round(20 + random() * 60), Math.round(random() * 25), Math.round(random() * 8), i % 4 === 0 ? 3 : 0])));
+  return [...earlier, ...last7].map((zoneSeconds, i) => ({
+    date: addDaysToDate(DATES[0]!, i - 21),
+    zoneSeconds,
+    restingHr: i === 9 ? null : Math.round(restFrom - i * 0.15 + random() * 3),
+  }));
+}
+
+const addDaysToDate = (date: string, n: number) => new Date(Date.parse(`${date}T00:00:00Z`) + n * 86400_000).toISOString().slice(0, 10);
+
+/** Lower bounds of z2..z5 for HRmax 190 at 60/70/80/90 %. */
+const SAMPLE_ZONE_BOUNDS = [114, 133, 152, 171];
+
 export const typicalData: DashboardData = {
   now: SAMPLE_NOW,
   lastSync: SAMPLE_NOW - 20 * 60,
@@ -85,6 +101,8 @@ export const typicalData: DashboardData = {
   restingHr: 52,
   lastWorkout: { name: "Outdoor Run", start: SAMPLE_NOW - 20 * 3600 - 5 * 60, durationS: 50 * 60, avgHr: 152 },
   lastSleep: { start: SAMPLE_NOW - 15 * 3600 + 5 * 60, end: SAMPLE_NOW - 7 * 3600 - 10 * 60, asleepS: 7 * 3600 + 12 * 60, deepS: 65 * 60, remS: 100 * 60 },
+  month: monthOf(typicalDays, 11, 56),
+  zoneBoundsBpm: SAMPLE_ZONE_BOUNDS,
 };
 
 /** The same day, last synced five hours ago: past `staleAfterS` of the sample options. */
@@ -114,6 +132,8 @@ export const extremeData: DashboardData = {
     avgHr: 199,
   },
   lastSleep: { start: SAMPLE_NOW - 14 * 3600, end: SAMPLE_NOW - 2 * 3600, asleepS: 11 * 3600 + 59 * 60, deepS: 3 * 3600 + 33 * 60, remS: 4 * 3600 + 44 * 60 },
+  month: monthOf(extremeDays, 5, 101),
+  zoneBoundsBpm: SAMPLE_ZONE_BOUNDS,
 };
 
 /** A week with one day of data: a single short workout today, nothing else. */

@@ -5,7 +5,7 @@ import type { ZoneRewrite } from "../ledger/ledger";
 import { SLEEP_STAGES, type RecordsUpdate } from "../ledger/records";
 import { HeartRateDayStore } from "./sqlite-days";
 import { migrateCreditRows } from "./sqlite-migrate";
-import type { HeartRatePoint, LostWrite, Store, StoreHealth, Summary } from "./store";
+import type { DeviceReading, HeartRatePoint, LostWrite, Store, StoreHealth, Summary } from "./store";
 
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
@@ -27,6 +27,9 @@ export class SqliteStore implements Store {
         user TEXT NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
         duration_s REAL NOT NULL, distance_km REAL, energy_kcal REAL, avg_hr REAL);
       CREATE INDEX IF NOT EXISTS workout_end ON workout (user, end);
+      CREATE TABLE IF NOT EXISTS device_reading (
+        device TEXT NOT NULL, ts INTEGER NOT NULL, battery_volts REAL, percent_charged REAL, rssi_dbm REAL,
+        PRIMARY KEY (device, ts)) WITHOUT ROWID;
     `);
     this.heartRate = new HeartRateDayStore(this.db);
     migrateCreditRows(this.db, this.heartRate);
@@ -104,6 +107,23 @@ export class SqliteStore implements Store {
 
   async heartRateSeries(user: string, from: number, to: number, stepS: number): Promise<HeartRatePoint[]> {
     return this.heartRate.series(user, from, to, Math.max(1, Math.floor(stepS)));
+  }
+
+  async writeDeviceReading(r: DeviceReading): Promise<void> {
+    this.db
+      .query("INSERT OR REPLACE INTO device_reading (device, ts, battery_volts, percent_charged, rssi_dbm) VALUES (?, ?, ?, ?, ?)")
+      .run(r.device, r.ts, r.batteryVolts, r.percentCharged, r.rssiDbm);
+  }
+
+  async deviceReadings(): Promise<DeviceReading[]> {
+    // each field's latest non-null value, as VictoriaMetrics' last_over_time answers for a series not written every time
+    const latest = (column: string) => `(SELECT ${column} FROM device_reading r WHERE r.device = d.device AND ${column} IS NOT NULL ORDER BY ts DESC LIMIT 1)`;
+    return this.db
+      .query<DeviceReading, []>(
+        `SELECT device, MAX(ts) AS ts, ${latest("battery_volts")} AS batteryVolts, ${latest("percent_charged")} AS percentCharged,
+           ${latest("rssi_dbm")} AS rssiDbm FROM device_reading d GROUP BY device ORDER BY device`,
+      )
+      .all();
   }
 
   /** SQLite has committed (WAL) before writeZones/writeRecords return. */

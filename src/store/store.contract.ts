@@ -187,6 +187,24 @@ export function storeContract(name: string, target: ContractTarget | null) {
       await store.close();
     });
 
+    test("TRMNL device readings: each metric's latest value per device, a field not reported keeps its last value", async () => {
+      const store = await target!.open();
+      // two devices of this run only: VM is shared between the cases
+      const tag = Math.floor(Math.random() * 256).toString(16).padStart(2, "0").toUpperCase();
+      const [a, b] = [`AA:BB:CC:DD:${tag}:01`, `AA:BB:CC:DD:${tag}:02`];
+      await store.writeDeviceReading({ device: a, ts: base, batteryVolts: 4.01, percentCharged: null, rssiDbm: -61 });
+      await store.writeDeviceReading({ device: a, ts: base + 900, batteryVolts: 3.42, percentCharged: 12, rssiDbm: null });
+      await store.writeDeviceReading({ device: b, ts: base + 60, batteryVolts: null, percentCharged: null, rssiDbm: -80 });
+      await target!.settle();
+      const mine = (await store.deviceReadings()).filter((r) => r.device === a || r.device === b);
+      expect(mine).toEqual([
+        // a's second poll sent no RSSI: -61 from the first stays
+        { device: a, ts: base + 900, batteryVolts: 3.42, percentCharged: 12, rssiDbm: -61 },
+        { device: b, ts: base + 60, batteryVolts: null, percentCharged: null, rssiDbm: -80 },
+      ]);
+      await store.close();
+    });
+
     test("a night sent in two parts, or a workout that moves, leaves nothing at its old end", async () => {
       const store = await target!.open();
       const ledger = new Ledger(":memory:");

@@ -34,6 +34,20 @@ export interface LostWrite {
   records: boolean;
 }
 
+/** What a TRMNL device reported on one /api/display: the trmnl_* metrics. Null = not reported (or not believable). */
+export interface DeviceReading {
+  /** The device's MAC, upper case: the `device` label. */
+  device: string;
+  /** Unix seconds: trmnl_last_seen_timestamp_seconds. */
+  ts: number;
+  /** trmnl_battery_volts */
+  batteryVolts: number | null;
+  /** trmnl_battery_percent (TRMNL X, fw >= 1.8.5) */
+  percentCharged: number | null;
+  /** trmnl_rssi_dbm */
+  rssiDbm: number | null;
+}
+
 export interface StoreHealth {
   kind: "sqlite" | "victoriametrics";
   reachable: boolean;
@@ -53,6 +67,10 @@ export interface Store {
   /** Heart rate for from < ts <= to, at most one point per `stepS` (the last of each step). */
   heartRateSeries(user: string, from: number, to: number, stepS: number): Promise<HeartRatePoint[]>;
   health(): Promise<StoreHealth>;
+  /** Stores a device's battery, charge, signal and last-seen time as the trmnl_* metrics (labelled `device`). */
+  writeDeviceReading(reading: DeviceReading): Promise<void>;
+  /** Per device, the latest value of each trmnl_* metric (a field not reported since stays as last reported). */
+  deviceReadings(): Promise<DeviceReading[]>;
   /** Deliveries to repeat because the store may have lost them; a store durable at acknowledgement returns []. */
   lostWrites(): Promise<LostWrite[]>;
   /** Drops everything held for these users (replay starts from nothing). */

@@ -13,7 +13,7 @@
 import type { ZoneRewrite } from "../ledger/ledger";
 import { SLEEP_STAGES, type RecordsUpdate } from "../ledger/records";
 import { ZONES } from "../transform/zones";
-import type { HeartRatePoint, LostWrite, Store, StoreHealth, Summary } from "./store";
+import type { DeviceReading, HeartRatePoint, LostWrite, Store, StoreHealth, Summary } from "./store";
 import { SLEEP_ITEM_METRICS, SLEEP_METRICS, sleepLines, sleepPoints, WORKOUT_ITEM_METRICS, WORKOUT_METRICS, workoutLines, workoutPoints } from "./vm-families";
 import { counterLines, mergeSorted, prepointsFor, seriesLines, MAX_REVISION } from "./vm-lines";
 import { VmClient } from "./vm-client";
@@ -26,6 +26,8 @@ const INSTANTS_PER_POST = 50_000;
 /** VM persists in-memory data every -inmemoryDataFlushInterval (5 s); a write it has held this long is on disk. */
 const DURABILITY_WINDOW_S = 30;
 const ZONE_METRICS = ["zone_seconds_total", "heart_rate_bpm"];
+/** How far back deviceReadings looks: a device silent for longer is gone from the answer. */
+const DEVICE_LOOKBACK = "30d";
 /** Instants of a night or workout family built and posted at once (times label values and metrics: points). */
 const FAMILY_INSTANTS_PER_POST = 2_000;
 
@@ -239,6 +241,32 @@ export class VmStore implements Store {
   /** Instant query at `time`, uncached. */
   query(expr: string, time: number) {
     return this.vm.query(expr, time);
+  }
+
+  async writeDeviceReading(r: DeviceReading): Promise<void> {
+    const values: [string, number | null][] = [
+      ["trmnl_last_seen_timestamp_seconds", r.ts],
+      ["trmnl_battery_volts", r.batteryVolts],
+      ["trmnl_battery_percent", r.percentCharged],
+      ["trmnl_rssi_dbm", r.rssiDbm],
+    ];
+    const lines = values.flatMap(([name, value]) =>
+      value === null ? [] : [JSON.stringify({ metric: { __name__: name, device: r.device }, values: [value], timestamps: [r.ts * 1000] })],
+    );
+    await this.vm.post(lines);
+    await this.vm.flush();
+  }
+
+  async deviceReadings(): Promise<DeviceReading[]> {
+    const now = Math.floor(Date.now() / 1000);
+    const latest = async (name: string) =>
+      new Map((await this.vm.query(`last_over_time(${name}[${DEVICE_LOOKBACK}])`, now)).map((s) => [s.metric.device ?? "", Number(s.value[1])]));
+    const [seen, volts, percent, rssi] = await Promise.all(
+      ["trmnl_last_seen_timestamp_seconds", "trmnl_battery_volts", "trmnl_battery_percent", "trmnl_rssi_dbm"].map(latest),
+    );
+    return [...seen!.entries()]
+      .map(([device, ts]) => ({ device, ts, batteryVolts: volts!.get(device) ?? null, percentCharged: percent!.get(device) ?? null, rssiDbm: rssi!.get(device) ?? null }))
+      .sort((a, b) => a.device.localeCompare(b.device));
   }
 
   async health(): Promise<StoreHealth> {

@@ -2,10 +2,12 @@
 import type { TrmnlConfig } from "../config";
 import { HttpError } from "../errors";
 import type { Logger } from "../log";
-import { renderDashboard, type DashboardData, type RenderOptions } from "../render/dashboard";
+import { canvasFor, renderDashboard, type DashboardData, type RenderOptions } from "../render/dashboard";
 import { localDate } from "../render/format";
+import { decodePngGrey, greysInRows } from "../render/pngGrey";
 import type { Store } from "../store/store";
 import { loadDashboardData } from "./assemble";
+import { describeFormat, OG_COUNTED_ROWS, OG_MAX_BYTES, type DeviceFormat } from "./deviceFormat";
 
 export type Renderer = (data: DashboardData, opts: RenderOptions) => Promise<Uint8Array>;
 
@@ -26,6 +28,16 @@ export interface DashboardsDeps {
   render?: Renderer;
   /** Assembled data is re-read after this long even without a new sync (a delivery retried later, a replay). */
   dataTtlS?: number;
+  /** Lower bounds of z2..z5 for the user's zone bands on the large canvas. */
+  zoneBoundsFor?: (user: string) => number[] | undefined;
+}
+
+/** What else a device's image depends on besides the data: its format, the clock it is drawn for, a low battery. */
+export interface ImageRequest {
+  format?: DeviceFormat;
+  /** Draw for this instant instead of the clock (quiet hours: the screen the night ends on). */
+  at?: number;
+  batteryLow?: boolean;
 }
 
 const KEEP_IMAGES = 16;
@@ -60,6 +72,20 @@ export function renderKey(data: DashboardData, opts: RenderOptions): string {
   return sha256(JSON.stringify([shown, opts, facts]));
 }
 
+/**
+ * Renders for a device's format: a 2-bit image without three greys in the rows the OG counts, or one over the
+ * device's limit, goes out as 1-bit instead (the OG would draw two greys as black and white anyway, G2).
+ */
+export async function renderForDevice(render: Renderer, data: DashboardData, opts: RenderOptions, format: DeviceFormat): Promise<Uint8Array> {
+  let png = await render(data, opts);
+  const fewGreys = opts.depth === 2 && greysInRows(decodePngGrey(png), 0, OG_COUNTED_ROWS).length < 3;
+  if ((opts.depth ?? 1) > 1 && (fewGreys || png.length > format.maxBytes)) png = await render(data, { ...opts, depth: 1 });
+  if (png.length > format.maxBytes) {
+    throw new HttpError(500, "image_too_large", `rendered PNG is ${png.length} bytes; the display accepts at most ${format.maxBytes}`);
+  }
+  return png;
+}
+
 export class Dashboards {
   /** How many PNGs were rendered: what the cache saves. */
   renders = 0;
@@ -68,21 +94,26 @@ export class Dashboards {
   private readonly byFilename = new Map<string, DashboardImage>();
   private readonly rendering = new Map<string, Promise<DashboardImage>>();
   readonly options: RenderOptions;
+  /** TRMNL_WIDTH x TRMNL_HEIGHT at 1 bit: what the Redirect plugin, dashboard.png and a device we know nothing of get. */
+  readonly defaultFormat: DeviceFormat;
 
   constructor(private readonly deps: DashboardsDeps) {
     this.options = renderOptions(deps.settings);
+    this.defaultFormat = { kind: "og", width: this.options.width, height: this.options.height, depth: 1, maxBytes: OG_MAX_BYTES };
   }
 
-  /** The image for `user` now; renders only when what it shows changed. */
-  async current(user: string): Promise<DashboardImage> {
-    const now = Math.floor(this.deps.clock().getTime() / 1000);
-    const data = await this.data(user, now);
-    const key = `${user}|${renderKey(data, this.options)}`;
+  /** The image for `user` now (or at `request.at`) in a device's format; renders only when what it shows changed. */
+  async current(user: string, request: ImageRequest = {}): Promise<DashboardImage> {
+    const format = request.format ?? this.defaultFormat;
+    const now = request.at ?? Math.floor(this.deps.clock().getTime() / 1000);
+    const data = await this.data(user, now, canvasFor(format.width, format.height).large);
+    const opts: RenderOptions = { ...this.options, width: format.width, height: format.height, depth: format.depth, ...(request.batteryLow ? { batteryLow: true } : {}) };
+    const key = `${user}|${format.maxBytes}|${renderKey(data, opts)}`;
     const held = this.byKey.get(key);
     if (held) return held;
     let pending = this.rendering.get(key);
     if (!pending) {
-      pending = this.render(user, key, data).finally(() => this.rendering.delete(key));
+      pending = this.render(user, key, data, opts, format).finally(() => this.rendering.delete(key));
       this.rendering.set(key, pending);
     }
     return pending;
@@ -91,6 +122,7 @@ export class Dashboards {
   /** New data arrived for `user`: read the store again on the next poll. */
   forget(user: string): void {
     this.memo.delete(user);
+    this.memo.delete(`${user}|large`);
   }
 
   /** A recently served image by its filename (what the device downloads after /api/display). */
@@ -98,15 +130,17 @@ export class Dashboards {
     return this.byFilename.get(filename);
   }
 
-  private async data(user: string, now: number): Promise<DashboardData> {
+  private async data(user: string, now: number, large: boolean): Promise<DashboardData> {
     const { store, lastSync, settings, log, dataTtlS = 60 } = this.deps;
     const sync = lastSync(user);
     const today = localDate(now, settings.timeZone);
-    const held = this.memo.get(user);
+    const memoKey = large ? `${user}|large` : user;
+    const held = this.memo.get(memoKey);
     if (held && held.lastSync === sync && held.today === today && now >= held.at && now - held.at < dataTtlS) return { ...held.data, now };
     try {
-      const data = await loadDashboardData(store, user, sync, now, settings.timeZone);
-      this.memo.set(user, { lastSync: sync, today, at: now, data });
+      const wide = large ? { zoneBoundsBpm: this.deps.zoneBoundsFor?.(user) } : undefined;
+      const data = await loadDashboardData(store, user, sync, now, settings.timeZone, undefined, wide);
+      this.memo.set(memoKey, { lastSync: sync, today, at: now, data });
       return data;
     } catch (err) {
       // the store is down (VictoriaMetrics restarting): keep showing what was last read rather than an error
@@ -116,11 +150,11 @@ export class Dashboards {
     }
   }
 
-  private async render(user: string, key: string, data: DashboardData): Promise<DashboardImage> {
+  private async render(user: string, key: string, data: DashboardData, opts: RenderOptions, format: DeviceFormat): Promise<DashboardImage> {
     const started = performance.now();
     let png: Uint8Array;
     try {
-      png = await (this.deps.render ?? renderDashboard)(data, this.options);
+      png = await renderForDevice(this.deps.render ?? renderDashboard, data, opts, format);
     } catch (err) {
       this.deps.log.error("dashboard render failed", { user, error: (err as Error).message });
       throw new HttpError(503, "render_failed", "the dashboard could not be rendered");
@@ -133,7 +167,7 @@ export class Dashboards {
     for (const map of [this.byKey, this.byFilename] as Map<string, DashboardImage>[]) {
       while (map.size > KEEP_IMAGES) map.delete(map.keys().next().value!);
     }
-    this.deps.log.info("dashboard rendered", { user, filename: image.filename, bytes: png.length, ms: Math.round(performance.now() - started) });
+    this.deps.log.info("dashboard rendered", { user, format: describeFormat(format), filename: image.filename, bytes: png.length, ms: Math.round(performance.now() - started) });
     return image;
   }
 }

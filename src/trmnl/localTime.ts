@@ -37,11 +37,13 @@ export function mondayOf(date: string): string {
   return addDays(date, -sinceMonday);
 }
 
-/** The last seven local dates up to and including the one holding `now`, oldest first. */
-export function lastSevenDates(now: number, timeZone: string): string[] {
+/** The last `count` local dates up to and including the one holding `now`, oldest first. */
+export function lastLocalDates(now: number, timeZone: string, count: number): string[] {
   const today = localDate(now, timeZone);
-  return Array.from({ length: 7 }, (_, i) => addDays(today, i - 6));
+  return Array.from({ length: count }, (_, i) => addDays(today, i + 1 - count));
 }
+
+export const lastSevenDates = (now: number, timeZone: string) => lastLocalDates(now, timeZone, 7);
 
 /** Throws RangeError for a name Intl does not know. */
 export function checkTimeZone(timeZone: string): void {

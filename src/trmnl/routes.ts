@@ -3,17 +3,21 @@
 // the device and `status` 202 drains its battery, so neither is ever sent; errors are plain HTTP statuses.
 import { Elysia } from "elysia";
 import { sameSecret } from "../auth";
-import { readBody } from "../body";
+import { checkNesting, readBody } from "../body";
 import type { TrmnlConfig } from "../config";
 import { HttpError, notFound } from "../errors";
 import type { Logger } from "../log";
 import { renderDashboard } from "../render/dashboard";
 import { decodePng1Bit } from "../render/png1bit";
 import { emptyData } from "../render/sample-data";
+import { clientAddress, FAILED_ATTEMPTS_LIMIT, type FailedAttempts } from "./attempts";
 import { encodeBmp1Bit } from "./bmp";
-import type { DashboardImage, Dashboards } from "./dashboards";
+import type { DashboardImage, Dashboards, ImageRequest } from "./dashboards";
+import { chooseFormat, describeFormat, readDeviceHeaders } from "./deviceFormat";
 import { DeviceLog, logEntries } from "./deviceLog";
 import type { DeviceRegistry } from "./devices";
+import { quietSleepS, quietUntil } from "./quietHours";
+import { batteryLow, readDeviceReading, type DeviceReading, type DeviceTelemetry } from "./telemetry";
 
 export interface TrmnlDeps {
   config: TrmnlConfig;
@@ -22,12 +26,23 @@ export interface TrmnlDeps {
   dashboards: Dashboards;
   devices: DeviceRegistry;
   deviceLog: DeviceLog;
+  telemetry: DeviceTelemetry;
+  /** Hands each device reading to the store as metrics; a failure is logged, never the device's problem. */
+  recordReading?: (reading: DeviceReading) => Promise<void>;
   clock: () => Date;
   log: Logger;
+  /** Failed setup/key attempts per client address (429 over the limit). */
+  attempts: FailedAttempts;
+  /** The socket's peer address of a request (serve knows it; app.handle in tests has none). */
+  peer?: (request: Request) => string | null | undefined;
 }
 
 const MAX_LOG_BYTES = 256 * 1024;
 const deviceUnauthorized = () => new HttpError(401, "unauthorized", "unknown device or wrong Access-Token");
+// one answer for an unlisted MAC and a listed one outside its window: a MAC guess learns nothing
+const notPairing = () => new HttpError(404, "device_not_pairing", "this device is not open for pairing (TRMNL_DEVICES, then `fitstack trmnl pair MAC`)");
+/** Header values a device sends, as logged: a 12 KB header is not a 12 KB log line. */
+const logged = (value: string | null) => (value === null ? null : value.slice(0, 40));
 const tokenUnauthorized = () => new HttpError(401, "unauthorized", "missing or wrong token");
 
 function png(image: DashboardImage, headers: Record<string, string> = {}): Response {
@@ -37,7 +52,18 @@ function png(image: DashboardImage, headers: Record<string, string> = {}): Respo
 
 export function trmnlRoutes(deps?: TrmnlDeps) {
   if (!deps) return new Elysia();
-  const { config, dashboards, devices, log } = deps;
+  const { config, dashboards, devices, log, attempts } = deps;
+  const addressOf = (request: Request) => clientAddress(deps.peer?.(request), request.headers);
+  /** 429 with Retry-After for an address over the limit of failed attempts. */
+  const checkAttempts = (address: string) => {
+    const retryAfter = attempts.retryAfterS(address);
+    if (retryAfter > 0) throw new HttpError(429, "too_many_attempts", "too many failed device attempts from this address", undefined, { "retry-after": String(retryAfter) });
+  };
+  /** Counts a failure; logs only an address's first one and the one reaching the limit, so refusals cannot fill the log. */
+  const failed = (address: string, what: string, mac: string | null) => {
+    const count = attempts.fail(address);
+    if (count === 1 || count === FAILED_ATTEMPTS_LIMIT) log.warn(what, { device: logged(mac), address: logged(address), failures: count });
+  };
 
   /** Where the device fetches from: TRMNL_BASE_URL, else what it called (it sends its key only to its own base URL). */
   const baseUrl = (request: Request) => {
@@ -47,9 +73,14 @@ export function trmnlRoutes(deps?: TrmnlDeps) {
     return `${proto}://${request.headers.get("host") ?? url.host}`;
   };
   const device = (request: Request) => {
-    const found = devices.authenticate(request.headers.get("id"), request.headers.get("access-token"));
-    if (!found) throw deviceUnauthorized();
-    return found;
+    const address = addressOf(request);
+    const mac = request.headers.get("id");
+    // a known key always works; only a failing one from an address over the limit is turned away
+    const found = devices.authenticate(mac, request.headers.get("access-token"), attempts.retryAfterS(address) === 0);
+    if (found) return found;
+    checkAttempts(address);
+    failed(address, "trmnl device refused: unknown device or wrong key", mac);
+    throw deviceUnauthorized();
   };
   /** The TRMNL_TOKEN routes do not exist unless it is set. */
   const checkToken = (request: Request) => {
@@ -59,16 +90,20 @@ export function trmnlRoutes(deps?: TrmnlDeps) {
     return config.token;
   };
   let setupBmp: Promise<Uint8Array> | undefined;
+  /** What each device's last /api/display asked for, so its download renders the same image if it left the cache. */
+  const lastRequest = new Map<string, ImageRequest>();
 
   return new Elysia()
     .get("/api/setup", ({ request }) => {
+      const address = addressOf(request);
+      checkAttempts(address);
       const mac = request.headers.get("id");
       const registered = devices.setup(mac);
       if (!registered) {
-        log.warn("trmnl setup refused: MAC not in TRMNL_DEVICES", { device: mac?.slice(0, 17) ?? null });
-        throw new HttpError(404, "device_not_listed", "this MAC is not listed in TRMNL_DEVICES");
+        failed(address, "trmnl setup refused: MAC not listed in TRMNL_DEVICES or not open for pairing", mac);
+        throw notPairing();
       }
-      log.info("trmnl device set up", { device: mac, friendly_id: registered.friendlyId });
+      log.info("trmnl device set up", { device: registered.mac, friendly_id: registered.friendlyId });
       return Response.json({
         status: 200,
         api_key: registered.apiKey,
@@ -80,21 +115,41 @@ export function trmnlRoutes(deps?: TrmnlDeps) {
     .get("/api/display", async ({ request }) => {
       const started = performance.now();
       const found = device(request);
-      const image = await dashboards.current(found.user);
       const h = request.headers;
+      const now = Math.floor(deps.clock().getTime() / 1000);
+      const listed = config.devices.find((d) => d.mac === found.mac);
+      const seen = readDeviceHeaders(h);
+      const format = chooseFormat(seen, listed?.mode, listed?.portrait ?? config.height > config.width);
+      const reading = readDeviceReading(found.mac, h, now);
+      // battery and signal are for the owner's eyes: failing to keep them never fails the device's poll
+      const notKept = (err: unknown) => log.warn("trmnl device reading not kept", { device: found.mac, error: (err as Error).message });
+      try {
+        deps.telemetry.record(reading);
+      } catch (err) {
+        notKept(err);
+      }
+      deps.recordReading?.(reading).catch(notKept);
+      // quiet hours: sleep to the window's end, showing the screen as it will be then (no redraw in the night)
+      const quietEnd = config.quiet ? quietUntil(now, config.quiet, config.timeZone) : null;
+      const imageRequest: ImageRequest = { format, ...(quietEnd === null ? {} : { at: quietEnd }), batteryLow: batteryLow(reading) };
+      lastRequest.set(found.mac, imageRequest);
+      const image = await dashboards.current(found.user, imageRequest);
       log.info("trmnl display", {
         device: found.mac,
         filename: image.filename,
-        battery_v: h.get("battery-voltage"),
-        rssi: h.get("rssi"),
-        fw: h.get("fw-version"),
+        format: describeFormat(format),
+        model: logged(seen.model),
+        battery_v: reading.batteryVolts,
+        rssi: reading.rssiDbm,
+        fw: logged(seen.fwVersion),
+        ...(quietEnd === null ? {} : { quiet_until: new Date(quietEnd * 1000).toISOString() }),
         ms: Math.round((performance.now() - started) * 10) / 10,
       });
       return Response.json({
         status: 0,
         image_url: `${baseUrl(request)}/trmnl/img/${image.filename}`,
         filename: image.filename,
-        refresh_rate: config.refreshS,
+        refresh_rate: quietEnd === null ? config.refreshS : quietSleepS(now, quietEnd),
         image_url_timeout: 0,
         update_firmware: false,
         firmware_url: "",
@@ -113,6 +168,7 @@ export function trmnlRoutes(deps?: TrmnlDeps) {
         } catch {
           throw new HttpError(400, "invalid_json", "body is not valid JSON");
         }
+        checkNesting(body);
         deps.deviceLog.append(found.mac, logEntries(body), deps.clock());
         return new Response(null, { status: 204 });
       },
@@ -120,10 +176,12 @@ export function trmnlRoutes(deps?: TrmnlDeps) {
     )
     .get("/trmnl/img/:filename", async ({ params, request }) => {
       // the device sends its ID/Access-Token with the download; the Redirect plugin's URL carries ?token=
-      const user = new URL(request.url).searchParams.has("token") ? (checkToken(request), deps.userLabel) : device(request).user;
+      const viaToken = new URL(request.url).searchParams.has("token");
+      const found = viaToken ? (checkToken(request), null) : device(request);
+      const user = found ? found.user : deps.userLabel;
       let image = dashboards.find(params.filename);
       if (!image || image.user !== user) {
-        const current = await dashboards.current(user);
+        const current = await dashboards.current(user, found ? lastRequest.get(found.mac) : {});
         image = current.filename === params.filename ? current : undefined;
       }
       if (!image) throw notFound();

@@ -103,7 +103,7 @@ for (const { arch, run, skip } of runnable) {
 
     test("--version prints the package version", () => {
       expect(runBinary("--version")).toEqual({ code: 0, stdout: `fitstack ${VERSION}\n`, stderr: "" });
-    });
+    }, 30_000); // one start of the ARM64 binary under qemu: over 5 s at load 15
 
     test("serve answers /ping and credits the seed fixture as 600 s of z2", async () => {
       const started = performance.now();
@@ -156,6 +156,6 @@ for (const { arch, run, skip } of runnable) {
         const header = pngHeader(new Uint8Array(readFileSync(out)));
         expect(header).toEqual({ signature: PNG_SIGNATURE, chunk: "IHDR", width: 800, height: 480, bitDepth: 1, colourType: 0 });
       }
-    }, 60_000);
+    }, 180_000); // two renders under qemu: over 60 s at load 15
   });
 }

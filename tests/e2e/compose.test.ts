@@ -1,6 +1,6 @@
 // The deployment files: docker-compose.yml (validated by a real docker-compose), the Dockerfile, the systemd unit.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -18,6 +18,11 @@ interface Service {
   cpus?: number | string;
   healthcheck?: { test: string[] };
   environment?: Record<string, string>;
+  cap_drop?: string[];
+  security_opt?: string[];
+  read_only?: boolean;
+  tmpfs?: string[];
+  logging?: { driver: string; options: Record<string, string> };
 }
 const compose = Bun.YAML.parse(await Bun.file(COMPOSE_FILE).text()) as { services: Record<string, Service>; volumes: Record<string, { name: string }> };
 const { api, vm, grafana, cloudflared } = compose.services as Record<string, Service>;
@@ -67,13 +72,13 @@ describe("docker-compose.yml", () => {
   });
 
   test("data lives in named volumes; Grafana's provisioning is mounted from deploy/grafana", () => {
-    expect([api!.volumes, vm!.volumes]).toEqual([["raw:/data"], ["vmdata:/storage"]]);
+    expect([api!.volumes, vm!.volumes]).toEqual([["raw:/data"], ["vmdata:/storage", "./deploy/vm/scrape.yml:/etc/vm/scrape.yml:ro"]]);
     expect(grafana!.volumes).toEqual([
       "grafana:/var/lib/grafana",
       "./deploy/grafana/provisioning:/etc/grafana/provisioning:ro",
       "./deploy/grafana/dashboards:/etc/grafana/dashboards:ro",
     ]);
-    for (const mount of grafana!.volumes!.filter((v) => v.startsWith("./"))) expect(existsSync(join(ROOT, mount.split(":")[0]!))).toBe(true);
+    for (const mount of [...vm!.volumes!, ...grafana!.volumes!].filter((v) => v.startsWith("./"))) expect(existsSync(join(ROOT, mount.split(":")[0]!))).toBe(true);
     expect(compose.volumes).toEqual({ raw: { name: "fitstack_raw" }, vmdata: { name: "fitstack_vmdata" }, grafana: { name: "fitstack_grafana" } });
   });
 
@@ -89,6 +94,25 @@ describe("docker-compose.yml", () => {
     }
   });
 
+  test("every service drops all capabilities, cannot gain privileges and rotates its logs; api, vm and cloudflared have a read-only root", () => {
+    const hardening = Object.fromEntries(
+      Object.entries(compose.services).map(([name, s]) => [name, { cap_drop: s.cap_drop, security_opt: s.security_opt, read_only: s.read_only ?? false, logging: s.logging }]),
+    );
+    const common = { cap_drop: ["ALL"], security_opt: ["no-new-privileges:true"], logging: { driver: "json-file", options: { "max-size": "10m", "max-file": "3" } } };
+    expect(hardening).toEqual({
+      api: { ...common, read_only: true },
+      vm: { ...common, read_only: true },
+      grafana: { ...common, read_only: false },
+      cloudflared: { ...common, read_only: true },
+    });
+    // the binary loads the resvg addon it unpacks to /tmp: a tmpfs that allows exec
+    expect(api!.tmpfs).toEqual(["/tmp:rw,exec,nosuid,nodev,size=64m"]);
+  });
+
+  test("Grafana has no default admin password", () => {
+    expect(grafana!.environment!.GF_SECURITY_ADMIN_PASSWORD).toMatch(/^\$\{GRAFANA_ADMIN_PASSWORD:\?[^}]+\}$/);
+  });
+
   test("api, vm and grafana have healthchecks, and api starts once vm is healthy", () => {
     expect([api, vm, grafana].map((s) => s!.healthcheck?.test[0])).toEqual(["CMD", "CMD", "CMD"]);
     expect(api!.healthcheck!.test.at(-1)).toBe("http://127.0.0.1:8000/ping");
@@ -102,12 +126,13 @@ describe("docker-compose.yml", () => {
       // env_file: .env must exist for compose to load the file; the real one is never committed
       dir = mkdtempSync(join(tmpdir(), "fitstack-compose-"));
       copyFileSync(COMPOSE_FILE, join(dir, "docker-compose.yml"));
-      writeFileSync(join(dir, ".env"), "AUTH_TOKEN=compose-test-token-0123456789\nSECRET_PATH=compose-test\n");
+      writeFileSync(join(dir, ".env"), "AUTH_TOKEN=compose-test-token-0123456789\nSECRET_PATH=compose-test\nGRAFANA_ADMIN_PASSWORD=compose-test-password\n");
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     const config = (...args: string[]) => {
-      const proc = Bun.spawnSync(["docker-compose", "-f", join(dir, "docker-compose.yml"), ...args], { cwd: dir, stdout: "pipe", stderr: "pipe" });
+      const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" };
+      const proc = Bun.spawnSync(["docker-compose", "-f", join(dir, "docker-compose.yml"), ...args], { cwd: dir, env, stdout: "pipe", stderr: "pipe" });
       return { code: proc.exitCode, stdout: proc.stdout.toString(), stderr: proc.stderr.toString() };
     };
 
@@ -128,7 +153,19 @@ describe("docker-compose.yml", () => {
         cloudflared: { mem_limit: "128m", cpus: 0.5, ports: [], profiles: ["tunnel"] },
       });
       expect(parsed.services.vm.command).toEqual(vm!.command);
-    });
+      expect(parsed.services.grafana.environment.GF_SECURITY_ADMIN_PASSWORD).toBe("compose-test-password");
+    }, 30_000); // docker-compose takes ~3 s to start, more on a busy machine
+
+    test("refuses to start without GRAFANA_ADMIN_PASSWORD, naming it", () => {
+      const withPassword = readFileSync(join(dir, ".env"), "utf8");
+      writeFileSync(join(dir, ".env"), withPassword.replace(/^GRAFANA_ADMIN_PASSWORD=.*\n/m, ""));
+      try {
+        const result = config("--profile", "grafana", "config");
+        expect({ code: result.code, names: result.stderr.includes("set GRAFANA_ADMIN_PASSWORD in .env") }).toEqual({ code: 1, names: true });
+      } finally {
+        writeFileSync(join(dir, ".env"), withPassword);
+      }
+    }, 30_000);
   });
 });
 
@@ -165,6 +202,9 @@ describe("deploy/fitstack.service", () => {
       ProtectHome: "yes",
       NoNewPrivileges: "yes",
       PrivateTmp: "yes",
+      UMask: "0027",
+      // the compose file's mem_limit for api
+      MemoryMax: "768M",
     });
     // the JIT needs writable+executable memory
     expect(directives.MemoryDenyWriteExecute).toBeUndefined();

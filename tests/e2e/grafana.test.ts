@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { VmStore } from "../../src/store/vm";
 import { startServer, type ServerProcess } from "../support/process";
 import { startVm, vmUnavailable, type VmProcess } from "../support/vm";
 
@@ -16,6 +17,8 @@ const T0 = Math.floor(NOW / 60) * 60 - 3600;
 // 121 samples 5 s apart at 130 bpm (65 % of HR_MAX 200): 120 gaps × 5 s = 600 s of z2
 const SEED = { type: "heart_rate", source: "watch", samples: Array.from({ length: 121 }, (_, i) => ({ ts: T0 + 5 * i, bpm: 130 })) };
 const Z2_HOURS = 600 / 3600;
+// a TRMNL device's poll at T0, stored as the server stores it (VmStore.writeDeviceReading); at T0, not now, which VM would hide
+const DEVICE = { device: "AA:BB:CC:DD:EE:0F", ts: T0, batteryVolts: 3.41, percentCharged: null, rssiDbm: -67 };
 // the dashboard's default range is the last 7 days; $__range is what Grafana substitutes for it
 const VARIABLES: Record<string, string> = { user: "me", __range: "7d", __interval: "1h", __rate_interval: "4m" };
 
@@ -97,7 +100,7 @@ describe("Grafana provisioning files", () => {
   test("the dashboard has the variable user and the panels the issue asks for", () => {
     expect(dashboard.templating.list.map((v) => v.name)).toEqual(["user"]);
     const exprs = panels.flatMap((p) => p.targets!.map((t) => t.expr)).join("\n");
-    for (const metric of ["zone_seconds_total", "heart_rate_bpm", "hae_resting_heart_rate", "sleep_stage_seconds_total", "workouts_total", "workout_duration_seconds_total"]) {
+    for (const metric of ["zone_seconds_total", "heart_rate_bpm", "hae_resting_heart_rate", "sleep_stage_seconds_total", "workouts_total", "workout_duration_seconds_total", "trmnl_battery_volts", "trmnl_rssi_dbm", "trmnl_last_seen_timestamp_seconds"]) {
       expect(exprs).toContain(metric);
     }
   });
@@ -128,6 +131,7 @@ describe.skipIf(!!skipVm)("dashboard queries on a real VictoriaMetrics", () => {
     });
     const body = (await res.json()) as any;
     expect([res.status, body.zone_seconds_added.z2, body.delivered]).toEqual([200, 600, true]);
+    await new VmStore({ writeUrl: vm.url, readUrl: vm.url, stateDir: ":memory:" }).writeDeviceReading(DEVICE);
     await vm.flush();
   });
   afterAll(async () => {
@@ -166,6 +170,13 @@ describe.skipIf(!!skipVm)("dashboard queries on a real VictoriaMetrics", () => {
       } else if (target.expr.includes("heart_rate_bpm")) {
         expect(result.map((s) => s.metric.user)).toEqual(["me"]);
         expect(new Set(result[0]!.values!.map(([, v]) => v))).toEqual(new Set(["130"]));
+      }
+      if (target.expr.includes("trmnl_")) {
+        const values = result.map((s) => ({ device: s.metric.device, value: Number(s.value?.[1] ?? s.values!.at(-1)![1]) }));
+        const expected = target.expr.includes("battery") ? 3.41 : target.expr.includes("rssi") ? -67 : NOW - T0;
+        expect(values.map((v) => v.device)).toEqual([DEVICE.device]);
+        // seen ago: time() is the query's time, NOW
+        expect(values[0]!.value).toBeCloseTo(expected, 6);
       }
       // resting HR, sleep and workouts come from another issue: valid (status success) is all that can be asserted yet
     },

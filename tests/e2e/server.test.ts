@@ -89,9 +89,10 @@ function serverSuite(name: string, extraEnv: () => Record<string, string>, vmChe
       expect((await summary(server, T0, T0 + 600)).zone_seconds).toEqual({ z1: 0, z2: 600, z3: 0, z4: 0, z5: 0 });
     });
 
-    test("/health reports the store reachable and no backlog", async () => {
-      const health = (await (await fetch(`${server.url}/health`)).json()) as any;
-      expect([health.status, health.store.reachable, health.backlog.users]).toEqual(["ok", true, 0]);
+    test("/health reports the store reachable and no backlog (to a bearer caller; anonymous gets the status only)", async () => {
+      const health = (await (await fetch(`${server.url}/health`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as any;
+      expect([health.status, health.store.reachable, health.backlog.users, health.users.map((u: any) => u.user)]).toEqual(["ok", true, 0, ["me"]]);
+      expect(await (await fetch(`${server.url}/health`)).json()).toEqual({ status: "ok" });
     });
 
     test("SIGTERM stops it cleanly and a restart still has everything", async () => {

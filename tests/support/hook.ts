@@ -45,7 +45,8 @@ export function hookClient(server: () => ServerProcess, token: string, secret: s
       return (await this.summary(from, to)).zone_seconds as Record<string, number>;
     },
     async health(): Promise<Reply> {
-      return reply(await fetch(`${server().url}/health`));
+      // with the token: an anonymous caller gets the status alone
+      return reply(await fetch(`${server().url}/health`, { headers: { authorization: `Bearer ${token}` } }));
     },
     async ping(): Promise<number> {
       return (await fetch(`${server().url}/ping`).catch(() => null))?.status ?? 0;

@@ -35,7 +35,8 @@ const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
 
 /** Starts `bun run src/main.ts serve` (or a compiled binary via `command`) and waits for /ping. */
 export async function startServer(env: Record<string, string>, command: string[] = ["bun", "run", MAIN, "serve"], cwd?: string): Promise<ServerProcess> {
-  const port = await freePort();
+  // a PORT given is kept (a scrape config written before the server starts names it)
+  const port = Number(env.PORT) || (await freePort());
   const url = `http://127.0.0.1:${port}`;
   let output = "";
   const proc = Bun.spawn(command, {

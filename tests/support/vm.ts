@@ -16,12 +16,12 @@ export function vmUnavailable(): string | null {
   return reason;
 }
 
-/** The vm service's flags from docker-compose.yml, minus where it listens and stores. */
+/** The vm service's flags from docker-compose.yml, minus where it listens, stores and what it scrapes (tests/e2e/metrics). */
 export async function composeVmFlags(): Promise<string[]> {
   const compose = Bun.YAML.parse(await Bun.file(new URL("../../docker-compose.yml", import.meta.url)).text()) as {
     services: { vm: { command: string[] } };
   };
-  return compose.services.vm.command.filter((flag) => !/^-(storageDataPath|httpListenAddr)=/.test(flag));
+  return compose.services.vm.command.filter((flag) => !/^-(storageDataPath|httpListenAddr|promscrape\.config)=/.test(flag));
 }
 
 export interface VmProcess {
@@ -36,11 +36,12 @@ export interface VmProcess {
   counter(name: string): Promise<number>;
 }
 
-export async function startVm(): Promise<VmProcess> {
+/** `extraFlags` add to docker-compose.yml's (e.g. a search limit an overload test needs), never replace them. */
+export async function startVm(extraFlags: string[] = []): Promise<VmProcess> {
   const dir = mkdtempSync(join(tmpdir(), "fitstack-vm-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const flags = await composeVmFlags();
+  const flags = [...(await composeVmFlags()), ...extraFlags];
   let proc: ReturnType<typeof Bun.spawn> | null = null;
   const start = async () => {
     proc = Bun.spawn([BINARY, `-storageDataPath=${dir}`, `-httpListenAddr=127.0.0.1:${port}`, ...flags], {
