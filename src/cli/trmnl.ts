@@ -20,7 +20,9 @@ TRMNL_PAIR_WINDOW_S; not AUTH_TOKEN or SECRET_PATH.`,
 export async function run({ operands }: ParsedArgs<typeof command.options>, ctx: CliContext): Promise<number> {
   const [action, mac] = operands;
   if (action !== "pair" || !mac) throw new UsageError('expected "pair MAC"');
-  const until = pairDevice(loadOfflineConfig(ctx.env), mac, new Date(ctx.now() * 1000));
+  // to the millisecond (ctx.now is whole seconds): a device that paired earlier in this same second must not
+  // make the request look older than its pairing, and so ignored
+  const until = pairDevice(loadOfflineConfig(ctx.env), mac, new Date());
   ctx.out(`pairing open for ${mac.trim().toUpperCase()} until ${until.toISOString()}: set the device up now (its next /api/setup gets a new key)\n`);
   return 0;
 }
