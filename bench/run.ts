@@ -13,6 +13,7 @@ const BENCHES: { title: string; script: string; note: string }[] = [
   { title: "Against a headless browser", script: "browser.ts", note: "the same dashboard screenshotted by headless Chromium, the usual BYOS approach (skipped when chromium is not installed)." },
   { title: "Summarize", script: "summarize.ts", note: "a generated ~100 MB HAE export, streamed, against JSON.parse of the whole file." },
   { title: "Training load", script: "training-load.ts", note: "GET /api/load for a year on the embedded store with a year of per-minute heart rate (target: < 100 ms)." },
+  { title: "Import the Health app's export", script: "import.ts", note: "`fitstack import` of generated export.zip files with unique heart-rate records, 1 M and 5 M, into both stores, and into VM holding 90 days of webhook data; the parser alone against saxes (targets: 1 M < 9 s, 5 M < 50 s, peak RSS < 150 MB)." },
   { title: "Hardening", script: "hardening.ts", note: "the nesting check against JSON.parse of the same body; a VM summary over from=0 asked over the data's extent against the whole range (same VmStore, same run)." },
   { title: "Watching it", script: "metrics.ts", note: "the freshness/gap scan /health, /metrics and `status` run, a /metrics render, a small sync with and without instrumentation (target: scan < 250 ms per user per minute, instrumentation within noise)." },
   { title: "Binaries", script: "binary.ts", note: "`bun run build` output; ARM64 runs under qemu (emulated: its times and RSS include qemu)." },

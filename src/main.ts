@@ -14,6 +14,7 @@ Commands:
   serve        run the webhook and read API (default)
   replay       rebuild the store from DATA_DIR/raw/ (all of it, or --from/--to days)
   render       write the TRMNL dashboard PNG from the store, or from built-in sample data (--sample)
+  import       import the Health app's export.zip (or export.xml, or its folder)
   summarize    what is in a folder of exports or raw logs (default data_samples/)
   trmnl        trmnl pair MAC: reopen pairing for a listed TRMNL device, also while serve runs
   status       what DATA_DIR and the store hold; exit 1 when something needs attention
@@ -30,6 +31,7 @@ Configuration (environment, or a .env file in the working directory):
   ZONES_FROM (YYYY-MM-DD: the zones apply from that local date on; unset = all history)
   VM_URL (unset = embedded SQLite store)  VM_WRITE_URL / VM_READ_URL (VM cluster)  MAX_BODY_MB (64)
   TOKENS_FILE (lines "<token> <user> [HR_MAX=… RHR=… ZONES_MODE=… ZONE_BOUNDS=… ZONES_FROM=…]": one series per person)
+  SOURCE_PRIORITY (Watch,iPhone: which source's steps/energy count per hour in \`import\`)
   DEV=1 (allow a missing token, for local trials only)
   USER_TZ (UTC; local days everywhere, old name TRMNL_TZ still works)  LOAD_WEIGHTS (0,2,3,4,5)  WEEKLY_GOAL_MIN (150)
   TRMNL_TZ (see USER_TZ)  TRMNL_DEVICES (MAC[=user][:1bit|grey|kindle][:portrait],…)  TRMNL_QUIET (HH:MM-HH:MM)
@@ -46,6 +48,7 @@ const SUBCOMMANDS: Record<string, () => Promise<Subcommand>> = {
   replay: () => import("./cli/replay"),
   render: () => import("./cli/render"),
   summarize: () => import("./cli/summarize"),
+  import: () => import("./cli/import"),
   trmnl: () => import("./cli/trmnl"),
   status: () => import("./cli/status"),
 };

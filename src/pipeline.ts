@@ -7,6 +7,7 @@ import type { Store } from "./store/store";
 import { sampleProblem, zoneBoundsBpm, type ZoneProfile, type ZoneSeconds } from "./transform/zones";
 import type { Logger } from "./log";
 import { HttpError } from "./errors";
+import { acquireDeliveryLock, lockPathFor } from "./delivery-lock";
 import type { Metrics } from "./metrics/fitstack";
 
 export interface HookResult {
@@ -56,6 +57,8 @@ const RECHECK_MIN_MS = 2_000;
 
 /** Rewrites each user's store series from the earliest instant the ledger changed since the last delivery. */
 export async function deliverPending(ledger: Ledger, store: Store, sliceSize = CREDITS_PER_DELIVERY): Promise<void> {
+  // an import running beside `serve` holds this until its one final delivery: the backlog waits for it
+  using _lock = acquireDeliveryLock(lockPathFor(ledger.db.filename), "deliver");
   for (const { user, since } of ledger.pending()) {
     for (const rewrite of ledger.zoneRewrites(user, since, sliceSize)) {
       await store.writeZones(rewrite, () => ledger.zoneRewrites(user, ledger.firstTs(user) ?? since, sliceSize));
@@ -118,6 +121,11 @@ export class Pipeline {
     deps.metrics?.deliveryFailures.inc({ store: deps.store.kind }, 0);
   }
 
+  /** The user's zone bounds as the hook credits them (dated profiles included); import credits with the same. */
+  boundsOf(user: string): ZoneBounds {
+    return this.deps.boundsFor?.(user) ?? zoneBoundsBpm(this.deps.profileFor(user));
+  }
+
   /** Runs jobs one after another: raw appends, ledger merges and store writes never interleave. */
   private serial<T>(job: () => Promise<T> | T): Promise<T> {
     const run = this.tail.then(job, job);
@@ -161,7 +169,7 @@ export class Pipeline {
     for (const [reason, count] of Object.entries(body.invalid ?? {})) invalidReasons[reason] = (invalidReasons[reason] ?? 0) + count;
     // records first, in chunks: the raw cursor moves with the samples, so a crash in between merges the entry again
     const records = await this.mergeRecords(user, body);
-    const bounds = this.deps.boundsFor?.(user) ?? zoneBoundsBpm(this.deps.profileFor(user));
+    const bounds = this.boundsOf(user);
     const result = this.deps.ledger.ingest(user, valid, bounds, position);
     return {
       accepted_samples: result.accepted,

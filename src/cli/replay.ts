@@ -3,13 +3,14 @@ import { loadOfflineConfig, type Config } from "../config";
 import type { Logger } from "../log";
 import type { RawReadReport } from "../pipeline";
 import { defineCommand, UsageError, type CliContext, type ParsedArgs } from "./args";
+import { reimportKept } from "./import";
 import { openRuntime } from "./runtime";
 
 export const command = defineCommand({
   name: "replay",
   summary: `Rebuilds the ledger and the store from DATA_DIR/raw/. No range: from scratch (after moving to
-VictoriaMetrics; changed zones serve re-credits by itself). With a range: re-merges those days into what is held;
-merging is idempotent.
+VictoriaMetrics; changed zones serve re-credits by itself), re-reading the Health-app exports kept in
+DATA_DIR/imports/ too. With a range: re-merges those days into what is held; merging is idempotent.
 Needs DATA_DIR (and VM_URL for VictoriaMetrics); not AUTH_TOKEN or SECRET_PATH.`,
   options: {
     from: { type: "string", value: "YYYY-MM-DD", description: "first day of raw log to re-merge (UTC file date)" },
@@ -66,6 +67,8 @@ export async function replay(config: Config, options: ReplayOptions, log: Logger
       const bar = "#".repeat(Math.round((report.files / Math.max(files.length, 1)) * 30)).padEnd(30, ".");
       process.stderr.write(`\r[${bar}] ${report.files}/${files.length} files, ${report.entries} entries (${file})   `);
     };
+    // kept imports first (ledger only): the raw log's replay then delivers both in one rewrite
+    const imports = full ? await reimportKept(runtime) : null;
     const report = await runtime.pipeline.replay(files, progress);
     if (options.progress) process.stderr.write("\n");
     // a full replay credited everything with the zones the settings now give
@@ -76,6 +79,7 @@ export async function replay(config: Config, options: ReplayOptions, log: Logger
         `${report.samples} heart-rate samples, ${report.skipped.length} lines skipped, ${seconds} s`,
     );
     for (const { at, error } of report.skipped) out(`  skipped ${at}: ${error}`);
+    if (imports?.files) out(`  re-read ${imports.files} kept import(s) from DATA_DIR/imports/: ${imports.records} records`);
     if (!options.dryRun && !report.delivered) {
       out("store not reachable: the rebuilt ledger is kept and `serve` delivers it when the store is back");
       return 1;

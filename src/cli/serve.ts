@@ -11,6 +11,7 @@ import { VERSION } from "../version";
 import { createTrmnl } from "../trmnl/index";
 import { defineCommand, type CliContext, type ParsedArgs } from "./args";
 import { openRuntime } from "./runtime";
+import { reimportKept } from "./import";
 import { recreditZones } from "./zoneHistory";
 
 export const command = defineCommand({
@@ -37,7 +38,8 @@ export async function serve(config: Config, log: Logger): Promise<void> {
   if (runtime.zones.changes.length) {
     // re-read the whole raw log with the new zones while serving (it also merges what recover would)
     const { ledger, store, pipeline, rawLog } = runtime;
-    void recreditZones({ ledger, store, pipeline, rawLog, log, timeZone: config.timeZone }, runtime.zones).catch((err) =>
+    const reimport = () => reimportKept(runtime);
+    void recreditZones({ ledger, store, pipeline, rawLog, log, timeZone: config.timeZone, reimport }, runtime.zones).catch((err) =>
       log.error("re-crediting zone settings failed; it is tried again at the next start", { error: (err as Error).message }),
     );
   } else {

@@ -1,5 +1,8 @@
 // `fitstack summarize`: what is in a folder of exports or raw logs.
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
+import { NotAnExportError } from "../import/source";
+import { summarizeExport } from "../summarize/healthExport";
+import { renderReport } from "./import";
 import { defineCommand, type CliContext, type ParsedArgs } from "./args";
 import { writePlots, PLOT_WIDTH } from "../summarize/plots";
 import { renderText } from "../summarize/text";
@@ -9,7 +12,10 @@ import { loadZoneProfile } from "../summarize/zoneProfile";
 export const command = defineCommand({
   name: "summarize",
   operands: { usage: "[DIR|FILE]", max: 1 },
-  summary: `Reads every .json, .ndjson and .jsonl file under DIR (default data_samples/), recursively: Health Auto
+  summary: `Given the Health app's export.zip (or export.xml) as FILE, reports what \`fitstack import\` would bring:
+records per type, date ranges, what would be skipped and why, and the time in each zone (nothing is written).
+
+Otherwise reads every .json, .ndjson and .jsonl file under DIR (default data_samples/), recursively: Health Auto
 Export exports, fixture-shape payloads and the server's raw log (DATA_DIR/raw/*.ndjson). Reports per file
 and in total: records by metric, keys seen, time range (UTC and the file's own offset), cadence, time in
 each heart-rate zone (HR_MAX, RHR, ZONES_MODE, ZONE_BOUNDS from the environment) and anomalies. A broken
@@ -48,6 +54,19 @@ export async function run(parsed: ParsedArgs<typeof command.options>, ctx: CliCo
     return 2;
   }
   const profile = loadZoneProfile(ctx.env);
+  if (statSync(args.dir).isFile() && /\.(zip|xml)$/i.test(args.dir)) {
+    try {
+      const result = await summarizeExport(args.dir, profile, ctx.env, ctx.now());
+      const zones = result.summary?.zone_seconds;
+      const text = renderReport(result.import, "summarize (nothing written)", true) + (zones ? `  zone seconds: ${Object.entries(zones).map(([z, s]) => `${z} ${Math.round(s)}`).join(", ")}\n` : "");
+      io.out(args.json ? JSON.stringify(result, null, 2) + "\n" : text);
+      return result.import.complete ? 0 : 1;
+    } catch (err) {
+      if (!(err instanceof NotAnExportError)) throw err;
+      io.err(`fitstack summarize: ${err.message}\n`);
+      return 2;
+    }
+  }
   const started = performance.now();
   let shown = 0;
   const onProgress = (p: Progress, last = false) => {

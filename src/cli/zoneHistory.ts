@@ -74,7 +74,16 @@ export function boundsFor(histories: Record<string, DatedProfile[]>, fallback: Z
  * while the server keeps answering. Progress and the outcome go to the log.
  */
 export async function recreditZones(
-  deps: { ledger: Ledger; store: Store; pipeline: Pipeline; rawLog: RawLog; log: Logger; timeZone: string },
+  deps: {
+    ledger: Ledger;
+    store: Store;
+    pipeline: Pipeline;
+    rawLog: RawLog;
+    log: Logger;
+    timeZone: string;
+    /** Re-reads the Health-app exports kept in DATA_DIR/imports/ into the emptied ledger (they are not in the raw log). */
+    reimport?: () => Promise<unknown>;
+  },
   history: ZoneHistory,
 ): Promise<void> {
   const { ledger, store, pipeline, rawLog, log, timeZone } = deps;
@@ -89,6 +98,7 @@ export async function recreditZones(
   const started = performance.now();
   await store.clear(ledger.users());
   ledger.reset();
+  await deps.reimport?.();
   const files = rawLog.files();
   let logged = 0;
   const report = await pipeline.replay(files, (progress) => {

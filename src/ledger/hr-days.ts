@@ -97,11 +97,17 @@ export class HeartRateDays {
     return id;
   }
 
+  /** An origin another process (`import` beside `serve`) added since the caches were read: read them again. */
+  private origin(id: number): HeartRateSample {
+    if (this.originOf[id] === undefined) this.loadIds();
+    return this.originOf[id]!;
+  }
+
   /** Two origins at one instant in the timeline's order: the one preferSample keeps comes first. */
   readonly order = (a: number, b: number): number => {
     if (a === b) return 0;
-    const sa = this.originOf[a]!;
-    return preferSample(sa, this.originOf[b]!) === sa ? -1 : 1;
+    const sa = this.origin(a);
+    return preferSample(sa, this.origin(b)) === sa ? -1 : 1;
   };
 
   /** Merges samples (any order) into the user's days; must run inside the caller's transaction. */

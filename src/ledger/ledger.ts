@@ -92,7 +92,9 @@ export class Ledger {
           recordsChanged: held.changed,
           recordsDropped: held.dropped,
         };
-      })();
+        // IMMEDIATE: another process (`import`) may write the ledger; a deferred transaction that read first
+        // fails at once with SQLITE_BUSY when it upgrades to a write, where this one waits out busy_timeout
+      }).immediate();
     } catch (err) {
       this.days.loadIds();
       throw err;

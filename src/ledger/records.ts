@@ -345,7 +345,7 @@ export class RecordLedger {
         avgHeartRate: row.avg_hr,
         maxHeartRate: row.max_hr,
       }));
-    return { user, gauges, movedSeries, nights: nights && onePerNight(nights), workouts };
+    return { user, gauges, movedSeries, nights: nights && onePerNight(nights), workouts: workouts && onePerWorkout(workouts) };
   }
 
   /** Marks what `update` returned as stored. */
@@ -412,4 +412,31 @@ export function onePerNight(nights: NightRecord[]): NightRecord[] {
   }
   close();
   return kept.sort((a, b) => a.end - b.end);
+}
+
+/**
+ * The webhook names a workout by HAE's id, the Health app's export by type and start: the same workout sent
+ * both ways is one when type and start (to the second) agree. The one with more totals counts, then the
+ * least id; its missing totals are filled from the other.
+ */
+export function onePerWorkout(workouts: WorkoutRecord[]): WorkoutRecord[] {
+  const filled = (w: WorkoutRecord) => [w.distanceKm, w.activeEnergyKcal, w.avgHeartRate, w.maxHeartRate].filter((v) => v !== null).length;
+  const kept = new Map<string, WorkoutRecord>();
+  for (const w of workouts) {
+    const key = `${w.type}@${w.start}`;
+    const held = kept.get(key);
+    if (!held) {
+      kept.set(key, w);
+      continue;
+    }
+    const [best, other] = filled(w) > filled(held) || (filled(w) === filled(held) && w.id < held.id) ? [w, held] : [held, w];
+    kept.set(key, {
+      ...best,
+      distanceKm: best.distanceKm ?? other.distanceKm,
+      activeEnergyKcal: best.activeEnergyKcal ?? other.activeEnergyKcal,
+      avgHeartRate: best.avgHeartRate ?? other.avgHeartRate,
+      maxHeartRate: best.maxHeartRate ?? other.maxHeartRate,
+    });
+  }
+  return [...kept.values()].sort((a, b) => a.end - b.end);
 }

@@ -20,7 +20,8 @@ export class VmWriterState {
   constructor(stateDir: string | ":memory:") {
     this.db = new Database(stateDir === ":memory:" ? ":memory:" : join(stateDir, "vm-writer.sqlite"), { create: true, strict: true });
     // FULL: a generation is recorded before the write that uses it, and must never be forgotten
-    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;");
+    // busy_timeout: `import` and `serve` may open this file at once (their writes are serialised by delivery.lock)
+    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
     this.db.exec(`
       -- rebuild = 1 while a user's zone series are being rebuilt whole (a crash resumes the rebuild)
       CREATE TABLE IF NOT EXISTS zone_series (user TEXT PRIMARY KEY, last_emitted INTEGER NOT NULL, rebuild INTEGER NOT NULL);

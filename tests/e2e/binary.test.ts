@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { BROKEN_DTD, exportXml, heartRateRecords, makeZip } from "../support/export";
 import { startServer } from "../support/process";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -128,6 +129,15 @@ for (const { arch, run, skip } of runnable) {
         expect(await server.stop()).toBe(0);
       }
       expect(server.output()).not.toContain(TOKEN);
+    }, 60_000);
+
+    test("import reads an export.zip (deflate, the iOS 16 DTD) into the store", async () => {
+      const zip = join(dir, "export.zip");
+      // 13 samples 5 s apart at 150 bpm (z3 from 140): 12 × 5 = 60 s
+      await Bun.write(zip, makeZip([{ name: "apple_health_export/export.xml", data: exportXml(heartRateRecords(1704067200, 13, 5, () => 150), BROKEN_DTD) }]));
+      const { code, stdout } = runBinary("import", zip, "--json");
+      expect(code).toBe(0);
+      expect(JSON.parse(stdout).types.heart_rate).toEqual({ read: 13, imported: 13, held: 0, skipped: {}, from: 1704067200, to: 1704067260 });
     }, 60_000);
 
     test("embeds the resvg addon of its own CPU and no other", async () => {

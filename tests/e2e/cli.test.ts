@@ -38,6 +38,7 @@ const OPTIONS: Record<string, string[]> = {
   replay: ["--from YYYY-MM-DD", "--to YYYY-MM-DD", "--dry-run", "--progress", "--help"],
   render: ["--out FILE", "--from UNIX", "--to UNIX", "--sample [NAME]", "--model MODEL", "--portrait", "--help"],
   summarize: ["[DIR|FILE]", "--json", "--plots [OUT]", "--progress", "--help"],
+  import: ["PATH", "--dry-run", "--since YYYY-MM-DD", "--progress", "--json", "--user NAME", "--help"],
   trmnl: ["pair MAC", "--help"],
   status: ["--json", "--help"],
 };
@@ -78,6 +79,8 @@ describe("usage errors: one line naming the option, exit 2", () => {
       [["replay", "--dry-run=yes"], "fitstack replay: --dry-run takes no value (see fitstack replay --help)"],
       [["serve", "now"], 'fitstack serve: unexpected argument "now" (see fitstack serve --help)'],
       [["summarize", "a", "b"], 'fitstack summarize: one DIR|FILE only, got "a" and "b" (see fitstack summarize --help)'],
+      [["import"], "fitstack import: PATH is missing (an export.zip, export.xml or its folder) (see fitstack import --help)"],
+      [["import", "x.zip", "--since", "2024-1-1"], 'fitstack import: --since expects a date YYYY-MM-DD, got "2024-1-1" (see fitstack import --help)'],
       [["status", "--json=yes"], "fitstack status: --json takes no value (see fitstack status --help)"],
       [["frobnicate"], 'fitstack: unknown command "frobnicate" (see fitstack --help)'],
     ];
