@@ -128,7 +128,7 @@ function large(data: DashboardData, opts: RenderOptions, W: number, H: number): 
   if (W >= H) {
     const sleepW = 300;
     return [
-      weekPanel({ x: M, y: M, w: 380, h: 240 }, data.week, opts.weeklyZ2GoalH),
+      weekPanel({ x: M, y: M, w: 380, h: 240 }, data.week, opts.weeklyZ2GoalH, data.training),
       daysPanel({ x: M + 412, y: M, w: inner - 412, h: 240 }, data.days, today),
       layer([], rule(M, M + 254, inner)),
       heartPanel({ x: M, y: M + 268, w: inner, h: 214 }, data.heartRate24h, data.now, data.restingHr, data.zoneBoundsBpm),
@@ -141,7 +141,7 @@ function large(data: DashboardData, opts: RenderOptions, W: number, H: number): 
     ];
   }
   return [
-    weekPanel({ x: M, y: M, w: inner, h: 220 }, data.week, opts.weeklyZ2GoalH),
+    weekPanel({ x: M, y: M, w: inner, h: 220 }, data.week, opts.weeklyZ2GoalH, data.training),
     layer([], rule(M, M + 230, inner)),
     daysPanel({ x: M, y: M + 242, w: inner, h: 220 }, data.days, today),
     layer([], rule(M, M + 472, inner)),
