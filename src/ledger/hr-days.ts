@@ -2,6 +2,7 @@
 // as a packed block, the zone each timeline instant was credited, and the day's zone seconds. A batch
 // rewrites the days it touches and, when a day's last instant moves, the first credit of the next day.
 import type { Database } from "bun:sqlite";
+import { UserIds } from "./user-ids";
 import type { HeartRateSample } from "../normalize/model";
 import { MAX_CREDIT_S, preferSample, zoneIndex, type Credit } from "../transform/zones";
 import type { ZoneBounds } from "./ledger";
@@ -41,12 +42,13 @@ export interface DaysMerge {
 }
 
 export class HeartRateDays {
-  private userIds = new Map<string, number>();
+  private readonly userIds: UserIds;
   private originIds = new Map<string, number>();
   /** Origin id → a sample carrying its (source, device), for preferSample. */
   private originOf: HeartRateSample[] = [];
 
   constructor(private readonly db: Database) {
+    this.userIds = new UserIds(db);
     db.exec(`
       -- s0..s4: the user's zone seconds over all days, so the totals before an instant need only the days after it
       CREATE TABLE IF NOT EXISTS hr_user (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
@@ -61,7 +63,7 @@ export class HeartRateDays {
 
   /** Re-reads the id caches: a rolled-back transaction may have taken back ids handed out in it. */
   loadIds() {
-    this.userIds = new Map(this.db.query<{ id: number; name: string }, []>("SELECT id, name FROM hr_user").all().map((r) => [r.name, r.id]));
+    this.userIds.reload();
     this.originIds.clear();
     this.originOf = [];
     for (const row of this.db.query<{ id: number; source: string; device: string }, []>("SELECT id, source, device FROM hr_origin").all()) {
@@ -71,14 +73,7 @@ export class HeartRateDays {
   }
 
   userId(name: string, create: boolean): number | null {
-    let id = this.userIds.get(name);
-    if (id === undefined) {
-      // two JS strings can be one SQLite text (lone surrogates become U+FFFD), so ask the table
-      if (create) this.db.query("INSERT INTO hr_user (name) VALUES (?) ON CONFLICT DO NOTHING").run(name);
-      id = this.db.query<{ id: number }, [string]>("SELECT id FROM hr_user WHERE name = ?").get(name)?.id;
-      if (id !== undefined) this.userIds.set(name, id);
-    }
-    return id ?? null;
+    return this.userIds.get(name, create);
   }
 
   private originId(source: string, device: string): number {

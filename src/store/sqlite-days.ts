@@ -2,6 +2,7 @@
 // (instant, bpm, zone and seconds earned) as one packed block, plus the day's zone seconds, so a range
 // sums whole days from their totals and reads only the two days at its edges.
 import type { Database } from "bun:sqlite";
+import { UserIds } from "../ledger/user-ids";
 import { ByteReader, ByteWriter } from "../ledger/packed";
 import { ZONES, emptyZoneSeconds, type Credit, type ZoneSeconds } from "../transform/zones";
 import type { HeartRatePoint } from "./store";
@@ -45,9 +46,10 @@ function decodeDay(day: number, bytes: Uint8Array): Credit[] {
 }
 
 export class HeartRateDayStore {
-  private userIds = new Map<string, number>();
+  private readonly userIds: UserIds;
 
   constructor(private readonly db: Database) {
+    this.userIds = new UserIds(db);
     db.exec(`
       CREATE TABLE IF NOT EXISTS hr_user (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
       CREATE TABLE IF NOT EXISTS hr_day (key INTEGER PRIMARY KEY,
@@ -58,18 +60,11 @@ export class HeartRateDayStore {
 
   /** Re-reads the user ids: a rolled-back transaction may have taken back one handed out in it. */
   loadIds() {
-    this.userIds = new Map(this.db.query<{ id: number; name: string }, []>("SELECT id, name FROM hr_user").all().map((r) => [r.name, r.id]));
+    this.userIds.reload();
   }
 
   private userId(name: string, create: boolean): number | null {
-    let id = this.userIds.get(name);
-    if (id === undefined) {
-      // two JS strings can be one SQLite text (lone surrogates become U+FFFD), so ask the table
-      if (create) this.db.query("INSERT INTO hr_user (name) VALUES (?) ON CONFLICT DO NOTHING").run(name);
-      id = this.db.query<{ id: number }, [string]>("SELECT id FROM hr_user WHERE name = ?").get(name)?.id;
-      if (id !== undefined) this.userIds.set(name, id);
-    }
-    return id ?? null;
+    return this.userIds.get(name, create);
   }
 
   /** Replaces everything from `since` on with `credits` (sorted, all at or after `since`); call inside a transaction. */
