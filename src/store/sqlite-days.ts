@@ -3,14 +3,13 @@
 // sums whole days from their totals and reads only the two days at its edges.
 import type { Database } from "bun:sqlite";
 import { UserIds } from "../ledger/user-ids";
+import { DAY_S, dayOf } from "../ledger/day-block";
 import { ByteReader, ByteWriter } from "../ledger/packed";
 import { ZONES, emptyZoneSeconds, type Credit, type ZoneSeconds } from "../transform/zones";
 import type { HeartRatePoint } from "./store";
 
-const DAY_S = 86_400;
 /** A row's key is user id × 2^20 + UTC day number. */
 const USER_SPAN = 2 ** 20;
-const dayOf = (ts: number) => Math.floor(ts / DAY_S);
 
 /** Zone and whole seconds 0..15 share a byte; anything else escapes to a float. */
 const ESCAPE = 0x80;

@@ -1,10 +1,9 @@
 // Upgrade in place: an embedded store written with one row per instant (heart_rate, zone_credit) is moved
 // into user-day blocks on first open, in one transaction.
 import type { Database } from "bun:sqlite";
+import { DAY_S } from "../ledger/day-block";
 import type { Credit } from "../transform/zones";
 import type { HeartRateDayStore } from "./sqlite-days";
-
-const DAY_S = 86_400;
 
 export function migrateCreditRows(db: Database, days: HeartRateDayStore): number {
   const old = db.query<{ name: string }, []>("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'heart_rate'").get();
