@@ -55,39 +55,60 @@ export function sampleProblem(sample: HeartRateSample, now: number): SampleProbl
   return null;
 }
 
-/** Of several samples at one instant, the one the timeline keeps: deterministic whatever the arrival order. */
-export function preferSample(a: HeartRateSample, b: HeartRateSample): HeartRateSample {
-  if (a.source !== b.source) return a.source < b.source ? a : b;
-  if (a.device !== b.device) return a.device < b.device ? a : b;
-  return a.bpm <= b.bpm ? a : b;
+/** Who sent a reading. */
+export interface Origin {
+  source: string;
+  device: string;
+}
+
+/** The order of origins at one instant: the least source, then device (JS string order, as SQLite orders TEXT). */
+export function compareOrigins(a: Origin, b: Origin): number {
+  if (a.source !== b.source) return a.source < b.source ? -1 : 1;
+  if (a.device !== b.device) return a.device < b.device ? -1 : 1;
+  return 0;
 }
 
 /**
- * Credits for a stretch of the merged timeline. `samples` must be sorted by ts with one sample per ts;
- * `previousTs` is the timeline's sample just before them (null when they start the user's history).
- * dt = min(ts_i - ts_{i-1}, 10 s), credited to the later sample's zone at the later sample's instant.
+ * THE rule for two readings at one instant, `earlier` received before `later`: of one origin the later is a
+ * revision and replaces the earlier (HAE re-sends a window with corrected values); of two, the least origin
+ * counts, whatever arrived first. Every path (hook, replay, import, summarize) folds an instant's readings with it.
  */
-export function creditTimeline(
-  samples: readonly { ts: number; bpm: number }[],
-  previousTs: number | null,
-  boundsBpm: number[],
-): Credit[] {
-  const credits: Credit[] = new Array(samples.length);
-  let prev = previousTs;
-  for (let i = 0; i < samples.length; i++) {
-    const { ts, bpm } = samples[i]!;
-    const seconds = prev === null ? 0 : Math.min(ts - prev, MAX_CREDIT_S);
-    credits[i] = { ts, bpm, zone: zoneIndex(bpm, boundsBpm), seconds };
-    prev = ts;
+export function preferSample<S extends Origin>(earlier: S, later: S): S {
+  return compareOrigins(earlier, later) < 0 ? earlier : later;
+}
+
+/** The seed's gap rule: what a timeline instant earns after the one before it (nothing when it starts the history). */
+export function creditSeconds(ts: number, previousTs: number | null): number {
+  return previousTs === null ? 0 : Math.min(ts - previousTs, MAX_CREDIT_S);
+}
+
+/** A stretch of the merged timeline, sorted by ts, one reading per instant (arrays or a packed block's columns). */
+export interface Stretch {
+  length: number;
+  ts: ArrayLike<number>;
+  bpm: ArrayLike<number>;
+}
+
+/**
+ * Credits for a stretch of the merged timeline; `previousTs` is the timeline's instant just before it (null when
+ * it starts the user's history) and `zoneAt(i)` the zone of its i-th instant (zoneIndex, or the zone held for it).
+ * Each instant earns creditSeconds in its own zone.
+ */
+export function creditTimeline(stretch: Stretch, previousTs: number | null, zoneAt: (i: number) => number): Credit[] {
+  const credits: Credit[] = new Array(stretch.length);
+  let previous = previousTs;
+  for (let i = 0; i < stretch.length; i++) {
+    const ts = stretch.ts[i]!;
+    credits[i] = { ts, bpm: stretch.bpm[i]!, zone: zoneAt(i), seconds: creditSeconds(ts, previous) };
+    previous = ts;
   }
   return credits;
 }
 
 /**
- * The seed's transform over one batch on its own: sort by ts, drop a sample whose ts is not after the
- * previous one, drop invalid ones, credit the rest. The reference the store contract and the transform
- * bench hold the server to; the server applies the same rules on the merged timeline of everything ever
- * received (see ledger), where a revised value for one (instant, source) replaces the old one.
+ * The seed's transform over one batch on its own: drop invalid readings, sort by ts, keep one reading per
+ * instant (preferSample, in arrival order), credit the rest. The reference the store contract and the
+ * transform bench hold the server to; the ledger applies the same rules to everything ever received.
  */
 export function transformBatch(samples: readonly HeartRateSample[], profile: ZoneProfile, now: number) {
   let invalid = 0;
@@ -97,18 +118,21 @@ export function transformBatch(samples: readonly HeartRateSample[], profile: Zon
     else valid.push(sample);
   }
   // exports arrive in time order nearly always: then there is nothing to sort and nothing to drop
-  const ordered = isStrictlyIncreasing(valid);
   let timeline = valid;
   let duplicates = 0;
-  if (!ordered) {
-    valid.sort((a, b) => a.ts - b.ts || (preferSample(a, b) === a ? -1 : 1));
+  if (!isStrictlyIncreasing(valid)) {
+    valid.sort((a, b) => a.ts - b.ts); // stable: an instant's readings stay in arrival order for preferSample
     timeline = [];
     for (const sample of valid) {
-      if (timeline.length && timeline[timeline.length - 1]!.ts >= sample.ts) duplicates++;
-      else timeline.push(sample);
+      const last = timeline.length - 1;
+      if (last >= 0 && timeline[last]!.ts === sample.ts) {
+        timeline[last] = preferSample(timeline[last]!, sample);
+        duplicates++;
+      } else timeline.push(sample);
     }
   }
-  const credits = creditTimeline(timeline, null, zoneBoundsBpm(profile));
+  const boundsBpm = zoneBoundsBpm(profile);
+  const credits = creditTimeline(columns(timeline), null, (i) => zoneIndex(timeline[i]!.bpm, boundsBpm));
   return { credits, invalid, duplicates, zoneSeconds: sumZones(credits) };
 }
 
@@ -116,6 +140,10 @@ export function sumZones(credits: readonly Credit[]): ZoneSeconds {
   const byIndex = [0, 0, 0, 0, 0];
   for (const c of credits) byIndex[c.zone]! += c.seconds;
   return { z1: byIndex[0]!, z2: byIndex[1]!, z3: byIndex[2]!, z4: byIndex[3]!, z5: byIndex[4]! };
+}
+
+function columns(samples: readonly HeartRateSample[]): Stretch {
+  return { length: samples.length, ts: samples.map((s) => s.ts), bpm: samples.map((s) => s.bpm) };
 }
 
 function isStrictlyIncreasing(samples: readonly HeartRateSample[]): boolean {
