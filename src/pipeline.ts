@@ -1,4 +1,5 @@
-// raw log → normalize → ledger (merged timeline, zone credits) → store; one request at a time.
+// The hub, one request at a time: a checked, normalized payload → raw log (fsynced before any 2xx) → ledger
+// (merged timeline, zone credits, records) → store, with retries; replay: raw log → normalize → ledger → store.
 import type { Ledger, ZoneBounds } from "./ledger/ledger";
 import { normalizePayload } from "./normalize/index";
 import type { Normalized } from "./normalize/model";
