@@ -240,17 +240,10 @@ export function storeContract(name: string, target: ContractTarget | null) {
       const before = await store.summary(kept, base - 60, base + 3600);
       await store.clear([gone]);
       await target!.settle();
-      expect(await store.summary(gone, base - 60, base + 3600)).toEqual({
-        user: gone,
-        from: base - 60,
-        to: base + 3600,
-        zone_seconds: emptyZoneSeconds(),
-        last_heart_rate: null,
-        resting_heart_rate: null,
-        workouts: { count: 0, distance_m: 0, duration_s: 0, active_energy_kcal: 0 },
-        last_workout: null,
-        last_sleep: null,
-      });
+      // the cleared user answers as one never written: no zone seconds, heart rate, resting rate or night
+      const nobody = await store.summary(newUser(), base - 60, base + 3600);
+      expect([nobody.zone_seconds, nobody.last_heart_rate, nobody.resting_heart_rate, nobody.last_sleep]).toEqual([emptyZoneSeconds(), null, null, null]);
+      expect(await store.summary(gone, base - 60, base + 3600)).toEqual({ ...nobody, user: gone });
       expect(await store.heartRateSeries(gone, base - 60, base + 600, 60)).toEqual([]);
       // the other user as before: 600 s of z2, the night and the resting rate
       expect(await store.summary(kept, base - 60, base + 3600)).toEqual(before);
