@@ -296,7 +296,7 @@ export class HeartRateDays {
   private dayCredits(uid: number, day: number, previousTs: number | null): Credit[] {
     const row = this.db.query<DayRow, [number]>("SELECT samples, zones FROM hr_day WHERE key = ?").get(uid * USER_SPAN + day);
     if (!row) return [];
-    return creditTimeline(timelineOf(decodeSamples(day, row.samples)), previousTs, (i) => row.zones[i]!);
+    return creditTimeline({ ...timelineOf(decodeSamples(day, row.samples)), zones: row.zones }, previousTs);
   }
 
   firstTs(user: string): number | null {

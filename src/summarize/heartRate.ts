@@ -8,7 +8,6 @@ import {
   sampleProblem,
   sumZones,
   zoneBoundsBpm,
-  zoneIndex,
   ZONES,
   type Origin,
   type ZoneProfile,
@@ -97,7 +96,7 @@ export class HeartRateSeries {
     const chunk = { length: 0, ts: new Float64Array(CREDIT_CHUNK), bpm: new Float64Array(CREDIT_CHUNK) };
     let chunkPreviousTs: number | null = null;
     const credit = () => {
-      const zones = sumZones(creditTimeline(chunk, chunkPreviousTs, (i) => zoneIndex(chunk.bpm[i]!, boundsBpm)));
+      const zones = sumZones(creditTimeline(chunk, chunkPreviousTs, boundsBpm));
       for (const zone of ZONES) facts.zoneSeconds[zone] += zones[zone];
       if (chunk.length) chunkPreviousTs = chunk.ts[chunk.length - 1]!;
       chunk.length = 0;

@@ -65,10 +65,13 @@ describe("creditTimeline", () => {
   test("continues from the previous instant of the merged timeline", () => {
     // a sync starting 5 s after the previous one ended credits those 5 s
     // a sync starting 5 s after the previous one ended credits those 5 s; then 12 s earns the cap of 10
-    expect(creditTimeline({ length: 2, ts: [T0 + 5, T0 + 17], bpm: [130, 150] }, T0, (i) => [1, 2][i]!)).toEqual([
+    const stretch = { length: 2, ts: Float64Array.of(T0 + 5, T0 + 17), bpm: Float64Array.of(130, 150) };
+    expect(creditTimeline(stretch, T0, zoneBoundsBpm(maxProfile))).toEqual([
       { ts: T0 + 5, bpm: 130, zone: 1, seconds: 5 },
       { ts: T0 + 17, bpm: 150, zone: 2, seconds: 10 },
     ]);
+    // zones held with the stretch (credited when merged, under older zones) are kept
+    expect(creditTimeline({ ...stretch, zones: Uint8Array.of(3, 4) }, null).map((c) => [c.zone, c.seconds])).toEqual([[3, 0], [4, 10]]);
   });
 });
 

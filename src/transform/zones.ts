@@ -82,25 +82,26 @@ export function creditSeconds(ts: number, previousTs: number | null): number {
   return previousTs === null ? 0 : Math.min(ts - previousTs, MAX_CREDIT_S);
 }
 
-/** A stretch of the merged timeline, sorted by ts, one reading per instant (arrays or a packed block's columns). */
+/** A stretch of the merged timeline, sorted by ts, one reading per instant, as columns (a packed day's too). */
 export interface Stretch {
   length: number;
-  ts: ArrayLike<number>;
-  bpm: ArrayLike<number>;
+  ts: Float64Array;
+  bpm: Float64Array;
+  /** The zone each instant was credited when it was merged (the ledger's; zones may have changed since). */
+  zones?: Uint8Array;
 }
 
 /**
  * Credits for a stretch of the merged timeline; `previousTs` is the timeline's instant just before it (null when
- * it starts the user's history) and `zoneAt(i)` the zone of its i-th instant (zoneIndex, or the zone held for it).
- * Each instant earns creditSeconds in its own zone.
+ * it starts the user's history). Each instant earns creditSeconds in its zone: the stretch's own, else by `boundsBpm`.
  */
-export function creditTimeline(stretch: Stretch, previousTs: number | null, zoneAt: (i: number) => number): Credit[] {
+export function creditTimeline(stretch: Stretch, previousTs: number | null, boundsBpm: number[] = []): Credit[] {
+  const { ts, bpm, zones } = stretch;
   const credits: Credit[] = new Array(stretch.length);
   let previous = previousTs;
   for (let i = 0; i < stretch.length; i++) {
-    const ts = stretch.ts[i]!;
-    credits[i] = { ts, bpm: stretch.bpm[i]!, zone: zoneAt(i), seconds: creditSeconds(ts, previous) };
-    previous = ts;
+    credits[i] = { ts: ts[i]!, bpm: bpm[i]!, zone: zones ? zones[i]! : zoneIndex(bpm[i]!, boundsBpm), seconds: creditSeconds(ts[i]!, previous) };
+    previous = ts[i]!;
   }
   return credits;
 }
@@ -112,17 +113,23 @@ export function creditTimeline(stretch: Stretch, previousTs: number | null, zone
  */
 export function transformBatch(samples: readonly HeartRateSample[], profile: ZoneProfile, now: number) {
   let invalid = 0;
-  const valid: HeartRateSample[] = [];
+  const stretch: Stretch = { length: 0, ts: new Float64Array(samples.length), bpm: new Float64Array(samples.length) };
+  let ordered = true;
   for (const sample of samples) {
-    if (sampleProblem(sample, now)) invalid++;
-    else valid.push(sample);
+    if (sampleProblem(sample, now)) {
+      invalid++;
+      continue;
+    }
+    ordered &&= stretch.length === 0 || sample.ts > stretch.ts[stretch.length - 1]!;
+    stretch.ts[stretch.length] = sample.ts;
+    stretch.bpm[stretch.length++] = sample.bpm;
   }
   // exports arrive in time order nearly always: then there is nothing to sort and nothing to drop
-  let timeline = valid;
   let duplicates = 0;
-  if (!isStrictlyIncreasing(valid)) {
-    valid.sort((a, b) => a.ts - b.ts); // stable: an instant's readings stay in arrival order for preferSample
-    timeline = [];
+  if (!ordered) {
+    // a stable sort: an instant's readings stay in arrival order for preferSample
+    const valid = samples.filter((sample) => !sampleProblem(sample, now)).sort((a, b) => a.ts - b.ts);
+    const timeline: HeartRateSample[] = [];
     for (const sample of valid) {
       const last = timeline.length - 1;
       if (last >= 0 && timeline[last]!.ts === sample.ts) {
@@ -130,9 +137,10 @@ export function transformBatch(samples: readonly HeartRateSample[], profile: Zon
         duplicates++;
       } else timeline.push(sample);
     }
+    stretch.length = timeline.length;
+    timeline.forEach((sample, i) => ((stretch.ts[i] = sample.ts), (stretch.bpm[i] = sample.bpm)));
   }
-  const boundsBpm = zoneBoundsBpm(profile);
-  const credits = creditTimeline(columns(timeline), null, (i) => zoneIndex(timeline[i]!.bpm, boundsBpm));
+  const credits = creditTimeline(stretch, null, zoneBoundsBpm(profile));
   return { credits, invalid, duplicates, zoneSeconds: sumZones(credits) };
 }
 
@@ -140,13 +148,4 @@ export function sumZones(credits: readonly Credit[]): ZoneSeconds {
   const byIndex = [0, 0, 0, 0, 0];
   for (const c of credits) byIndex[c.zone]! += c.seconds;
   return { z1: byIndex[0]!, z2: byIndex[1]!, z3: byIndex[2]!, z4: byIndex[3]!, z5: byIndex[4]! };
-}
-
-function columns(samples: readonly HeartRateSample[]): Stretch {
-  return { length: samples.length, ts: samples.map((s) => s.ts), bpm: samples.map((s) => s.bpm) };
-}
-
-function isStrictlyIncreasing(samples: readonly HeartRateSample[]): boolean {
-  for (let i = 1; i < samples.length; i++) if (samples[i]!.ts <= samples[i - 1]!.ts) return false;
-  return true;
 }
