@@ -114,31 +114,36 @@ export function creditTimeline(stretch: Stretch, previousTs: number | null, boun
 export function transformBatch(samples: readonly HeartRateSample[], profile: ZoneProfile, now: number) {
   let invalid = 0;
   const stretch: Stretch = { length: 0, ts: new Float64Array(samples.length), bpm: new Float64Array(samples.length) };
-  let ordered = true;
-  for (const sample of samples) {
-    if (sampleProblem(sample, now)) {
-      invalid++;
-      continue;
+  // exports arrive in time order nearly always: then the valid samples are the stretch, with nothing to sort or drop
+  let unordered: HeartRateSample[] | null = null;
+  for (let i = 0; i < samples.length; i++) {
+    const sample = samples[i]!;
+    if (sampleProblem(sample, now)) invalid++;
+    else if (unordered) unordered.push(sample);
+    else if (stretch.length && sample.ts <= stretch.ts[stretch.length - 1]!) {
+      unordered = samples.slice(0, i + 1).filter((s) => !sampleProblem(s, now));
+    } else {
+      stretch.ts[stretch.length] = sample.ts;
+      stretch.bpm[stretch.length++] = sample.bpm;
     }
-    ordered &&= stretch.length === 0 || sample.ts > stretch.ts[stretch.length - 1]!;
-    stretch.ts[stretch.length] = sample.ts;
-    stretch.bpm[stretch.length++] = sample.bpm;
   }
-  // exports arrive in time order nearly always: then there is nothing to sort and nothing to drop
   let duplicates = 0;
-  if (!ordered) {
+  if (unordered) {
     // a stable sort: an instant's readings stay in arrival order for preferSample
-    const valid = samples.filter((sample) => !sampleProblem(sample, now)).sort((a, b) => a.ts - b.ts);
-    const timeline: HeartRateSample[] = [];
-    for (const sample of valid) {
-      const last = timeline.length - 1;
-      if (last >= 0 && timeline[last]!.ts === sample.ts) {
-        timeline[last] = preferSample(timeline[last]!, sample);
+    unordered.sort((a, b) => a.ts - b.ts);
+    stretch.length = 0;
+    let kept = unordered[0]!;
+    for (let i = 1; i <= unordered.length; i++) {
+      const sample = unordered[i];
+      if (sample?.ts === kept.ts) {
+        kept = preferSample(kept, sample);
         duplicates++;
-      } else timeline.push(sample);
+        continue;
+      }
+      stretch.ts[stretch.length] = kept.ts;
+      stretch.bpm[stretch.length++] = kept.bpm;
+      if (sample) kept = sample;
     }
-    stretch.length = timeline.length;
-    timeline.forEach((sample, i) => ((stretch.ts[i] = sample.ts), (stretch.bpm[i] = sample.bpm)));
   }
   const credits = creditTimeline(stretch, null, zoneBoundsBpm(profile));
   return { credits, invalid, duplicates, zoneSeconds: sumZones(credits) };
