@@ -58,6 +58,12 @@ const PIECE_BYTES = 1 << 20;
 /** Bytes read from a file at a time while scanning. */
 const WINDOW_BYTES = 4 << 20;
 
+/** Smaller sizes than the defaults make tests cross every boundary. */
+export interface PieceSizes {
+  pieceBytes?: number;
+  windowBytes?: number;
+}
+
 const invalidJson = (reason: string) => new HttpError(400, "invalid_json", `body is not valid JSON: ${reason}`);
 const tooDeep = () => new HttpError(400, "too_deep", `body is nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`);
 
@@ -101,11 +107,20 @@ class Scanner {
   private base = 0;
   pos = 0;
 
-  constructor(private readonly src: ByteSource) {}
+  private readonly pieceBytes: number;
+  private readonly windowBytes: number;
+
+  constructor(
+    private readonly src: ByteSource,
+    sizes: PieceSizes = {},
+  ) {
+    this.pieceBytes = sizes.pieceBytes ?? PIECE_BYTES;
+    this.windowBytes = sizes.windowBytes ?? WINDOW_BYTES;
+  }
 
   private fill(at: number) {
     this.base = at;
-    this.buf = this.src.read(at, Math.min(this.src.size, at + WINDOW_BYTES));
+    this.buf = this.src.read(at, Math.min(this.src.size, at + this.windowBytes));
   }
 
   private byteAt(at: number): number {
@@ -221,7 +236,7 @@ class Scanner {
       piece.end = end;
       piece.count++;
       index++;
-      if (piece.end - piece.start >= PIECE_BYTES) piece = null;
+      if (piece.end - piece.start >= this.pieceBytes) piece = null;
     });
     return { kind: "pieces", pieces };
   }
@@ -319,8 +334,8 @@ function escape(code: number, out: number): number {
 }
 
 /** Plans the whole body: structure and depth are checked here, so a bad body is refused before any piece is used. */
-export function planBody(src: ByteSource): Plan {
-  const scanner = new Scanner(src);
+function planBody(src: ByteSource, sizes: PieceSizes): Plan {
+  const scanner = new Scanner(src, sizes);
   const plan = scanner.plan(BODY, 0);
   if (scanner.next() !== -1) throw invalidJson(`unexpected data after the body at byte ${scanner.pos}`);
   return plan;
@@ -402,8 +417,8 @@ const prefixPattern = (from: string) => new RegExp(`^${from.replace(/[.[\]]/g, "
  * Normalizes a body from its bytes a piece at a time. The whole body's structure is checked first (400),
  * then each piece is parsed and normalized (400 / 422 at the first bad one, named as in the whole body).
  */
-export function* normalizedPieces(src: ByteSource): Generator<Normalized> {
-  const plan = planBody(src);
+export function* normalizedPieces(src: ByteSource, sizes: PieceSizes = {}): Generator<Normalized> {
+  const plan = planBody(src, sizes);
   const data = keyOf(plan, "data");
   if (data?.kind === "object" && (data.keys.length === 0 || data.keys.some(([key]) => HAE_KEYS.includes(key)))) {
     yield* haePieces(src, data);
@@ -460,4 +475,27 @@ function* fixturePieces(src: ByteSource, plan: Plan & { kind: "object" }): Gener
     return;
   }
   for (const { items, first } of runs(src, samples)) yield placed(() => normalizeFixtureBody({ ...fields, samples: items } as FixturePayload), ["samples[", "samples[", first]);
+}
+
+/** Bytes [start, end) of another source. */
+export function sliceSource(src: ByteSource, start: number, end: number): ByteSource {
+  return { size: end - start, read: (a, b) => src.read(start + a, start + b) };
+}
+
+/**
+ * A raw-log line too big to hold: its small fields parsed, its body left as a source for normalizedPieces.
+ * Throws (400) when the line is not a JSON object.
+ */
+export function rawEntryFields(src: ByteSource): { fields: Record<string, unknown>; body: ByteSource | null } {
+  const scanner = new Scanner(src);
+  const plan = scanner.plan({ keys: {} }, 0);
+  if (scanner.next() !== -1) throw invalidJson(`unexpected data after the entry at byte ${scanner.pos}`);
+  if (plan.kind !== "object") throw invalidJson("not an object");
+  const fields: Record<string, unknown> = {};
+  let body: ByteSource | null = null;
+  for (const [key, value] of lastValues(src, plan)) {
+    if (key === "body" && value.kind === "value") body = sliceSource(src, value.start, value.end);
+    else fields[key] = valueOf(src, value);
+  }
+  return { fields, body };
 }
