@@ -8,6 +8,7 @@ import type { Store } from "./store/store";
 import { emptyZoneSeconds, sampleProblem, ZONES, zoneBoundsBpm, type ZoneProfile, type ZoneSeconds } from "./transform/zones";
 import type { Logger } from "./log";
 import { HttpError } from "./errors";
+import { MemoryGuard } from "./memory";
 import { acquireDeliveryLock, lockPathFor } from "./delivery-lock";
 import type { Metrics } from "./metrics/fitstack";
 
@@ -60,11 +61,12 @@ const RECHECK_MIN_MS = 2_000;
 export async function deliverPending(ledger: Ledger, store: Store, sliceSize = CREDITS_PER_DELIVERY): Promise<void> {
   // an import running beside `serve` holds this until its one final delivery: the backlog waits for it
   using _lock = acquireDeliveryLock(lockPathFor(ledger.db.filename), "deliver");
+  // a backfill's slices leave their import text behind: collected when it adds up, not after every slice
+  const memory = new MemoryGuard();
   for (const { user, since } of ledger.pending()) {
     for (const rewrite of ledger.zoneRewrites(user, since, sliceSize)) {
       await store.writeZones(rewrite, () => ledger.zoneRewrites(user, ledger.firstTs(user) ?? since, sliceSize));
-      // a backfill's slices leave their import text behind: collect it before the next slice adds more
-      if (rewrite.credits.length === sliceSize) Bun.gc(true);
+      memory.check();
     }
     await store.finishDelivery?.(user, ledger.firstTs(user));
     ledger.delivered(user, since);
@@ -242,6 +244,7 @@ export class Pipeline {
       samples = [];
     };
     let turn = performance.now();
+    const memory = new MemoryGuard();
     for (const piece of pieces) {
       tally.shape ??= piece.shape;
       tally.samples += piece.heartRate.length;
@@ -260,6 +263,7 @@ export class Pipeline {
       tally.changed += records.changed;
       tally.dropped += records.dropped;
       if (samples.length >= SAMPLES_PER_INGEST) ingest();
+      memory.check();
       if (performance.now() - turn > TURN_MS) {
         await nextTurn();
         turn = performance.now();

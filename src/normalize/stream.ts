@@ -14,8 +14,11 @@ import type { Normalized } from "./model";
 /** Bytes addressed from 0 to `size`: a body in memory, or a spooled body or raw-log line on disk. */
 export interface ByteSource {
   readonly size: number;
-  /** Bytes [start, end); a view or a fresh copy, never kept by the source. */
-  read(start: number, end: number): Uint8Array;
+  /**
+   * Bytes [start, end): a view of the source's own bytes, or read into `into` when it is big enough (a buffer the
+   * caller reuses, so a file read a window at a time does not leave a trail of buffers for the collector).
+   */
+  read(start: number, end: number, into?: Uint8Array): Uint8Array;
 }
 
 export function memorySource(bytes: Uint8Array): ByteSource {
@@ -36,8 +39,8 @@ export class FileSource implements ByteSource {
     this.size = (end ?? fstatSync(this.fd).size) - offset;
   }
 
-  read(start: number, end: number): Uint8Array {
-    const out = Buffer.allocUnsafe(end - start);
+  read(start: number, end: number, into?: Uint8Array): Uint8Array {
+    const out = into && into.length >= end - start ? into.subarray(0, end - start) : Buffer.allocUnsafe(end - start);
     let done = 0;
     while (done < out.length) {
       const n = readSync(this.fd!, out, done, out.length - done, this.offset + start + done);
@@ -118,9 +121,12 @@ class Scanner {
     this.windowBytes = sizes.windowBytes ?? WINDOW_BYTES;
   }
 
+  private window: Uint8Array | undefined;
+
   private fill(at: number) {
     this.base = at;
-    this.buf = this.src.read(at, Math.min(this.src.size, at + this.windowBytes));
+    this.window ??= new Uint8Array(Math.min(this.windowBytes, this.src.size));
+    this.buf = this.src.read(at, Math.min(this.src.size, at + this.windowBytes), this.window);
   }
 
   private byteAt(at: number): number {
@@ -260,7 +266,8 @@ class Scanner {
   }
 }
 
-/** Reused for each piece: its bytes in brackets, non-ASCII escaped. */
+/** Reused for each piece: its bytes as read, then in brackets with non-ASCII escaped. */
+let pieceBuffer = new Uint8Array(PIECE_BYTES * 2);
 let scratch = Buffer.allocUnsafe(PIECE_BYTES * 2);
 
 /**
@@ -269,7 +276,8 @@ let scratch = Buffer.allocUnsafe(PIECE_BYTES * 2);
  * "Ana’s Apple Watch" on every point would otherwise make every piece a two-byte string).
  */
 function parsePiece(src: ByteSource, start: number, end: number, asArray = false): unknown {
-  const bytes = src.read(start, end);
+  if (pieceBuffer.length < end - start) pieceBuffer = new Uint8Array(end - start);
+  const bytes = src.read(start, end, pieceBuffer);
   if (!isAscii(bytes) && !isUtf8(bytes)) throw invalidJson("not valid UTF-8");
   const text = asciiText(bytes, asArray);
   try {
@@ -479,7 +487,7 @@ function* fixturePieces(src: ByteSource, plan: Plan & { kind: "object" }): Gener
 
 /** Bytes [start, end) of another source. */
 export function sliceSource(src: ByteSource, start: number, end: number): ByteSource {
-  return { size: end - start, read: (a, b) => src.read(start + a, start + b) };
+  return { size: end - start, read: (a, b, into) => src.read(start + a, start + b, into) };
 }
 
 /**
