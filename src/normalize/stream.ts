@@ -268,7 +268,7 @@ class Scanner {
 
 /** Reused for each piece: its bytes as read, then in brackets with non-ASCII escaped. */
 let pieceBuffer = new Uint8Array(PIECE_BYTES * 2);
-let scratch = Buffer.allocUnsafe(PIECE_BYTES * 2);
+let scratch = Buffer.allocUnsafe(PIECE_BYTES * 3);
 
 /**
  * JSON.parse of bytes [start, end), wrapped in brackets when they are a run of elements. The text is always
@@ -294,18 +294,20 @@ const HEX = Buffer.from("0123456789abcdef");
  * inside strings, where the escape means the same character; outside one it stays an error.
  */
 function asciiText(bytes: Uint8Array, asArray: boolean): string {
-  const need = bytes.length * 2 + 2;
+  // an escape is at most 3× the bytes it replaces (2 bytes → 6, 4 bytes → 12)
+  const need = bytes.length * 3 + 2;
   if (scratch.length < need) scratch = Buffer.allocUnsafe(need);
-  let out = 0;
-  if (asArray) scratch[out++] = 91;
+  const out = scratch; // a local: the loop below runs once per byte
+  let at = 0;
+  if (asArray) out[at++] = 91;
   if (isAscii(bytes)) {
-    scratch.set(bytes, out);
-    out += bytes.length;
+    out.set(bytes, at);
+    at += bytes.length;
   } else {
     for (let i = 0; i < bytes.length; ) {
       const b = bytes[i]!;
       if (b < 0x80) {
-        scratch[out++] = b;
+        out[at++] = b;
         i++;
         continue;
       }
@@ -316,29 +318,25 @@ function asciiText(bytes: Uint8Array, asArray: boolean): string {
       i += b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
       if (code > 0xffff) {
         code -= 0x10000;
-        out = escape(0xd800 + (code >> 10), out);
+        at = escapeTo(out, at, 0xd800 + (code >> 10));
         code = 0xdc00 + (code & 0x3ff);
       }
-      out = escape(code, out);
+      at = escapeTo(out, at, code);
     }
   }
-  if (asArray) scratch[out++] = 93;
-  return scratch.subarray(0, out).toString("utf8");
+  if (asArray) out[at++] = 93;
+  return out.subarray(0, at).toString("utf8");
 }
 
-function escape(code: number, out: number): number {
-  if (scratch.length < out + 12) {
-    const grown = Buffer.allocUnsafe(scratch.length * 2);
-    scratch.copy(grown, 0, 0, out);
-    scratch = grown;
-  }
-  scratch[out++] = 92;
-  scratch[out++] = 117;
-  scratch[out++] = HEX[code >> 12]!;
-  scratch[out++] = HEX[(code >> 8) & 15]!;
-  scratch[out++] = HEX[(code >> 4) & 15]!;
-  scratch[out++] = HEX[code & 15]!;
-  return out;
+/** `\uXXXX` for one UTF-16 code unit, written at `at`; returns the new end. */
+function escapeTo(out: Uint8Array, at: number, code: number): number {
+  out[at] = 92;
+  out[at + 1] = 117;
+  out[at + 2] = HEX[code >> 12]!;
+  out[at + 3] = HEX[(code >> 8) & 15]!;
+  out[at + 4] = HEX[(code >> 4) & 15]!;
+  out[at + 5] = HEX[code & 15]!;
+  return at + 6;
 }
 
 /** Plans the whole body: structure and depth are checked here, so a bad body is refused before any piece is used. */
