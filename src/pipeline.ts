@@ -72,7 +72,11 @@ export async function deliverPending(ledger: Ledger, store: Store, sliceSize = C
     ledger.delivered(user, since);
   }
   for (const user of ledger.records.pendingUsers()) {
-    const update = ledger.records.update(user);
+    // a family of 100 k workouts is read a few thousand rows at a time, with turns of the event loop between
+    const steps = ledger.records.updateSteps(user);
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) await nextTurn();
+    const update = step.value;
     await store.writeRecords(update);
     await store.finishDelivery?.(user, ledger.firstTs(user));
     ledger.records.delivered(update);
@@ -200,7 +204,7 @@ export class Pipeline {
    */
   accept(
     bodyBytes: Uint8Array | ByteSource,
-    body: Normalized | (() => Iterable<Normalized>),
+    body: Normalized | (() => Iterable<Normalized | null>),
     user: string,
     headers: Record<string, string> = {},
   ): Promise<HookResult> {
@@ -213,7 +217,8 @@ export class Pipeline {
         await ledger.atomically(async () => {
           await this.merge(typeof body === "function" ? body() : [body], user, receivedAt, merged);
           const appendStarted = performance.now();
-          const position = rawLog.append(bodyBytes, { id, receivedAt, user, headers });
+          const meta = { id, receivedAt, user, headers };
+          const position = bodyBytes instanceof Uint8Array ? rawLog.append(bodyBytes, meta) : await rawLog.appendSpooled(bodyBytes, meta);
           metrics?.rawFsync.observe((performance.now() - appendStarted) / 1000);
           ledger.setCursor(position);
           ledger.setMeta(`last_sync:${user}`, String(Math.floor(receivedAt.getTime() / 1000)));
@@ -231,7 +236,7 @@ export class Pipeline {
   }
 
   /** Merges a body's pieces into the tally; the caller holds the transaction (and moves the raw cursor). */
-  private async merge(pieces: Iterable<Normalized>, user: string, receivedAt: Date, tally: Tally) {
+  private async merge(pieces: Iterable<Normalized | null>, user: string, receivedAt: Date, tally: Tally) {
     const now = Math.floor(receivedAt.getTime() / 1000);
     const bounds = this.boundsOf(user);
     let samples: HeartRateSample[] = [];
@@ -246,6 +251,14 @@ export class Pipeline {
     let turn = performance.now();
     const memory = new MemoryGuard();
     for (const piece of pieces) {
+      if (piece === null) {
+        // the body is still being planned: only a turn of the event loop when one is due
+        if (performance.now() - turn > TURN_MS) {
+          await nextTurn();
+          turn = performance.now();
+        }
+        continue;
+      }
       tally.shape ??= piece.shape;
       tally.samples += piece.heartRate.length;
       for (const sample of piece.heartRate) {

@@ -56,8 +56,8 @@ export class FileSource implements ByteSource {
   }
 }
 
-/** Bytes of one piece handed to JSON.parse: ~10 k heart-rate points. */
-const PIECE_BYTES = 1 << 20;
+/** Bytes of one piece handed to JSON.parse: ~5 k heart-rate points, ~2.5 k workouts. */
+const PIECE_BYTES = 512 * 1024;
 /** Bytes read from a file at a time while scanning. */
 const WINDOW_BYTES = 4 << 20;
 
@@ -195,16 +195,17 @@ class Scanner {
     throw invalidJson("unexpected end of body");
   }
 
-  plan(rule: Rule | undefined, depth: number): Plan {
+  /** Plans the value at pos; yields after each piece it closes, so a caller can let other work run. */
+  *plan(rule: Rule | undefined, depth: number): Generator<void, Plan> {
     const b = this.next();
-    if (b === 123 && rule?.keys) return this.object(rule.keys, depth);
-    if (b === 91 && rule?.pieces) return this.pieces(depth);
-    if (b === 91 && rule?.elements) return this.elements(rule.elements, depth);
+    if (b === 123 && rule?.keys) return yield* this.object(rule.keys, depth);
+    if (b === 91 && rule?.pieces) return yield* this.pieces(depth);
+    if (b === 91 && rule?.elements) return yield* this.elements(rule.elements, depth);
     const start = this.pos;
     return { kind: "value", start, end: this.skipValue(depth) };
   }
 
-  private object(rules: Record<string, Rule>, depth: number): Plan {
+  private *object(rules: Record<string, Rule>, depth: number): Generator<void, Plan> {
     if (depth + 1 > MAX_JSON_DEPTH) throw tooDeep();
     this.pos++;
     const keys: [string, Plan][] = [];
@@ -217,7 +218,7 @@ class Scanner {
       const keyStart = this.pos;
       const key = parsePiece(this.src, keyStart, this.skipValue(depth + 1)) as string;
       this.expect(58, '":"');
-      keys.push([key, this.plan(rules[key] ?? rules["*"], depth + 1)]);
+      keys.push([key, yield* this.plan(rules[key] ?? rules["*"], depth + 1)]);
       const b = this.next();
       this.pos++;
       if (b === 125) return { kind: "object", keys };
@@ -225,44 +226,50 @@ class Scanner {
     }
   }
 
-  private elements(rule: Rule, depth: number): Plan {
+  private *elements(rule: Rule, depth: number): Generator<void, Plan> {
     const items: Plan[] = [];
-    this.arrayItems(depth, () => items.push(this.plan(rule, depth + 1)));
+    for (let more = this.openArray(depth); more; more = this.nextItem()) items.push(yield* this.plan(rule, depth + 1));
     return { kind: "elements", items };
   }
 
-  private pieces(depth: number): Plan {
+  private *pieces(depth: number): Generator<void, Plan> {
     const pieces: Piece[] = [];
     let piece: Piece | null = null;
     let index = 0;
-    this.arrayItems(depth, () => {
+    for (let more = this.openArray(depth); more; more = this.nextItem()) {
       const start = this.pos;
       const end = this.skipValue(depth + 1);
       if (!piece) pieces.push((piece = { start, end, first: index, count: 0 }));
       piece.end = end;
       piece.count++;
       index++;
-      if (piece.end - piece.start >= this.pieceBytes) piece = null;
-    });
+      if (piece.end - piece.start >= this.pieceBytes) {
+        piece = null;
+        yield;
+      }
+    }
     return { kind: "pieces", pieces };
   }
 
-  /** Calls `item` with pos on each element of the array at pos. */
-  private arrayItems(depth: number, item: () => void) {
+  /** Steps into the array at pos: true when it has a first element (pos on it). */
+  private openArray(depth: number): boolean {
     if (depth + 1 > MAX_JSON_DEPTH) throw tooDeep();
     this.pos++;
     if (this.next() === 93) {
       this.pos++;
-      return;
+      return false;
     }
-    for (;;) {
-      this.next();
-      item();
-      const b = this.next();
-      this.pos++;
-      if (b === 93) return;
-      if (b !== 44) throw invalidJson(`expected "," or "]" at byte ${this.pos - 1}`);
-    }
+    return true;
+  }
+
+  /** Steps past an element: true when another follows (pos on it), false past the closing bracket. */
+  private nextItem(): boolean {
+    const b = this.next();
+    this.pos++;
+    if (b === 93) return false;
+    if (b !== 44) throw invalidJson(`expected "," or "]" at byte ${this.pos - 1}`);
+    this.next();
+    return true;
   }
 }
 
@@ -340,9 +347,9 @@ function escapeTo(out: Uint8Array, at: number, code: number): number {
 }
 
 /** Plans the whole body: structure and depth are checked here, so a bad body is refused before any piece is used. */
-function planBody(src: ByteSource, sizes: PieceSizes): Plan {
+function* planBody(src: ByteSource, sizes: PieceSizes): Generator<void, Plan> {
   const scanner = new Scanner(src, sizes);
-  const plan = scanner.plan(BODY, 0);
+  const plan = yield* scanner.plan(BODY, 0);
   if (scanner.next() !== -1) throw invalidJson(`unexpected data after the body at byte ${scanner.pos}`);
   return plan;
 }
@@ -423,8 +430,12 @@ const prefixPattern = (from: string) => new RegExp(`^${from.replace(/[.[\]]/g, "
  * Normalizes a body from its bytes a piece at a time. The whole body's structure is checked first (400),
  * then each piece is parsed and normalized (400 / 422 at the first bad one, named as in the whole body).
  */
-export function* normalizedPieces(src: ByteSource, sizes: PieceSizes = {}): Generator<Normalized> {
-  const plan = planBody(src, sizes);
+export function* normalizedPieces(src: ByteSource, sizes: PieceSizes = {}): Generator<Normalized | null> {
+  const planning = planBody(src, sizes);
+  let step = planning.next();
+  // null: still planning, nothing to merge yet (a moment for the caller to let other work run)
+  for (; !step.done; step = planning.next()) yield null;
+  const plan = step.value;
   const data = keyOf(plan, "data");
   if (data?.kind === "object" && (data.keys.length === 0 || data.keys.some(([key]) => HAE_KEYS.includes(key)))) {
     yield* haePieces(src, data);
@@ -494,7 +505,10 @@ export function sliceSource(src: ByteSource, start: number, end: number): ByteSo
  */
 export function rawEntryFields(src: ByteSource): { fields: Record<string, unknown>; body: ByteSource | null } {
   const scanner = new Scanner(src);
-  const plan = scanner.plan({ keys: {} }, 0);
+  const planning = scanner.plan({ keys: {} }, 0);
+  let step = planning.next();
+  while (!step.done) step = planning.next();
+  const plan = step.value;
   if (scanner.next() !== -1) throw invalidJson(`unexpected data after the entry at byte ${scanner.pos}`);
   if (plan.kind !== "object") throw invalidJson("not an object");
   const fields: Record<string, unknown> = {};

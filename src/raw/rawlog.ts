@@ -1,7 +1,7 @@
 // Append-only NDJSON log of every accepted body: the source of truth every metric is rebuilt from.
-import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync, existsSync } from "node:fs";
+import { closeSync, fsync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { FileSource, memorySource, type ByteSource } from "../normalize/stream";
+import { FileSource, type ByteSource } from "../normalize/stream";
 
 export interface RawEntry {
   id: string;
@@ -40,31 +40,77 @@ export class RawLog {
 
   /**
    * Appends one entry and fsyncs it before returning. `body` is the request body exactly as received
-   * (already checked to be valid JSON), in memory or spooled; JSON allows CR/LF only as whitespace, so they
-   * become spaces (in place for a body in memory).
+   * (already checked to be valid JSON); JSON allows CR/LF only as whitespace, so they become spaces (in place).
    */
-  append(body: Uint8Array | ByteSource, meta: { id: string; receivedAt: Date; user: string; headers?: Record<string, string> }): RawPosition {
-    const file = `${meta.receivedAt.toISOString().slice(0, 10)}.ndjson`;
-    this.openFor(file);
-    const source = body instanceof Uint8Array ? memorySource(body) : body;
-    const headers = meta.headers && Object.keys(meta.headers).length ? `"headers":${JSON.stringify(meta.headers)},` : "";
-    const head = Buffer.from(`{"id":${JSON.stringify(meta.id)},"receivedAt":"${meta.receivedAt.toISOString()}","user":${JSON.stringify(meta.user)},${headers}"body":`);
-    const length = head.length + source.size + 2;
-    try {
-      this.write(head);
-      for (let at = 0; at < source.size; at += COPY_BYTES) this.write(oneLine(source.read(at, Math.min(source.size, at + COPY_BYTES))));
-      this.write(Buffer.from("}\n"));
+  append(body: Uint8Array, meta: RawMeta): RawPosition {
+    const file = this.begin(meta);
+    const length = this.entryLength(body.length, meta);
+    return this.guarded(length, () => {
+      this.write(this.head(meta));
+      this.write(oneLine(body));
+      this.write(TAIL);
       fsyncSync(this.fd!);
+      return { file, end: this.size + length };
+    });
+  }
+
+  /**
+   * append() for a spooled body: copied a window at a time with turns of the event loop in between, and
+   * fsynced off the event loop, so a 150 MB body does not stall the server while it is written.
+   */
+  async appendSpooled(body: ByteSource, meta: RawMeta): Promise<RawPosition> {
+    const file = this.begin(meta);
+    const length = this.entryLength(body.size, meta);
+    const fd = this.fd!;
+    try {
+      this.write(this.head(meta));
+      const window = new Uint8Array(Math.min(COPY_BYTES, body.size));
+      for (let at = 0; at < body.size; at += COPY_BYTES) {
+        this.write(oneLine(body.read(at, Math.min(body.size, at + COPY_BYTES), window)));
+        if (at % TURN_BYTES === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      this.write(TAIL);
+      await fsyncOffLoop(fd);
     } catch (err) {
-      // disk full or gone: cut the partial line so the next entry starts on a clean line, then report
-      try {
-        ftruncateSync(this.fd!, this.size);
-      } catch {}
-      this.close();
-      throw new RawLogError(`cannot write the raw log in ${this.dir}: ${(err as Error).message}`);
+      this.cut(err);
     }
     this.size += length;
     return { file, end: this.size };
+  }
+
+  private begin(meta: RawMeta): string {
+    const file = `${meta.receivedAt.toISOString().slice(0, 10)}.ndjson`;
+    this.openFor(file);
+    return file;
+  }
+
+  private head(meta: RawMeta): Buffer {
+    const headers = meta.headers && Object.keys(meta.headers).length ? `"headers":${JSON.stringify(meta.headers)},` : "";
+    return Buffer.from(`{"id":${JSON.stringify(meta.id)},"receivedAt":"${meta.receivedAt.toISOString()}","user":${JSON.stringify(meta.user)},${headers}"body":`);
+  }
+
+  private entryLength(bodyBytes: number, meta: RawMeta): number {
+    return this.head(meta).length + bodyBytes + TAIL.length;
+  }
+
+  private guarded(length: number, write: () => RawPosition): RawPosition {
+    let position: RawPosition;
+    try {
+      position = write();
+    } catch (err) {
+      this.cut(err);
+    }
+    this.size += length;
+    return position!;
+  }
+
+  /** Disk full or gone: cuts the partial line so the next entry starts on a clean line, then reports. */
+  private cut(err: unknown): never {
+    try {
+      ftruncateSync(this.fd!, this.size);
+    } catch {}
+    this.close();
+    throw new RawLogError(`cannot write the raw log in ${this.dir}: ${(err as Error).message}`);
   }
 
   private write(part: Uint8Array) {
@@ -131,8 +177,16 @@ function oneLine(body: Uint8Array): Uint8Array {
   return body;
 }
 
-/** Bytes copied into the log at a time from a spooled body. */
+/** Bytes copied into the log at a time from a spooled body, and between turns of the event loop. */
 const COPY_BYTES = 1 << 20;
+const TURN_BYTES = 16 * COPY_BYTES;
+const TAIL = Buffer.from("}\n");
+
+export type RawMeta = { id: string; receivedAt: Date; user: string; headers?: Record<string, string> };
+
+function fsyncOffLoop(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+}
 
 function isAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
