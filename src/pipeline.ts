@@ -215,7 +215,9 @@ export class Pipeline {
       const merged = newTally();
       try {
         await ledger.atomically(async () => {
-          await this.merge(typeof body === "function" ? body() : [body], user, receivedAt, merged);
+          // a body in memory is merged without turns of the event loop, as before streaming: Bun drops the answer
+          // to a client that half-closed its connection (sent FIN after the body) once the loop turns
+          await this.merge(typeof body === "function" ? body() : [body], user, receivedAt, merged, typeof body === "function");
           const appendStarted = performance.now();
           const meta = { id, receivedAt, user, headers };
           const position = bodyBytes instanceof Uint8Array ? rawLog.append(bodyBytes, meta) : await rawLog.appendSpooled(bodyBytes, meta);
@@ -236,7 +238,7 @@ export class Pipeline {
   }
 
   /** Merges a body's pieces into the tally; the caller holds the transaction (and moves the raw cursor). */
-  private async merge(pieces: Iterable<Normalized | null>, user: string, receivedAt: Date, tally: Tally) {
+  private async merge(pieces: Iterable<Normalized | null>, user: string, receivedAt: Date, tally: Tally, turns = true) {
     const now = Math.floor(receivedAt.getTime() / 1000);
     const bounds = this.boundsOf(user);
     let samples: HeartRateSample[] = [];
@@ -253,7 +255,7 @@ export class Pipeline {
     for (const piece of pieces) {
       if (piece === null) {
         // the body is still being planned: only a turn of the event loop when one is due
-        if (performance.now() - turn > TURN_MS) {
+        if (turns && performance.now() - turn > TURN_MS) {
           await nextTurn();
           turn = performance.now();
         }
@@ -277,7 +279,7 @@ export class Pipeline {
       tally.dropped += records.dropped;
       if (samples.length >= SAMPLES_PER_INGEST) ingest();
       memory.check();
-      if (performance.now() - turn > TURN_MS) {
+      if (turns && performance.now() - turn > TURN_MS) {
         await nextTurn();
         turn = performance.now();
       }
