@@ -92,4 +92,3 @@ describe("receiveBody: small in memory, big to a spool file", () => {
     rmSync(join(spoolDir, "1-another-live-process.json"));
   });
 });
-});
