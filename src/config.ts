@@ -198,7 +198,7 @@ function loadSettings(env: Env, readFile: (path: string) => string, token: strin
     zonesFrom,
     vmWriteUrl: url(env, "VM_WRITE_URL") ?? vmUrl,
     vmReadUrl: url(env, "VM_READ_URL") ?? vmUrl,
-    maxBodyBytes: number(env, "MAX_BODY_MB", 64, 1, 1024) * 1024 * 1024,
+    maxBodyBytes: number(env, "MAX_BODY_MB", 256, 1, 4096) * 1024 * 1024,
     trmnl,
     staleAfterS: trmnl.staleS,
     coverageMinH: number(env, "COVERAGE_MIN_H", 12, 1, 24),
