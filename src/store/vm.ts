@@ -17,9 +17,12 @@ import { DAILY_GAUGES, type DayValues, type DeviceReading, type HeartRatePoint, 
 import { vmDaily } from "./vm-daily";
 import { TRAINING_METRICS, VmTraining, type TrainingOptions } from "./vm-training";
 import { SLEEP_ITEM_METRICS, SLEEP_METRICS, sleepLines, sleepPoints, WORKOUT_ITEM_METRICS, WORKOUT_METRICS, workoutLines, workoutPoints } from "./vm-families";
-import { counterLines, mergeSorted, prepointsFor, seriesLines, MAX_REVISION } from "./vm-lines";
+import { mergeSorted, prepointsFor, seriesLines, MAX_REVISION } from "./vm-lines";
 import { VmClient } from "./vm-client";
-import { VmWriterState } from "./vm-state";
+import { dayOf, VmWriterState, type DayPlan, type HeldDay } from "./vm-state";
+import { dayDigest, drawDay, valueAt, type DayEnd, type DrawnDay } from "./vm-zones";
+import { DAY_S } from "../ledger/day-block";
+import type { Credit } from "../transform/zones";
 
 /** A timeline instant further than this from its predecessor gets a pre-point (VM's lookback is >= 5 min). */
 const PREPOINT_GAP_S = 60;
@@ -80,12 +83,10 @@ export class VmStore implements Store {
     await this.invalidBaseline();
     const { user, since } = rewrite;
     this.training?.noteChange(user, since);
-    const lastInstant = rewrite.credits.at(-1)?.ts ?? -1;
-    if (this.state.needsRebuild(user) || !this.state.planZones(user, since, lastInstant, this.maxGeneration)) {
+    if (this.state.needsRebuild(user) || !(await this.postZones(rewrite))) {
       await this.rebuildZones(user, history);
       return;
     }
-    await this.postZones(rewrite);
     // searchable now rather than in a few seconds, so /api/summary and the e-ink screen reflect the sync
     await this.vm.flush();
     this.state.rememberWrite(user, since, false, Date.now() / 1000);
@@ -99,8 +100,7 @@ export class VmStore implements Store {
     let first: number | null = null;
     for (const slice of history()) {
       first ??= slice.since;
-      this.state.planZones(user, slice.since, slice.credits.at(-1)?.ts ?? -1, this.maxGeneration);
-      await this.postZones(slice);
+      if (!(await this.postZones(slice))) throw new Error(`VictoriaMetrics: a rebuild of ${user}'s zone series ran out of generations`);
     }
     this.state.finishRebuild(user);
     await this.vm.flush();
@@ -108,36 +108,96 @@ export class VmStore implements Store {
     await this.vm.resetCache();
   }
 
-  /** Posts the counters and the heart-rate gauge for a rewrite, in slices of instants. */
-  private async postZones(rewrite: ZoneRewrite) {
+  /**
+   * Draws the days a rewrite covers and posts what changed: `since`'s day from `since` on, a later day only when
+   * what it is drawn from differs from what was written (so a late sample costs its own day, and the next day's
+   * first points when VM's reset reading makes them depend on it). Returns false when a day ran out of generations.
+   */
+  private async postZones(rewrite: ZoneRewrite): Promise<boolean> {
     const { user, since } = rewrite;
-    const timeline = rewrite.credits.map((c) => c.ts);
-    const prepoints = this.state.prepoints(user, prepointsFor(timeline, rewrite.previousTs, PREPOINT_GAP_S), since - 1);
-    const instants = mergeSorted(timeline, prepoints);
-    const totals = ZONES.map((z) => rewrite.base[z]);
-    let next = 0;
-    for (let i = 0; i < instants.length; i += INSTANTS_PER_POST) {
-      const slice = instants.slice(i, i + INSTANTS_PER_POST);
-      const first = next;
-      while (next < rewrite.credits.length && rewrite.credits[next]!.ts <= slice.at(-1)!) next++;
-      const credits = rewrite.credits.slice(first, next);
-      const lines = counterLines(
-        {
-          metric: "zone_seconds_total",
-          labels: { user },
-          labelKey: "zone",
-          labelValues: ZONES,
-          base: totals,
-          instants: slice,
-          credits: credits.map((c) => ({ ts: c.ts, label: c.zone, amount: c.seconds })),
-        },
-        this.state.generations(user, slice),
-      );
-      const ts = credits.map((c) => c.ts);
-      lines.push(...seriesLines({ __name__: "heart_rate_bpm", user }, ts, credits.map((c) => c.bpm), this.state.generations(user, ts)));
+    const credits = rewrite.earlier.length ? [...rewrite.earlier, ...rewrite.credits] : rewrite.credits;
+    let before: DayEnd | null = null;
+    let lines: string[] = [];
+    let points = 0;
+    for (let start = 0; start < credits.length; ) {
+      const day = dayOf(credits[start]!.ts);
+      let end = start;
+      while (end < credits.length && dayOf(credits[end]!.ts) === day) end++;
+      const dayCredits = credits.slice(start, end);
+      const first = start === 0;
+      start = end;
+      if (first) before = this.state.endBefore(user, day);
+      const digest = dayDigest(dayCredits, before);
+      const held = this.state.day(user, day);
+      const drawn = drawDay(dayCredits, before);
+      before = drawn.end;
+      if (!first && held?.digest === digest) continue;
+      const from = first ? Math.max(since, day * DAY_S) : day * DAY_S;
+      const written = await this.dayLines(user, day, drawn, dayCredits, from, held);
+      if (!written) return false;
+      lines.push(...written);
+      points += dayCredits.length;
+      // posted a day at a time once enough is gathered; the state follows each post
       await this.vm.post(lines);
-      for (const c of credits) totals[c.zone]! += c.seconds;
+      lines = [];
+      this.state.dayWritten(user, day, digest, drawn.end);
+      if (points >= INSTANTS_PER_POST) {
+        points = 0;
+        await nextTurn();
+      }
     }
+    return true;
+  }
+
+  /**
+   * Lines for one day's heart-rate gauge and zone counters from second `from` on. A day not written there before
+   * gets only each instant's own zone and the reset points; one written before is overwritten at every second
+   * any point may sit (instants, reset points ever written) for all five zones, at a newer generation.
+   */
+  private async dayLines(user: string, day: number, drawn: DrawnDay, credits: readonly Credit[], from: number, held: HeldDay | null): Promise<string[] | null> {
+    const dayStart = day * DAY_S;
+    const rewrite = held !== null && from <= held.lastWritten;
+    const resets = drawn.resets.filter(([ts]) => ts >= from - 1);
+    const instants = credits.filter((c) => c.ts >= from);
+    const lastSecond = Math.max(instants.at(-1)?.ts ?? -1, resets.at(-1)?.[0] ?? -1);
+    const plans: DayPlan[] = [{ day, rewrite, lastSecond }];
+    if (resets[0] && resets[0][0] < dayStart) plans.push({ day: day - 1, rewrite: false, lastSecond: resets[0][0] });
+    if (!this.state.plan(user, plans, resets.map(([ts]) => ts), this.maxGeneration)) return null;
+    const perZone = ZONES.map(() => ({ ts: [] as number[], values: [] as number[] }));
+    if (rewrite) {
+      // every second from `from` where some series of this day may hold a point
+      const seconds = mergeSorted(
+        instants.map((c) => c.ts),
+        resets.filter(([ts]) => ts >= from).map(([ts]) => ts),
+        this.state.resets(user, from, dayStart + DAY_S - 1),
+      );
+      ZONES.forEach((_, z) => {
+        perZone[z]!.ts = seconds;
+        perZone[z]!.values = seconds.map((s) => valueAt(drawn, z, s, dayStart));
+      });
+      for (const [ts, z] of resets) if (ts < from) perZone[z]!.ts = [ts, ...perZone[z]!.ts];
+      ZONES.forEach((_, z) => {
+        if (perZone[z]!.ts.length > perZone[z]!.values.length) perZone[z]!.values = [0, ...perZone[z]!.values];
+      });
+    } else {
+      ZONES.forEach((_, z) => {
+        const own = drawn.ts[z]!;
+        let i = own.findIndex((ts) => ts >= from);
+        if (i < 0) i = own.length;
+        const points = [...own.slice(i).map((ts, k) => [ts, drawn.values[z]![i + k]!] as const), ...resets.filter(([, rz]) => rz === z).map(([ts]) => [ts, 0] as const)];
+        points.sort((a, b) => a[0] - b[0]);
+        perZone[z]!.ts = points.map((p) => p[0]);
+        perZone[z]!.values = points.map((p) => p[1]);
+      });
+    }
+    const lines: string[] = [];
+    ZONES.forEach((zone, z) => {
+      const { ts, values } = perZone[z]!;
+      if (ts.length) lines.push(...seriesLines({ __name__: "zone_seconds_total", user, zone }, ts, values, this.state.generations(user, ts)));
+    });
+    const hr = instants.map((c) => c.ts);
+    lines.push(...seriesLines({ __name__: "heart_rate_bpm", user }, hr, instants.map((c) => c.bpm), this.state.generations(user, hr)));
+    return lines;
   }
 
   async writeRecords({ user, gauges, movedSeries, nights, workouts }: RecordsUpdate): Promise<void> {
