@@ -2,7 +2,8 @@
 // Each zone's series is a counter that restarts from 0: at the zone's first instant of each UTC day, and after
 // the zone was absent more than RUN_GAP_S. A restart is a point 0 one second before (the "reset point"), which VM
 // reads as a counter reset. A day therefore depends only on its own credits and, when its first second directly
-// follows the previous day's last, on the counter there (`DayEnd`).
+// follows the previous day's last, on the counter there (`DayEnd`). Every zone also gets a 0 at the second before
+// the day, so its series exists on every day with data.
 import { ZONES, type Credit } from "../transform/zones";
 import { DAY_S } from "../ledger/day-block";
 
@@ -51,6 +52,15 @@ export function drawDay(credits: readonly Credit[], before: DayEnd | null): Draw
     last[zone] = t;
     ts[zone]!.push(t);
     values[zone]!.push(total[zone]!);
+  }
+  // every zone starts the day at 0 (one second before it), so each zone's series exists wherever data does: a
+  // Grafana panel per zone shows 0 rather than nothing; not where the previous second is that zone's own instant
+  if (credits.length) {
+    const eve = Math.floor(credits[0]!.ts / DAY_S) * DAY_S - 1;
+    ZONES.forEach((_, zone) => {
+      const own = before?.ts === eve && before.zone === zone;
+      if (!own && !resets.some(([t, z]) => t === eve && z === zone)) resets.push([eve, zone]);
+    });
   }
   resets.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const lastCredit = credits.at(-1);

@@ -1,15 +1,17 @@
-// VictoriaMetrics store. Zone seconds are a cumulative counter per zone, exact under VM's increase():
-//  - points sit at every timeline instant for all five zones (plus a "pre-point" one second before an
-//    instant that follows a gap > 60 s), so increase() always finds a baseline: VM looks back only window+5m;
-//  - counters start at COUNTER_BASE (1e9), so VM's first-sample heuristic (#962/#3079) always treats a window's
-//    first point as a baseline: every first point without a baseline is a pre-point or the first instant
-//    ever, whose value repeats the total before it, so dropping it loses nothing;
-//  - a late sample changes every later total, so the tail is rewritten; VM never overwrites a sample, but
-//    with -dedup.minScrapeInterval=1s it keeps the largest timestamp of each second (buckets are (s-1, s]),
-//    so a rewrite stamps its points at s*1000 - 999 + generation and the newest generation wins. Each UTC day
-//    has its own generation, bumped when a rewrite reaches it, so only recent days age; a day that would pass
-//    999 makes the user's series be deleted and rebuilt from the ledger (resumed if interrupted).
-// Nights and workouts are counter families of the same kind, rebuilt whole (they are few) when they change.
+// VictoriaMetrics store. Zone seconds are a counter per zone, exact under VM's increase():
+//  - each zone's counter restarts from 0 at its first instant of every UTC day and after it was absent more than
+//    60 s, with a reset point 0 one second before (vm-zones.ts): VM reads a drop to 0 as a reset, and a window's
+//    first point without a baseline is 0 or within 60 s of one, so neither VM's lookback nor its first-sample
+//    heuristic (#962/#3079) loses anything; a zone has points only at its own instants, plus those reset points;
+//  - a late sample therefore changes only its own UTC day (and the next day's first points when its first second
+//    follows on directly); later days whose credits did not change are skipped by a digest of what they were drawn from;
+//  - VM never overwrites a sample, but with -dedup.minScrapeInterval=1s it keeps the largest timestamp of each second
+//    (buckets are (s-1, s]), so a rewrite stamps its points at s*1000 - 999 + generation and the newest generation
+//    wins. Each UTC day has its own generation, bumped when a write overwrites it (then at every second any zone may
+//    hold a point there, for all five zones); a day that would pass 999 makes the user's series be deleted and
+//    rebuilt from the ledger (resumed if interrupted).
+// Nights and workouts are cumulative counter families from 1e9 with a point at every instant, rebuilt whole (they
+// are few) when they change.
 import type { ZoneRewrite } from "../ledger/ledger";
 import { SLEEP_STAGES, type RecordsUpdate } from "../ledger/records";
 import { ZONES } from "../transform/zones";
@@ -27,7 +29,8 @@ import type { Credit } from "../transform/zones";
 /** A timeline instant further than this from its predecessor gets a pre-point (VM's lookback is >= 5 min). */
 const PREPOINT_GAP_S = 60;
 export const REQUIRED_DEDUP = "1s";
-const INSTANTS_PER_POST = 50_000;
+/** Zone instants gathered into one post (a post is split into requests by VmClient). */
+const POINTS_PER_POST = 50_000;
 /** VM persists in-memory data every -inmemoryDataFlushInterval (5 s); a write it has held this long is on disk. */
 const DURABILITY_WINDOW_S = 30;
 const ZONE_METRICS = ["zone_seconds_total", "heart_rate_bpm"];
@@ -117,35 +120,46 @@ export class VmStore implements Store {
     const { user, since } = rewrite;
     const credits = rewrite.earlier.length ? [...rewrite.earlier, ...rewrite.credits] : rewrite.credits;
     let before: DayEnd | null = null;
-    let lines: string[] = [];
-    let points = 0;
+    // days are gathered into posts of about POINTS_PER_POST; one post is in flight while the next is drawn
+    let batch: { lines: string[]; days: { day: number; digest: string; end: DayEnd | null }[]; points: number } = { lines: [], days: [], points: 0 };
+    let inFlight: Promise<void> = Promise.resolve();
+    const send = async () => {
+      const { lines, days } = batch;
+      batch = { lines: [], days: [], points: 0 };
+      await inFlight;
+      inFlight = this.vm.post(lines).then(() => {
+        for (const d of days) this.state.dayWritten(user, d.day, d.digest, d.end);
+      });
+      // a failed post must not go unobserved until the next one
+      inFlight.catch(() => {});
+    };
     for (let start = 0; start < credits.length; ) {
       const day = dayOf(credits[start]!.ts);
       let end = start;
       while (end < credits.length && dayOf(credits[end]!.ts) === day) end++;
       const dayCredits = credits.slice(start, end);
-      const first = start === 0;
+      if (start === 0) before = this.state.endBefore(user, day);
       start = end;
-      if (first) before = this.state.endBefore(user, day);
       const digest = dayDigest(dayCredits, before);
       const held = this.state.day(user, day);
       const drawn = drawDay(dayCredits, before);
       before = drawn.end;
-      if (!first && held?.digest === digest) continue;
-      const from = first ? Math.max(since, day * DAY_S) : day * DAY_S;
-      const written = await this.dayLines(user, day, drawn, dayCredits, from, held);
-      if (!written) return false;
-      lines.push(...written);
-      points += dayCredits.length;
-      // posted a day at a time once enough is gathered; the state follows each post
-      await this.vm.post(lines);
-      lines = [];
-      this.state.dayWritten(user, day, digest, drawn.end);
-      if (points >= INSTANTS_PER_POST) {
-        points = 0;
-        await nextTurn();
+      // a day whose credits (and start) did not change holds what it would be written with
+      if (held?.digest === digest) continue;
+      // a day never written is written whole (its credits before `since` included)
+      const from = held ? Math.max(since, day * DAY_S) : day * DAY_S;
+      const lines = this.dayLines(user, day, drawn, dayCredits, from, held);
+      if (!lines) {
+        await inFlight;
+        return false;
       }
+      batch.lines.push(...lines);
+      batch.days.push({ day, digest, end: drawn.end });
+      batch.points += dayCredits.length;
+      if (batch.points >= POINTS_PER_POST) await send();
     }
+    if (batch.days.length) await send();
+    await inFlight;
     return true;
   }
 
@@ -154,7 +168,7 @@ export class VmStore implements Store {
    * gets only each instant's own zone and the reset points; one written before is overwritten at every second
    * any point may sit (instants, reset points ever written) for all five zones, at a newer generation.
    */
-  private async dayLines(user: string, day: number, drawn: DrawnDay, credits: readonly Credit[], from: number, held: HeldDay | null): Promise<string[] | null> {
+  private dayLines(user: string, day: number, drawn: DrawnDay, credits: readonly Credit[], from: number, held: HeldDay | null): string[] | null {
     const dayStart = day * DAY_S;
     const rewrite = held !== null && from <= held.lastWritten;
     const resets = drawn.resets.filter(([ts]) => ts >= from - 1);
