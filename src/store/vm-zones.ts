@@ -92,7 +92,13 @@ export function valueAt(day: DrawnDay, zone: number, second: number, dayStart: n
 /** A cheap digest of what a day's drawing depends on: its credits and, when it follows on directly, the day before's end. */
 export function dayDigest(credits: readonly Credit[], before: DayEnd | null): string {
   const data = new Float64Array(credits.length * 4 + 3);
-  credits.forEach((c, i) => data.set([c.ts, c.zone, c.seconds, c.bpm], i * 4));
+  for (let i = 0, at = 0; i < credits.length; i++, at += 4) {
+    const c = credits[i]!;
+    data[at] = c.ts;
+    data[at + 1] = c.zone;
+    data[at + 2] = c.seconds;
+    data[at + 3] = c.bpm;
+  }
   if (before && credits[0] && before.ts === credits[0].ts - 1) data.set([before.ts, before.zone, before.value], credits.length * 4);
   return Bun.hash(data.buffer).toString(36);
 }
