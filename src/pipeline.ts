@@ -63,7 +63,7 @@ export async function deliverPending(ledger: Ledger, store: Store, sliceSize = C
     for (const rewrite of ledger.zoneRewrites(user, since, sliceSize)) {
       await store.writeZones(rewrite, () => ledger.zoneRewrites(user, ledger.firstTs(user) ?? since, sliceSize));
       // a backfill's slices leave their import text behind: collect it before the next slice adds more
-      if (rewrite.credits.length === sliceSize) Bun.gc(true);
+      if (rewrite.credits.length >= sliceSize) Bun.gc(true);
     }
     await store.finishDelivery?.(user, ledger.firstTs(user));
     ledger.delivered(user, since);
