@@ -42,7 +42,7 @@ describe("zone days", () => {
   test("how a written day ended is found from the next; a lost write makes its days be drawn again", () => {
     const state = new VmWriterState(":memory:");
     state.plan("me", [{ day: 10, rewrite: false, lastSecond: 11 * day - 1 }], [], 3);
-    state.dayWritten("me", 10, "abc", { ts: 11 * day - 1, zone: 2, value: 40 });
+    state.daysWritten("me", [{ day: 10, digest: "abc", end: { ts: 11 * day - 1, zone: 2, value: 40 } }]);
     expect(state.endBefore("me", 12)).toEqual({ ts: 11 * day - 1, zone: 2, value: 40 });
     expect(state.endBefore("me", 10)).toBeNull();
     state.rememberWrite("me", 10 * day + 7, false, 100);

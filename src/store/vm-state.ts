@@ -115,11 +115,12 @@ export class VmWriterState {
     })();
   }
 
-  /** After a day's write: what it was drawn from and how it ended. */
-  dayWritten(user: string, day: number, digest: string, end: DayEnd | null) {
-    this.db
-      .query("UPDATE zone_day SET digest = ?, end_ts = ?, end_zone = ?, end_value = ? WHERE user = ? AND day = ?")
-      .run(digest, end?.ts ?? null, end?.zone ?? 0, end?.value ?? 0, user, day);
+  /** After days were written: what each was drawn from and how it ended. */
+  daysWritten(user: string, days: readonly { day: number; digest: string; end: DayEnd | null }[]) {
+    const update = this.db.query("UPDATE zone_day SET digest = ?, end_ts = ?, end_zone = ?, end_value = ? WHERE user = ? AND day = ?");
+    this.db.transaction(() => {
+      for (const { day, digest, end } of days) update.run(digest, end?.ts ?? null, end?.zone ?? 0, end?.value ?? 0, user, day);
+    })();
   }
 
   /** Reset points ever written in [from, to]. */

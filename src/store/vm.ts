@@ -90,8 +90,9 @@ export class VmStore implements Store {
       await this.rebuildZones(user, history);
       return;
     }
-    // searchable now rather than in a few seconds, so /api/summary and the e-ink screen reflect the sync
-    await this.vm.flush();
+    // searchable now rather than in a few seconds, so /api/summary and the e-ink screen reflect the sync; a backfill's
+    // full slices skip it (VM's force_flush costs ~0.1 s each): its last slice, or finishDelivery, flushes
+    if (rewrite.credits.length < POINTS_PER_POST) await this.vm.flush();
     this.state.rememberWrite(user, since, false, Date.now() / 1000);
     await this.vm.resetCache();
   }
@@ -120,18 +121,23 @@ export class VmStore implements Store {
     const { user, since } = rewrite;
     const credits = rewrite.earlier.length ? [...rewrite.earlier, ...rewrite.credits] : rewrite.credits;
     let before: DayEnd | null = null;
-    // days are gathered into posts of about POINTS_PER_POST; one post is in flight while the next is drawn
-    let batch: { lines: string[]; days: { day: number; digest: string; end: DayEnd | null }[]; points: number } = { lines: [], days: [], points: 0 };
+    // days are gathered into posts of about POINTS_PER_POST, planned in one transaction (the state file syncs
+    // each one to disk); one post is in flight while the next is drawn, and the state follows each post
+    let batch: DayWrite[] = [];
+    let points = 0;
     let inFlight: Promise<void> = Promise.resolve();
-    const send = async () => {
-      const { lines, days } = batch;
-      batch = { lines: [], days: [], points: 0 };
+    const send = async (): Promise<boolean> => {
+      const days = batch;
+      batch = [];
+      points = 0;
+      const plans = days.flatMap((d) => d.plans);
+      if (!this.state.plan(user, plans, days.flatMap((d) => d.resets.map(([ts]) => ts)), this.maxGeneration)) return false;
+      const lines = days.flatMap((d) => this.dayLines(user, d));
       await inFlight;
-      inFlight = this.vm.post(lines).then(() => {
-        for (const d of days) this.state.dayWritten(user, d.day, d.digest, d.end);
-      });
+      inFlight = this.vm.post(lines).then(() => this.state.daysWritten(user, days.map((d) => ({ day: d.day, digest: d.digest, end: d.drawn.end }))));
       // a failed post must not go unobserved until the next one
       inFlight.catch(() => {});
+      return true;
     };
     for (let start = 0; start < credits.length; ) {
       const day = dayOf(credits[start]!.ts);
@@ -147,36 +153,25 @@ export class VmStore implements Store {
       // a day whose credits (and start) did not change holds what it would be written with
       if (held?.digest === digest) continue;
       // a day never written is written whole (its credits before `since` included)
-      const from = held ? Math.max(since, day * DAY_S) : day * DAY_S;
-      const lines = this.dayLines(user, day, drawn, dayCredits, from, held);
-      if (!lines) {
+      batch.push(planDay(day, drawn, digest, dayCredits, held ? Math.max(since, day * DAY_S) : day * DAY_S, held));
+      points += dayCredits.length;
+      if (points >= POINTS_PER_POST && !(await send())) {
         await inFlight;
         return false;
       }
-      batch.lines.push(...lines);
-      batch.days.push({ day, digest, end: drawn.end });
-      batch.points += dayCredits.length;
-      if (batch.points >= POINTS_PER_POST) await send();
     }
-    if (batch.days.length) await send();
+    const sent = batch.length ? await send() : true;
     await inFlight;
-    return true;
+    return sent;
   }
 
   /**
-   * Lines for one day's heart-rate gauge and zone counters from second `from` on. A day not written there before
-   * gets only each instant's own zone and the reset points; one written before is overwritten at every second
-   * any point may sit (instants, reset points ever written) for all five zones, at a newer generation.
+   * Lines for one day's heart-rate gauge and zone counters from second `from` on (after its plan is recorded). A
+   * day not written there before gets only each instant's own zone and the reset points; one written before is
+   * overwritten at every second any point may sit (instants, reset points ever written) for all five zones.
    */
-  private dayLines(user: string, day: number, drawn: DrawnDay, credits: readonly Credit[], from: number, held: HeldDay | null): string[] | null {
+  private dayLines(user: string, { day, drawn, instants, resets, from, rewrite }: DayWrite): string[] {
     const dayStart = day * DAY_S;
-    const rewrite = held !== null && from <= held.lastWritten;
-    const resets = drawn.resets.filter(([ts]) => ts >= from - 1);
-    const instants = credits.filter((c) => c.ts >= from);
-    const lastSecond = Math.max(instants.at(-1)?.ts ?? -1, resets.at(-1)?.[0] ?? -1);
-    const plans: DayPlan[] = [{ day, rewrite, lastSecond }];
-    if (resets[0] && resets[0][0] < dayStart) plans.push({ day: day - 1, rewrite: false, lastSecond: resets[0][0] });
-    if (!this.state.plan(user, plans, resets.map(([ts]) => ts), this.maxGeneration)) return null;
     const perZone = ZONES.map(() => ({ ts: [] as number[], values: [] as number[] }));
     if (rewrite) {
       // every second from `from` where some series of this day may hold a point
@@ -186,12 +181,9 @@ export class VmStore implements Store {
         this.state.resets(user, from, dayStart + DAY_S - 1),
       );
       ZONES.forEach((_, z) => {
-        perZone[z]!.ts = seconds;
-        perZone[z]!.values = seconds.map((s) => valueAt(drawn, z, s, dayStart));
-      });
-      for (const [ts, z] of resets) if (ts < from) perZone[z]!.ts = [ts, ...perZone[z]!.ts];
-      ZONES.forEach((_, z) => {
-        if (perZone[z]!.ts.length > perZone[z]!.values.length) perZone[z]!.values = [0, ...perZone[z]!.values];
+        const early = resets.filter(([ts, rz]) => ts < from && rz === z).map(([ts]) => ts);
+        perZone[z]!.ts = [...early, ...seconds];
+        perZone[z]!.values = [...early.map(() => 0), ...seconds.map((s) => valueAt(drawn, z, s, dayStart))];
       });
     } else {
       ZONES.forEach((_, z) => {
@@ -328,6 +320,7 @@ export class VmStore implements Store {
   }
 
   async finishDelivery(user: string, firstTs: number | null): Promise<void> {
+    await this.vm.flush();
     await this.training?.rewrite(user, firstTs);
   }
 
@@ -398,4 +391,28 @@ export class VmStore implements Store {
     this.state.close();
     this.training?.close();
   }
+}
+
+/** One day to write: what it was drawn from and as, from which second, and what its plan records. */
+interface DayWrite {
+  day: number;
+  drawn: DrawnDay;
+  digest: string;
+  instants: Credit[];
+  resets: [number, number][];
+  from: number;
+  rewrite: boolean;
+  plans: DayPlan[];
+}
+
+/** A day written before from `from` on is overwritten (a newer generation); else only added to. */
+function planDay(day: number, drawn: DrawnDay, digest: string, credits: readonly Credit[], from: number, held: HeldDay | null): DayWrite {
+  const rewrite = held !== null && from <= held.lastWritten;
+  const resets = drawn.resets.filter(([ts]) => ts >= from - 1);
+  const instants = credits.filter((c) => c.ts >= from);
+  const lastSecond = Math.max(instants.at(-1)?.ts ?? -1, resets.at(-1)?.[0] ?? -1);
+  const plans: DayPlan[] = [{ day, rewrite, lastSecond }];
+  // a reset point one second before the day is the day before's last second
+  if (resets[0] && resets[0][0] < day * DAY_S) plans.push({ day: day - 1, rewrite: false, lastSecond: resets[0][0] });
+  return { day, drawn, digest, instants, resets, from, rewrite, plans };
 }
