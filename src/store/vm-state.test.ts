@@ -1,4 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { VmWriterState } from "./vm-state";
 
 describe("writes VM acknowledged but may not have persisted", () => {
@@ -59,4 +63,27 @@ describe("zone days", () => {
     state.finishRebuild("me");
     expect(state.needsRebuild("me")).toBe(false);
   });
+});
+
+test("a state file from the cumulative-counter layout makes every user's zone series be rebuilt once", () => {
+  const dir = mkdtempSync(join(tmpdir(), "fitstack-vmstate-old-"));
+  const old = new Database(join(dir, "vm-writer.sqlite"), { create: true });
+  old.exec(`
+    CREATE TABLE zone_series (user TEXT PRIMARY KEY, last_emitted INTEGER NOT NULL, rebuild INTEGER NOT NULL);
+    CREATE TABLE day_generation (user TEXT NOT NULL, day INTEGER NOT NULL, generation INTEGER NOT NULL, PRIMARY KEY (user, day)) WITHOUT ROWID;
+    CREATE TABLE prepoint (user TEXT NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (user, ts)) WITHOUT ROWID;
+    INSERT INTO zone_series VALUES ('me', 1000, 0), ('you', 2000, 0);
+    INSERT INTO day_generation VALUES ('me', 0, 4);
+    INSERT INTO prepoint VALUES ('me', 999);
+  `);
+  old.close();
+  const state = new VmWriterState(dir);
+  expect([state.needsRebuild("me"), state.needsRebuild("you"), state.needsRebuild("nobody")]).toEqual([true, true, false]);
+  expect(state.resets("me", 0, 10_000)).toEqual([]);
+  state.finishRebuild("me");
+  state.close();
+  // opened again: the upgrade ran once, the finished rebuild stays finished
+  const again = new VmWriterState(dir);
+  expect([again.needsRebuild("me"), again.needsRebuild("you")]).toEqual([false, true]);
+  again.close();
 });
