@@ -187,13 +187,22 @@ export class VmStore implements Store {
       });
     } else {
       ZONES.forEach((_, z) => {
+        // the zone's own points from `from` and its reset points, both ascending, merged
         const own = drawn.ts[z]!;
+        const values = drawn.values[z]!;
+        const zero = resets.filter(([, rz]) => rz === z).map(([ts]) => ts);
+        const out = perZone[z]!;
         let i = own.findIndex((ts) => ts >= from);
         if (i < 0) i = own.length;
-        const points = [...own.slice(i).map((ts, k) => [ts, drawn.values[z]![i + k]!] as const), ...resets.filter(([, rz]) => rz === z).map(([ts]) => [ts, 0] as const)];
-        points.sort((a, b) => a[0] - b[0]);
-        perZone[z]!.ts = points.map((p) => p[0]);
-        perZone[z]!.values = points.map((p) => p[1]);
+        for (let k = 0; i < own.length || k < zero.length; ) {
+          if (k < zero.length && (i === own.length || zero[k]! < own[i]!)) {
+            out.ts.push(zero[k++]!);
+            out.values.push(0);
+          } else {
+            out.ts.push(own[i]!);
+            out.values.push(values[i++]!);
+          }
+        }
       });
     }
     const lines: string[] = [];
