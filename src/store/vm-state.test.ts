@@ -36,7 +36,7 @@ describe("zone days", () => {
     expect(state.plan("me", [{ day: 10, rewrite: true, lastSecond: 10 * day + 3 }], [], 2)).toBe(true);
     expect(state.generations("me", [10 * day + 1, 11 * day + 1])).toEqual([2, 0]);
     // the last second written never moves back; the reset point is remembered for later overwrites
-    expect(state.day("me", 10)).toEqual({ generation: 2, lastWritten: 10 * day + 5, digest: null });
+    expect(state.day("me", 10)).toEqual({ generation: 2, lastWritten: 10 * day + 5, digest: null, endTs: null });
     expect(state.resets("me", 10 * day, 11 * day)).toEqual([10 * day + 4]);
     // a third overwrite of day 10 would pass 2: nothing is recorded, day 11 included
     expect(state.plan("me", [{ day: 11, rewrite: true, lastSecond: 11 * day + 9 }, { day: 10, rewrite: true, lastSecond: 10 * day + 5 }], [], 2)).toBe(false);

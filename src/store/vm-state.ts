@@ -16,6 +16,8 @@ export interface HeldDay {
   generation: number;
   lastWritten: number;
   digest: string | null;
+  /** The day's last instant when it was last drawn, or null. */
+  endTs: number | null;
 }
 
 /** What one day's write will do: from which second, up to which, and whether it overwrites points already written. */
@@ -77,11 +79,11 @@ export class VmWriterState {
   /** What was written of a day's zone series, or null. */
   day(user: string, day: number): HeldDay | null {
     const row = this.db
-      .query<{ generation: number; last_written: number; digest: string | null }, [string, number]>(
-        "SELECT generation, last_written, digest FROM zone_day WHERE user = ? AND day = ?",
+      .query<{ generation: number; last_written: number; digest: string | null; end_ts: number | null }, [string, number]>(
+        "SELECT generation, last_written, digest, end_ts FROM zone_day WHERE user = ? AND day = ?",
       )
       .get(user, day);
-    return row ? { generation: row.generation, lastWritten: row.last_written, digest: row.digest } : null;
+    return row ? { generation: row.generation, lastWritten: row.last_written, digest: row.digest, endTs: row.end_ts } : null;
   }
 
   /** How the latest day before `day` that was written ended, or null. */

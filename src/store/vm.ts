@@ -146,14 +146,21 @@ export class VmStore implements Store {
       const dayCredits = credits.slice(start, end);
       if (start === 0) before = this.state.endBefore(user, day);
       start = end;
-      const digest = dayDigest(dayCredits, before);
+      const dayBefore = before;
+      const digest = dayDigest(dayCredits, dayBefore);
       const held = this.state.day(user, day);
-      const drawn = drawDay(dayCredits, before);
+      const drawn = drawDay(dayCredits, dayBefore);
       before = drawn.end;
       // a day whose credits (and start) did not change holds what it would be written with
       if (held?.digest === digest) continue;
-      // a day never written is written whole (its credits before `since` included)
-      batch.push(planDay(day, drawn, digest, dayCredits, held ? Math.max(since, day * DAY_S) : day * DAY_S, held));
+      // a day never written is written whole (its credits before `since` included); one that only grew after its
+      // last instant (a sync adding to today) from there
+      let from = held ? Math.max(since, day * DAY_S) : day * DAY_S;
+      if (held?.digest && held.endTs !== null && held.endTs >= from) {
+        const upTo = dayCredits.findLastIndex((c) => c.ts <= held.endTs!) + 1;
+        if (dayDigest(dayCredits.slice(0, upTo), dayBefore) === held.digest) from = held.endTs + 1;
+      }
+      batch.push(planDay(day, drawn, digest, dayCredits, from, held));
       points += dayCredits.length;
       if (points >= POINTS_PER_POST && !(await send())) {
         await inFlight;

@@ -66,26 +66,38 @@ describe.skipIf(!!skip)("VictoriaMetrics late data", () => {
     const proxy = countingProxy();
     const store = openStore(proxy.url);
     const ledger = new Ledger(":memory:");
-    // 6 days of a sample every 10 s: 8640 instants a day, the zone following the minute
+    // 5½ days of a sample every 10 s: 8640 instants a day, the zone following the minute
     const samples: HeartRateSample[] = [];
-    for (let ts = MIDNIGHT - 5 * DAY; ts < MIDNIGHT + DAY; ts += 10) samples.push(hr(ts, 100 + ((ts / 60) % 90)));
+    for (let ts = MIDNIGHT - 5 * DAY; ts < MIDNIGHT + DAY / 2; ts += 10) samples.push(hr(ts, 100 + ((ts / 60) % 90)));
     ledger.ingest("late", samples, bounds);
     await deliverPending(ledger, store);
     const before = proxy.points;
-    // between two held samples at noon of the first day: 4320 instants of that day follow it, 43,200 after that day
+    // between two held samples at noon of the first day: 4320 instants of that day follow it, 30,240 after that day
     ledger.ingest("late", [hr(MIDNIGHT - 5 * DAY + 43_205, 185)], bounds);
     await deliverPending(ledger, store);
     await vm.flush();
     const rows = proxy.points - before;
     // the rest of its day: 4321 instants for the five zones and the heart rate, and the five zones at the reset
-    // seconds of those 12 h (each zone comes back every 90 minutes: 8 × 5); the old cumulative counters wrote 6 × 47,521
+    // seconds of those 12 h (each zone comes back every 90 minutes: 8 × 5); the old cumulative counters wrote 6 × 34,561
     expect(rows).toBeGreaterThan(4321);
     expect(rows).toBeLessThanOrEqual(6 * 4321 + 5 * 40);
-    const union = transformBatch([...samples, hr(MIDNIGHT - 5 * DAY + 43_205, 185)], profile, MIDNIGHT + 2 * DAY).credits;
+    // a sync that revises a sample at noon two days later and adds 30 samples after the last day's last one: the rest
+    // of that day again, and only the new instants of the last day (its earlier instants did not change)
+    const before2 = proxy.points;
+    const appended = Array.from({ length: 30 }, (_, i) => hr(MIDNIGHT + DAY / 2 + 10 * i, 120));
+    ledger.ingest("late", [hr(MIDNIGHT - 3 * DAY + 43_200, 186), ...appended], bounds);
+    await deliverPending(ledger, store);
+    await vm.flush();
+    expect(proxy.points - before2).toBeLessThanOrEqual(6 * 4320 + 5 * 40 + 2 * 30 + 30);
+    // the union: the revision replaces the held sample at its instant
+    const held = new Map([...samples, hr(MIDNIGHT - 5 * DAY + 43_205, 185), hr(MIDNIGHT - 3 * DAY + 43_200, 186), ...appended].map((h) => [h.ts, h]));
+    const union = transformBatch([...held.values()], profile, MIDNIGHT + 2 * DAY).credits;
     for (const [from, to] of [
       [MIDNIGHT - 6 * DAY, MIDNIGHT + DAY],
       [MIDNIGHT - 5 * DAY + 43_200, MIDNIGHT - 5 * DAY + 43_210],
       [MIDNIGHT - 5 * DAY + 43_000, MIDNIGHT - 3 * DAY + 17],
+      [MIDNIGHT - 3 * DAY + 43_190, MIDNIGHT + DAY / 2 - 5],
+      [MIDNIGHT + DAY / 2 - 100, MIDNIGHT + DAY / 2 + 200],
     ]) {
       expect({ from, to, zones: (await store.summary("late", from!, to!)).zone_seconds }).toEqual({ from, to, zones: expectedRange(union, from!, to!) });
     }
