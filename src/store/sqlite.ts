@@ -7,6 +7,12 @@ import { HeartRateDayStore } from "./sqlite-days";
 import { migrateCreditRows } from "./sqlite-migrate";
 import { DAILY_GAUGES, type DayValues, type DeviceReading, type HeartRatePoint, type LocalDay, type LostWrite, type Store, type StoreHealth, type Summary } from "./store";
 
+const NIGHT_COLUMNS = "user, source, start, end, stages";
+const WORKOUT_COLUMNS = "user, type, name, start, end, duration_s, distance_km, energy_kcal, avg_hr";
+/** Families bigger than this are staged (see writeRecords); ~5,000 rows are a few ms to insert. */
+const STAGE_ABOVE_ROWS = 5_000;
+const STAGE_ROWS_PER_TURN = 5_000;
+
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
   private readonly db: Database;
@@ -44,19 +50,52 @@ export class SqliteStore implements Store {
     }
   }
 
+  /**
+   * Nights and workouts are rewritten as whole families. A big family is first staged in temporary tables a
+   * few thousand rows at a time with turns of the event loop between, then swapped in by one short transaction,
+   * so a reader never sees half a family and 100 k workouts do not stall the server.
+   */
   async writeRecords({ user, gauges, nights, workouts }: RecordsUpdate): Promise<void> {
+    const nightRow = (n: NonNullable<RecordsUpdate["nights"]>[number]) => [user, n.source, n.start, n.end, JSON.stringify(n.stageSeconds)] as const;
+    const workoutRow = (w: NonNullable<RecordsUpdate["workouts"]>[number]) =>
+      [user, w.type, w.name, w.start, w.end, w.durationS, w.distanceKm, w.activeEnergyKcal, w.avgHeartRate] as const;
+    const staged = (nights?.length ?? 0) + (workouts?.length ?? 0) > STAGE_ABOVE_ROWS;
+    if (staged) {
+      this.db.exec(`
+        CREATE TEMP TABLE IF NOT EXISTS night_next AS SELECT * FROM main.night WHERE 0;
+        CREATE TEMP TABLE IF NOT EXISTS workout_next AS SELECT * FROM main.workout WHERE 0;
+        DELETE FROM temp.night_next; DELETE FROM temp.workout_next;
+      `);
+      await this.stage("temp.night_next", NIGHT_COLUMNS, (nights ?? []).map(nightRow));
+      await this.stage("temp.workout_next", WORKOUT_COLUMNS, (workouts ?? []).map(workoutRow));
+    }
     const gauge = this.db.query("INSERT OR REPLACE INTO gauge (user, name, ts, unit, value) VALUES (?, ?, ?, ?, ?)");
-    const night = this.db.query("INSERT INTO night (user, source, start, end, stages) VALUES (?, ?, ?, ?, ?)");
-    const workout = this.db.query(
-      "INSERT INTO workout (user, type, name, start, end, duration_s, distance_km, energy_kcal, avg_hr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    );
     this.db.transaction(() => {
       for (const g of gauges) gauge.run(user, g.name, g.ts, g.unit, g.value);
-      if (nights) this.db.query("DELETE FROM night WHERE user = ?").run(user);
-      for (const n of nights ?? []) night.run(user, n.source, n.start, n.end, JSON.stringify(n.stageSeconds));
-      if (workouts) this.db.query("DELETE FROM workout WHERE user = ?").run(user);
-      for (const w of workouts ?? []) workout.run(user, w.type, w.name, w.start, w.end, w.durationS, w.distanceKm, w.activeEnergyKcal, w.avgHeartRate);
+      if (nights) {
+        this.db.query("DELETE FROM night WHERE user = ?").run(user);
+        if (staged) this.db.exec(`INSERT INTO main.night (${NIGHT_COLUMNS}) SELECT ${NIGHT_COLUMNS} FROM temp.night_next`);
+        else this.insert("main.night", NIGHT_COLUMNS, nights.map(nightRow));
+      }
+      if (workouts) {
+        this.db.query("DELETE FROM workout WHERE user = ?").run(user);
+        if (staged) this.db.exec(`INSERT INTO main.workout (${WORKOUT_COLUMNS}) SELECT ${WORKOUT_COLUMNS} FROM temp.workout_next`);
+        else this.insert("main.workout", WORKOUT_COLUMNS, workouts.map(workoutRow));
+      }
     })();
+    if (staged) this.db.exec("DELETE FROM temp.night_next; DELETE FROM temp.workout_next;");
+  }
+
+  private insert(table: string, columns: string, rows: readonly (readonly unknown[])[]) {
+    const statement = this.db.query(`INSERT INTO ${table} (${columns}) VALUES (${columns.split(",").map(() => "?").join(", ")})`);
+    for (const row of rows) statement.run(...(row as never[]));
+  }
+
+  private async stage(table: string, columns: string, rows: readonly (readonly unknown[])[]) {
+    for (let i = 0; i < rows.length; i += STAGE_ROWS_PER_TURN) {
+      if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+      this.db.transaction(() => this.insert(table, columns, rows.slice(i, i + STAGE_ROWS_PER_TURN)))();
+    }
   }
 
   async summary(user: string, from: number, to: number): Promise<Summary> {
