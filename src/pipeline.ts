@@ -84,7 +84,7 @@ export async function deliverPending(ledger: Ledger, store: Store, sliceSize = C
 }
 
 /** Heart-rate samples gathered from a body's pieces before they are merged into the ledger. */
-const SAMPLES_PER_INGEST = 50_000;
+const SAMPLES_PER_INGEST = 20_000;
 /** Work on one body between turns of the event loop (so /ping and small syncs are answered meanwhile). */
 const TURN_MS = 50;
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { HttpError } from "../errors";
 import { normalizePayload } from "./index";
 import type { Normalized } from "./model";
-import { FileSource, memorySource, normalizedPieces, rawEntryFields, type ByteSource, type PieceSizes } from "./stream";
+import { FileSource, MAX_ITEM_BYTES, memorySource, normalizedPieces, rawEntryFields, type ByteSource, type PieceSizes } from "./stream";
 
 const REALCASES = join(import.meta.dir, "../../../shared/realcases/hae");
 
@@ -203,6 +203,24 @@ describe("bad bodies: the same refusal as for the whole body", () => {
     }
   });
 
+  test("one item bigger than the item limit: 413 item_too_large, whatever it is", () => {
+    const sizes = { pieceBytes: 100, maxItemBytes: 2000 };
+    const big = "x".repeat(3000);
+    for (const body of [
+      { data: { workouts: [{ name: "Run", note: big }] } },
+      { data: { metrics: [{ name: "heart_rate", data: [{ date: big }] }] } },
+      { data: { metrics: [{ name: big, data: [] }] } },
+      { data: { metrics: [{ name: "sleep_analysis", data: Array.from({ length: 100 }, () => ({ startDate: "2024-03-01 07:00:00 +0100", endDate: "2024-03-01 07:10:00 +0100", value: "Core" })) }] } },
+      { type: "heart_rate", source: big, samples: [] },
+    ]) {
+      const error = run(encode(JSON.stringify(body)), sizes);
+      expect([error.status, error.code]).toEqual([413, "item_too_large"]);
+    }
+    // the same sizes take a body of many small items
+    const many = { data: { metrics: [{ name: "heart_rate", data: Array.from({ length: 100 }, (_, i) => point(1_700_000_000 + 60 * i, 70)) }] } };
+    expect(joined(normalizedPieces(encode(JSON.stringify(many)), sizes)).heartRate.length).toBe(100);
+  });
+
   test("neither HAE nor our shape → the same 422", () => {
     for (const text of ['{"foo":1}', "[1,2,3]", '"text"', '{"data":{"foo":[]}}']) {
       const error = run(encode(text));
@@ -212,10 +230,20 @@ describe("bad bodies: the same refusal as for the whole body", () => {
 });
 
 describe("rawEntryFields", () => {
+  test("a raw line's body over the item limit is still a range (its own items are what is limited)", () => {
+    const body = `{"type":"heart_rate","samples":[${'{"ts":1700000000,"bpm":60},'.repeat(1_300_000)}{"ts":1700000001,"bpm":61}]}`;
+    expect(body.length).toBeGreaterThan(MAX_ITEM_BYTES);
+    const line = `{"id":"abc","receivedAt":"2026-11-30T10:00:00.000Z","user":"me","body":${body}}`;
+    const { body: source } = rawEntryFields(memorySource(new TextEncoder().encode(line)));
+    expect(source!.size).toBe(body.length);
+    expect(joined(normalizedPieces(source!)).heartRate.length).toBe(1_300_001);
+  });
+
   test("reads a raw line's fields and leaves its body as a source", () => {
     const body = JSON.stringify({ data: { metrics: [{ name: "heart_rate", data: [point(1_700_000_000, 70)] }] } });
     const line = `{"id":"abc","receivedAt":"2026-11-30T10:00:00.000Z","user":"me","headers":{"session-id":"s"},"body":${body}}`;
     const { fields, body: source } = rawEntryFields(memorySource(new TextEncoder().encode(line)));
+    // the body is kept as a range whatever its size (it is read on in pieces)
     expect(fields).toEqual({ id: "abc", receivedAt: "2026-11-30T10:00:00.000Z", user: "me", headers: { "session-id": "s" } });
     expect(new TextDecoder().decode(source!.read(0, source!.size))).toBe(body);
     expect(joined(normalizedPieces(source!))).toEqual(whole(body));

@@ -60,11 +60,21 @@ export class FileSource implements ByteSource {
 const PIECE_BYTES = 512 * 1024;
 /** Bytes read from a file at a time while scanning. */
 const WINDOW_BYTES = 4 << 20;
+/**
+ * The most one item (a point, a workout, a sample, a field) or a sleep metric's points (parsed together) may take:
+ * memory stays flat in the body's size only if no single part of it is huge. A workout with 10 hours of
+ * per-second heart rate is ~4 MB; three years of sleep segments ~3 MB.
+ */
+export const MAX_ITEM_BYTES = 32 << 20;
+
+const tooBig = (what: string, limit: number) =>
+  new HttpError(413, "item_too_large", `${what} is larger than ${limit} bytes: a body is read a piece at a time, and no one piece may be that big`);
 
 /** Smaller sizes than the defaults make tests cross every boundary. */
 export interface PieceSizes {
   pieceBytes?: number;
   windowBytes?: number;
+  maxItemBytes?: number;
 }
 
 const invalidJson = (reason: string) => new HttpError(400, "invalid_json", `body is not valid JSON: ${reason}`);
@@ -93,6 +103,8 @@ interface Rule {
   keys?: Record<string, Rule>;
   pieces?: boolean;
   elements?: Rule;
+  /** A value kept as a byte range whatever its size (a raw line's body, read on as a source of its own). */
+  whole?: boolean;
 }
 
 const PIECES: Rule = { pieces: true };
@@ -112,6 +124,7 @@ class Scanner {
 
   private readonly pieceBytes: number;
   private readonly windowBytes: number;
+  private readonly maxItemBytes: number;
 
   constructor(
     private readonly src: ByteSource,
@@ -119,6 +132,7 @@ class Scanner {
   ) {
     this.pieceBytes = sizes.pieceBytes ?? PIECE_BYTES;
     this.windowBytes = sizes.windowBytes ?? WINDOW_BYTES;
+    this.maxItemBytes = sizes.maxItemBytes ?? MAX_ITEM_BYTES;
   }
 
   private window: Uint8Array | undefined;
@@ -202,7 +216,9 @@ class Scanner {
     if (b === 91 && rule?.pieces) return yield* this.pieces(depth);
     if (b === 91 && rule?.elements) return yield* this.elements(rule.elements, depth);
     const start = this.pos;
-    return { kind: "value", start, end: this.skipValue(depth) };
+    const end = this.skipValue(depth);
+    if (end - start > this.maxItemBytes && !rule?.whole) throw tooBig(`a value at byte ${start}`, this.maxItemBytes);
+    return { kind: "value", start, end };
   }
 
   private *object(rules: Record<string, Rule>, depth: number): Generator<void, Plan> {
@@ -239,6 +255,7 @@ class Scanner {
     for (let more = this.openArray(depth); more; more = this.nextItem()) {
       const start = this.pos;
       const end = this.skipValue(depth + 1);
+      if (end - start > this.maxItemBytes) throw tooBig(`item ${index} of the array at byte ${start}`, this.maxItemBytes);
       if (!piece) pieces.push((piece = { start, end, first: index, count: 0 }));
       piece.end = end;
       piece.count++;
@@ -438,7 +455,7 @@ export function* normalizedPieces(src: ByteSource, sizes: PieceSizes = {}): Gene
   const plan = step.value;
   const data = keyOf(plan, "data");
   if (data?.kind === "object" && (data.keys.length === 0 || data.keys.some(([key]) => HAE_KEYS.includes(key)))) {
-    yield* haePieces(src, data);
+    yield* haePieces(src, data, sizes.maxItemBytes ?? MAX_ITEM_BYTES);
     return;
   }
   if (plan.kind === "object" && plan.keys.some(([key]) => key === "samples" || key === "type")) {
@@ -449,11 +466,11 @@ export function* normalizedPieces(src: ByteSource, sizes: PieceSizes = {}): Gene
   throw invalidPayload('unrecognised payload: expected {"type":"heart_rate","samples":[…]} or a Health Auto Export {"data":{…}} body');
 }
 
-function* haePieces(src: ByteSource, data: Plan & { kind: "object" }): Generator<Normalized> {
+function* haePieces(src: ByteSource, data: Plan & { kind: "object" }, maxItemBytes: number): Generator<Normalized> {
   if (!data.keys.length) yield normalizeHaeData({});
   for (const [key, value] of lastValues(src, data)) {
     if (key === "metrics" && value.kind === "elements") {
-      for (const [i, metric] of value.items.entries()) yield* metricPieces(src, metric, i);
+      for (const [i, metric] of value.items.entries()) yield* metricPieces(src, metric, i, maxItemBytes);
       continue;
     }
     const at = `data.${key}[`;
@@ -461,7 +478,7 @@ function* haePieces(src: ByteSource, data: Plan & { kind: "object" }): Generator
   }
 }
 
-function* metricPieces(src: ByteSource, metric: Plan, index: number): Generator<Normalized> {
+function* metricPieces(src: ByteSource, metric: Plan, index: number, maxItemBytes: number): Generator<Normalized> {
   const points = keyOf(metric, "data");
   const to = `data.metrics[${index}]`;
   if (metric.kind !== "object" || !points) {
@@ -473,6 +490,9 @@ function* metricPieces(src: ByteSource, metric: Plan, index: number): Generator<
   for (const [key, value] of lastValues(src, metric)) if (key !== "data") fields[key] = valueOf(src, value);
   // a night is built from all of its segments, so sleep's points stay together (a few MB for years of nights)
   const whole = typeof fields.name === "string" && metricName(fields.name) === "sleep_analysis";
+  if (whole && points.kind === "pieces" && points.pieces.length && points.pieces.at(-1)!.end - points.pieces[0]!.start > maxItemBytes) {
+    throw tooBig(`${to}.data (sleep segments, read together)`, maxItemBytes);
+  }
   const pieces = whole ? [{ items: valueOf(src, points), first: 0 }] : runs(src, points);
   for (const { items, first } of pieces) {
     const piece = () => normalizeHaeData({ metrics: [{ ...fields, data: items }] });
@@ -505,7 +525,7 @@ export function sliceSource(src: ByteSource, start: number, end: number): ByteSo
  */
 export function rawEntryFields(src: ByteSource): { fields: Record<string, unknown>; body: ByteSource | null } {
   const scanner = new Scanner(src);
-  const planning = scanner.plan({ keys: {} }, 0);
+  const planning = scanner.plan({ keys: { body: { whole: true } } }, 0);
   let step = planning.next();
   while (!step.done) step = planning.next();
   const plan = step.value;
