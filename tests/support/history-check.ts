@@ -1,0 +1,174 @@
+// Runs the randomized history check against one store: `replay` of the raw log, the tail over HTTP to the
+// real server, then every range through /api/summary, local days around DST through /api/load and, on
+// VictoriaMetrics, the zone counters read back raw (/api/v1/export), each against the reference.
+import { cpSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ZONES, type ZoneSeconds } from "../../src/transform/zones";
+import { startServer } from "./process";
+import {
+  berlinMidnight,
+  dstWindows,
+  HISTORY_ENV,
+  lastReading,
+  payloadBody,
+  rangeZones,
+  totalsAt,
+  USER,
+  type History,
+  type Payload,
+  type Range,
+  type Reference,
+} from "./random-history";
+
+const TOKEN = "check-token-0123456789abcdef";
+const SECRET = "check-secret";
+/** vm-lines.ts's COUNTER_BASE, restated: the check reads the counters as VM holds them. */
+const COUNTER_BASE = 1e9;
+
+export interface Mismatch {
+  what: string;
+  expected: unknown;
+  got: unknown;
+}
+
+export interface StoreCheck {
+  store: "sqlite" | "victoriametrics";
+  replayS: number;
+  replayCpuS: number;
+  tailS: number;
+  ranges: number;
+  localDays: number;
+  vmSeriesRanges: number;
+  mismatches: Mismatch[];
+}
+
+/** A DATA_DIR holding a copy of the history's raw log and nothing else. */
+export function copyRawLog(rawDataDir: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "fitstack-check-"));
+  cpSync(join(rawDataDir, "raw"), join(dir, "raw"), { recursive: true });
+  return dir;
+}
+
+/** Every instant whose running totals the checks need: both ends of each range and of each local day. */
+export function checkInstants(ranges: readonly Range[], ref: Reference): number[] {
+  const days = dstWindows(ref).flatMap((w) => localDayBounds(w.from, w.to));
+  return [...ranges.flatMap((r) => [r.from, r.to]), ...days.flatMap((d) => [d.start - 1, d.end - 1])];
+}
+
+function localDayBounds(from: string, to: string) {
+  const out: { date: string; start: number; end: number }[] = [];
+  const [y, m, d] = from.split("-").map(Number) as [number, number, number];
+  for (let k = 0; ; k++) {
+    const start = berlinMidnight(y, m, d + k);
+    const date = new Date(Date.UTC(y, m - 1, d + k)).toISOString().slice(0, 10);
+    if (date > to) return out;
+    out.push({ date, start, end: berlinMidnight(y, m, d + k + 1) });
+  }
+}
+
+/**
+ * `dataDir` holds the raw log only. `vmUrl` set: the VictoriaMetrics store. Builds with `replay`, sends the
+ * tail to the real server, and compares; `totals` are the reference's running totals at checkInstants().
+ */
+export async function checkStore(options: {
+  dataDir: string;
+  vmUrl?: string;
+  history: History;
+  tail: readonly Payload[];
+  ref: Reference;
+  ranges: readonly Range[];
+  totals: Map<number, number[]>;
+}): Promise<StoreCheck> {
+  const { dataDir, vmUrl, history, tail, ref, ranges, totals } = options;
+  const env = { ...HISTORY_ENV, AUTH_TOKEN: TOKEN, SECRET_PATH: SECRET, DATA_DIR: dataDir, ...(vmUrl ? { VM_URL: vmUrl } : {}) };
+  const { replayS, replayCpuS } = await replay(env);
+  const server = await startServer(env);
+  const mismatches: Mismatch[] = [];
+  try {
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const tailStarted = performance.now();
+    for (const p of tail) {
+      const res = await fetch(`${server.url}/hook/${SECRET}`, { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: payloadBody(history.samples, p) });
+      const text = await res.text();
+      if (res.status !== 200) throw new Error(`the tail's payload answered ${res.status}: ${text.slice(0, 300)}`);
+    }
+    const tailS = (performance.now() - tailStarted) / 1000;
+    if (vmUrl) await fetch(`${vmUrl}/internal/force_flush`);
+    for (const { kind, from, to } of ranges) {
+      const res = await fetch(`${server.url}/api/summary?from=${from}&to=${to}`, { headers: auth });
+      if (res.status !== 200) throw new Error(`summary answered ${res.status}: ${await res.text()}`);
+      const got = (await res.json()) as { zone_seconds: ZoneSeconds; last_heart_rate: { ts: number; bpm: number } | null };
+      const expected = { zone_seconds: rangeZones(totals, from, to), last_heart_rate: lastReading(ref, from, to) };
+      const answer = { zone_seconds: got.zone_seconds, last_heart_rate: got.last_heart_rate };
+      if (!Bun.deepEquals(answer, expected)) mismatches.push({ what: `/api/summary ${kind} (${from}, ${to}]`, expected, got: answer });
+    }
+    let localDays = 0;
+    for (const window of dstWindows(ref)) {
+      const res = await fetch(`${server.url}/api/load?from=${window.from}&to=${window.to}`, { headers: auth });
+      if (res.status !== 200) throw new Error(`load answered ${res.status}: ${await res.text()}`);
+      const got = ((await res.json()) as { days: { date: string; zone_seconds: ZoneSeconds }[] }).days;
+      const expected = localDayBounds(window.from, window.to).map((d) => ({ date: d.date, zone_seconds: rangeZones(totals, d.start - 1, d.end - 1) }));
+      const answer = got.map((d) => ({ date: d.date, zone_seconds: d.zone_seconds }));
+      localDays += expected.length;
+      if (!Bun.deepEquals(answer, expected)) mismatches.push({ what: `/api/load ${window.from}..${window.to}`, expected, got: answer });
+    }
+    let vmSeriesRanges = 0;
+    if (vmUrl) {
+      const at = vmCounters(vmUrl, ref.ts[0]!);
+      for (const { kind, from, to } of ranges) {
+        const [a, b] = [await at(from), await at(to)];
+        const got = Object.fromEntries(ZONES.map((z, k) => [z, b[k]! - a[k]!]));
+        const expected = rangeZones(totals, from, to);
+        vmSeriesRanges++;
+        if (!Bun.deepEquals(got, expected)) mismatches.push({ what: `VM zone_seconds_total ${kind} (${from}, ${to}]`, expected, got });
+      }
+    }
+    return { store: vmUrl ? "victoriametrics" : "sqlite", replayS, replayCpuS, tailS, ranges: ranges.length, localDays, vmSeriesRanges, mismatches };
+  } finally {
+    await server.stop();
+  }
+}
+
+const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
+
+/** `fitstack replay` from scratch as a child process: wall and CPU seconds. */
+async function replay(env: Record<string, string>) {
+  const started = performance.now();
+  const proc = Bun.spawn(["bun", "run", MAIN, "replay"], { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env }, stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`replay exited ${code}: ${(out + err).slice(-2000)}`);
+  const usage = proc.resourceUsage()!;
+  return { replayS: (performance.now() - started) / 1000, replayCpuS: Number(usage.cpuTime.user + usage.cpuTime.system) / 1e6 };
+}
+
+/**
+ * The five zone counters at instant x as VM holds them: the newest point of x's dedup bucket or an earlier one
+ * ((s-1, s] buckets, the largest timestamp wins), less the counter base; 0 before the first instant.
+ */
+function vmCounters(vmUrl: string, firstTs: number) {
+  return async (x: number): Promise<number[]> => {
+    for (let window = 3600; ; window *= 8) {
+      const params = new URLSearchParams({ "match[]": `zone_seconds_total{user="${USER}"}`, start: String(x - window), end: String(x) });
+      const text = await (await fetch(`${vmUrl}/api/v1/export?${params}`)).text();
+      const totals = [0, 0, 0, 0, 0];
+      let found = 0;
+      for (const line of text.split("\n")) {
+        if (!line) continue;
+        const series = JSON.parse(line) as { metric: { zone: string }; values: number[]; timestamps: number[] };
+        let best = -1;
+        for (let i = 0; i < series.timestamps.length; i++) {
+          const ms = series.timestamps[i]!;
+          if (ms <= x * 1000 && (best < 0 || ms > series.timestamps[best]!)) best = i;
+        }
+        if (best >= 0) {
+          totals[ZONES.indexOf(series.metric.zone as (typeof ZONES)[number])] = series.values[best]! - COUNTER_BASE;
+          found++;
+        }
+      }
+      if (found === ZONES.length) return totals;
+      if (found) throw new Error(`VM holds ${found} of the 5 zone counters at ${x}`);
+      if (x - window < firstTs) return totals;
+    }
+  };
+}
