@@ -175,17 +175,17 @@ export function writeHistory(dataDir: string, target: number, lastDay: number, s
   };
   for (let day = firstDay; day <= lastDay + 60; day++) {
     if (day <= lastDay && samples.length < target) {
-      const late = random() < 0.03 ? between(random, 1, 30) : 0;
+      const late = random() < 0.05 ? between(random, 1, 30) : 0;
       if (late) twists.late++;
       for (const p of generateDay(samples, day, random)) {
         const parts = random() < 0.05 ? overlapping(p) : [p];
         if (parts.length > 1) twists.overlapping++;
         for (const part of parts) schedule(Math.min(day + late, lastDay), part);
-        if (random() < 0.02) {
+        if (random() < 0.04) {
           schedule(Math.min(day + late + between(random, 0, 5), lastDay), p);
           twists.repeated++;
         }
-        if (random() < 0.03) {
+        if (random() < 0.04) {
           schedule(Math.min(day + late + between(random, 1, 20), lastDay), revision(p, 40, random));
           twists.revisions++;
         }

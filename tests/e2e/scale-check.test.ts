@@ -1,0 +1,54 @@
+// Issue #16's randomized check, small: ≈200 k samples over five weeks (a DST change included) from four sources,
+// a raw log with late days, overlapping windows, repeats and revisions rebuilt by `replay`, then late,
+// overlapping, repeated and revised payloads (fixture and HAE JSON, a fifth source) over HTTP to the real
+// server; ~50 ranges, local days and (VM) the raw counters must equal one transform over the union, exactly.
+// bench/scale-check.ts runs the same at 10 M samples.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { checkInstants, checkStore, copyRawLog } from "../support/history-check";
+import { applyTail, pickRanges, reference, tailPayloads, totalsAt, writeHistory, type History, type Payload, type Range, type Reference } from "../support/random-history";
+import { onBothStores } from "../support/vm";
+
+let rawDir: string;
+let history: History;
+let tail: Payload[];
+let ref: Reference;
+let ranges: Range[];
+let totals: Map<number, number[]>;
+
+beforeAll(() => {
+  rawDir = mkdtempSync(join(tmpdir(), "fitstack-scale-check-"));
+  history = writeHistory(rawDir, 200_000, Math.floor(Date.now() / 86_400_000) - 2, 16);
+  // VM rewrites every total after a late sample: a tail within the last 7 days keeps each post short
+  tail = tailPayloads(history, 24, 7, 17);
+  applyTail(history, tail);
+  ref = reference(history.samples, Math.floor(Date.now() / 1000));
+  ranges = pickRanges(ref, 50, 18);
+  totals = totalsAt(ref, checkInstants(ranges, ref));
+});
+
+afterAll(() => rmSync(rawDir, { recursive: true, force: true }));
+
+test("the generated history has every twist the check is about", () => {
+  expect(history.samples.length).toBeGreaterThan(180_000);
+  // each kind at least once: late days, overlapping windows, repeats and revisions in the raw log
+  expect(Object.values(history.twists).every((n) => n > 0)).toBe(true);
+  expect(tail.some((p) => p.hae) && tail.some((p) => !p.hae)).toBe(true);
+  expect(ranges.some((r) => r.kind.startsWith("local day")) && ranges.some((r) => r.kind.includes("inside one day"))).toBe(true);
+});
+
+onBothStores((store, extraEnv, vmOf) => {
+  test(`${store}: replay of the raw log, then the tail over HTTP: every range, local day and counter equals one transform over the union`, async () => {
+    const dataDir = copyRawLog(rawDir);
+    try {
+      const check = await checkStore({ dataDir, vmUrl: extraEnv().VM_URL, history, tail, ref, ranges, totals });
+      expect(check.mismatches).toEqual([]);
+      expect({ ranges: check.ranges, vmSeriesRanges: check.vmSeriesRanges }).toEqual({ ranges: ranges.length, vmSeriesRanges: vmOf ? ranges.length : 0 });
+      expect(check.localDays).toBeGreaterThanOrEqual(7);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
