@@ -122,6 +122,9 @@ const loadAverage = () => Number(readFileSync("/proc/loadavg", "utf8").split(" "
 
 interface Latency {
   syncCpu: number;
+  /** CPU per sync over the day's first 60 syncs and its last 60 (the day's block then holds 14–17 k samples). */
+  earlyCpu: number;
+  lateCpu: number;
   syncP50: number;
   syncP99: number;
   hookMean: number;
@@ -139,7 +142,10 @@ async function latencies(servers: ServerProcess[], lastDay: number): Promise<{ r
   const hookBefore = await Promise.all(servers.map((server) => histogram(server, "fitstack_hook_duration_seconds")));
   const fsyncBefore = await Promise.all(servers.map((server) => histogram(server, "fitstack_raw_fsync_duration_seconds")));
   // 60-point syncs (5 min each) continuing after the last held day, each new
+  // CPU snapshots at the day's first and last 60 syncs: each sync merges into the day it lands in (288 syncs a day)
+  const dayCpu = new Map<number, number[]>();
   for (let i = 0; i < 300; i++) {
+    if ([0, 60, 228, 288].includes(i)) dayCpu.set(i, servers.map((server) => cpuMs(server.proc.pid)));
     const body = smallSync((lastDay + 1) * 86_400 + 300 * i);
     for (const [k, server] of servers.entries()) {
       const t = performance.now();
@@ -150,6 +156,8 @@ async function latencies(servers: ServerProcess[], lastDay: number): Promise<{ r
     }
   }
   const syncCpu = servers.map((server, k) => (cpuMs(server.proc.pid) - cpuBefore[k]!) / 300);
+  const cpuBetween = (a: number, b: number) => servers.map((_, k) => (dayCpu.get(b)![k]! - dayCpu.get(a)![k]!) / (b - a));
+  const [earlyCpu, lateCpu] = [cpuBetween(0, 60), cpuBetween(228, 288)];
   const meanMs = async (name: string, before: { sum: number; count: number }[]) =>
     Promise.all(servers.map(async (server, k) => {
       const after = await histogram(server, name);
@@ -172,7 +180,7 @@ async function latencies(servers: ServerProcess[], lastDay: number): Promise<{ r
   };
   await summaries(30); // warm-up: the first requests pay for compiling the summary path
   const [week, year] = [await summaries(7), await summaries(365)];
-  const rows = servers.map((_, k) => ({ syncCpu: syncCpu[k]!, syncP50: median(syncs[k]!), syncP99: percentile(syncs[k]!, 0.99), hookMean: hookMean[k]!, fsyncMean: fsyncMean[k]!, week: week[k]!, year: year[k]! }));
+  const rows = servers.map((_, k) => ({ syncCpu: syncCpu[k]!, earlyCpu: earlyCpu[k]!, lateCpu: lateCpu[k]!, syncP50: median(syncs[k]!), syncP99: percentile(syncs[k]!, 0.99), hookMean: hookMean[k]!, fsyncMean: fsyncMean[k]!, week: week[k]!, year: year[k]! }));
   return { rows, load };
 }
 
@@ -238,11 +246,11 @@ for (const r of rows) {
 console.log(
   "\nThe same 300 syncs and 30 summaries (per span) sent in turn to each server (same noise); medians. Hook time and raw-log write + fsync are the server's own means (its /metrics histograms); the tmpfs server's fsync costs nothing, so its figures are what is left without the disk\n",
 );
-console.log("| samples held | server | load average (1 min) during the syncs | 60-point sync p50 / p99 (ms) | server CPU per sync (ms) | hook time in the server, mean (ms) | raw-log write + fsync, mean (ms) | /api/summary week / year (ms) |");
-console.log("|---|---|---|---|---|---|---|---|");
+console.log("| samples held | server | load average (1 min) during the syncs | 60-point sync p50 / p99 (ms) | server CPU per sync (ms) | of the day's first 60 / last 60 syncs | hook time in the server, mean (ms) | raw-log write + fsync, mean (ms) | /api/summary week / year (ms) |");
+console.log("|---|---|---|---|---|---|---|---|---|");
 const f = (n: number) => n.toFixed(2);
 const line = (samples: number, server: string, load: [number, number], l: Latency) =>
-  console.log(`| ${(samples / 1e6).toFixed(2)} M | ${server} | ${load[0].toFixed(1)} → ${load[1].toFixed(1)} | ${f(l.syncP50)} / ${f(l.syncP99)} | ${f(l.syncCpu)} | ${f(l.hookMean)} | ${f(l.fsyncMean)} | ${f(l.week)} / ${f(l.year)} |`);
+  console.log(`| ${(samples / 1e6).toFixed(2)} M | ${server} | ${load[0].toFixed(1)} → ${load[1].toFixed(1)} | ${f(l.syncP50)} / ${f(l.syncP99)} | ${f(l.syncCpu)} | ${f(l.earlyCpu)} / ${f(l.lateCpu)} | ${f(l.hookMean)} | ${f(l.fsyncMean)} | ${f(l.week)} / ${f(l.year)} |`);
 for (const { samples, full, empty, tmpfs, load } of rows) {
   line(samples, "embedded, holding them", load, full);
   line(samples, "embedded, holding nothing", load, empty);
