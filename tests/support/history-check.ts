@@ -126,12 +126,36 @@ export async function checkStore(options: {
         vmSeriesRanges++;
         if (!Bun.deepEquals(got, expected)) mismatches.push({ what: `VM zone_seconds_total ${kind} (${from}, ${to}]`, expected, got });
       }
+      const wrong = mismatches.find((m) => m.what.startsWith("VM "));
+      if (wrong) mismatches.push(await firstDeviation(at, ref, Number(/\((\d+), (\d+)\]/.exec(wrong.what)![2])));
     }
     const checkS = (performance.now() - checkStarted) / 1000;
     return { store: vmUrl ? "victoriametrics" : "sqlite", replayS, replayCpuS, tailS, checkS, ranges: ranges.length, localDays, vmSeriesRanges, mismatches };
   } finally {
     await server.stop();
   }
+}
+
+/**
+ * Where VM's counters first leave the reference before instant `x` (bisection over the timeline's instants, so one
+ * boundary where they go from right to wrong): the instant, its neighbours, and both totals there.
+ */
+async function firstDeviation(at: (x: number) => Promise<number[]>, ref: Reference, x: number): Promise<Mismatch> {
+  const wrongAt = async (i: number) => !Bun.deepEquals(await at(ref.ts[i]!), totalsAt(ref, [ref.ts[i]!]).get(ref.ts[i]!));
+  let [lo, hi] = [0, ref.length - 1];
+  while (hi > 0 && ref.ts[hi]! > x) hi--;
+  if (!(await wrongAt(hi))) return { what: `VM counters: right at every range end before ${x}, wrong only between instants`, expected: null, got: null };
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (await wrongAt(mid)) hi = mid;
+    else lo = mid;
+  }
+  const ts = ref.ts[hi]!;
+  return {
+    what: `VM counters first differ at ${ts} (${new Date(ts * 1000).toISOString()}; previous instant ${ref.ts[lo]}, next ${ref.ts[hi + 1]})`,
+    expected: totalsAt(ref, [ts]).get(ts),
+    got: await at(ts),
+  };
 }
 
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;

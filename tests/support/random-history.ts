@@ -16,7 +16,7 @@ const SOURCES = ["Apple Watch", "Polar H10", "Oura", "iPhone", "Garmin"] as cons
 const GARMIN = 4;
 const DAY_S = 86_400;
 /** Samples a generated day holds on average (see `generateDay`), to size the years for a sample count. */
-const PER_DAY = 5_400;
+const PER_DAY = 5_200;
 
 export function rng(seed: number) {
   return () => {
