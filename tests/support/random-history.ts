@@ -15,8 +15,11 @@ export const HISTORY_ENV = { USER_LABEL: USER, ZONES_MODE: "karvonen", HR_MAX: "
 const SOURCES = ["Apple Watch", "Polar H10", "Oura", "iPhone", "Garmin"] as const;
 const GARMIN = 4;
 const DAY_S = 86_400;
-/** Samples a generated day holds on average (see `generateDay`), to size the years for a sample count. */
-const PER_DAY = 5_200;
+/**
+ * Samples a generated day holds on average (see `generateDay`), to size the years for a sample count: 10 M is
+ * about four years, inside VictoriaMetrics' 5-year retention (docker-compose.yml), which drops older samples.
+ */
+const PER_DAY = 6_700;
 
 export function rng(seed: number) {
   return () => {
@@ -91,7 +94,7 @@ const reading = (random: () => number, lo: number, hi: number) => between(random
 
 /**
  * Day `day`'s samples (unix day number), one payload per source: the watch through the waking hours at
- * 20–100 s (off for hours now and then), a workout most days (watch at 5 s, a chest strap at 1 s), a ring
+ * 20–100 s (off for hours now and then), a workout most days (1–2.5 h: watch at 5 s, a chest strap at 1 s), a ring
  * at night every minute on a whole minute (instants it shares with the watch), a few phone readings.
  */
 function generateDay(samples: Samples, day: number, random: () => number): Payload[] {
@@ -102,7 +105,7 @@ function generateDay(samples: Samples, day: number, random: () => number): Paylo
     bySource[source]!.index.push(samples.add(ts, source, bpm));
     bySource[source]!.bpm.push(bpm);
   };
-  const workout = random() < 0.8 ? { from: start + between(random, 5, 19) * 3600 + between(random, 0, 3599), length: between(random, 40, 120) * 60 } : null;
+  const workout = random() < 0.8 ? { from: start + between(random, 5, 19) * 3600 + between(random, 0, 3599), length: between(random, 60, 150) * 60 } : null;
   for (let ts = start + between(random, 0, 3600); ts < start + DAY_S; ts += 5 * between(random, 4, 20)) {
     if (random() < 0.002) ts += between(random, 1, 4) * 3600;
     if (workout && ts >= workout.from - 60 && ts < workout.from + workout.length) continue;
