@@ -1,8 +1,9 @@
-// Issue #16's randomized late/overlap/revision check at 10 M samples, on both stores: a raw log of years of
-// heart rate from four sources (four years: inside VM's 5-year retention) with late entries, overlapping windows, repeats and revisions, rebuilt by
-// `replay`; a tail of the same kinds (and a fifth source) sent to the real server over HTTP; then ~50 ranges
-// through /api/summary, local days around each DST change (USER_TZ=Europe/Berlin) through /api/load and, on
-// VictoriaMetrics, the zone counters read raw, each compared exactly with one transform over the union.
+// Issue #16's randomized late/overlap/revision check at 10 M samples, on both stores: a raw log of four years
+// (inside VM's 5-year retention) of heart rate from four sources with late entries, overlapping windows, repeats
+// and revisions, rebuilt by `replay`; a tail of the same kinds (and a fifth source) sent to the real server over
+// HTTP; then ~50 ranges through /api/summary, local days around each DST change (USER_TZ=Europe/Berlin) through
+// /api/load and, on VictoriaMetrics, the zone counters read raw, each compared exactly with one transform over
+// the union. SCALE_CHECK_TAIL and SCALE_CHECK_SEED change the tail's size and the seed.
 //   bun run bench/scale-check.ts                      # 10 M samples
 //   SCALE_CHECK_SAMPLES=200000 bun run bench/scale-check.ts
 // Exits 1 when any answer differs (they are listed on stderr).
