@@ -108,7 +108,12 @@ export async function checkStore(options: {
         return null;
       });
       if (!res) continue;
-      if (res.status !== 200) throw new Error(`summary answered ${res.status}: ${await res.text()}`);
+      if (res.status !== 200) {
+        // the server logs why the store failed (one line, no secret): keep the last such line with the answer
+        const why = server.output().split("\n").filter((l) => l.includes("summary failed")).at(-1) ?? "";
+        mismatches.push({ what, expected, got: `${res.status} after ${Math.round(performance.now() - asked)} ms: ${(await res.text()).slice(0, 200)} ${why.slice(0, 400)}` });
+        continue;
+      }
       const got = (await res.json()) as { zone_seconds: ZoneSeconds; last_heart_rate: { ts: number; bpm: number } | null };
       const answer = { zone_seconds: got.zone_seconds, last_heart_rate: got.last_heart_rate };
       if (!Bun.deepEquals(answer, expected)) mismatches.push({ what, expected, got: answer });
