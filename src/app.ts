@@ -6,7 +6,9 @@ import { loadRoutes } from "./load/routes";
 import type { LoadSettings } from "./load/report";
 import { HttpError, notFound, storeUnavailable, unauthorized } from "./errors";
 import type { Logger } from "./log";
-import { checkNesting, readBody } from "./body";
+import { checkNesting, receiveBody } from "./body";
+import { normalizedPieces } from "./normalize/stream";
+import type { Spool } from "./raw/rawlog";
 import type { Metrics } from "./metrics/fitstack";
 import type { Freshness } from "./metrics/freshness";
 import { CONTENT_TYPE } from "./metrics/registry";
@@ -103,18 +105,16 @@ export function createApp({ config, pipeline, store, clock, log, trmnl, firstIns
         if (!sameSecret(params.secret, config.secretPath)) throw notFound();
         const { user } = authenticate(request.headers.get("authorization"));
         const started = performance.now();
-        const bytes = await readBody(request, config.maxBodyBytes, "MAX_BODY_MB");
-        metrics?.hookBytes.inc({}, bytes.length);
-        const normalized = normalizePayload(parseJson(bytes));
-        // the parsed tree of a big backfill is garbage now; free it before the merge allocates its own
-        if (bytes.length > BIG_BODY_BYTES) Bun.gc(true);
-        const result = await pipeline.accept(bytes, normalized, user, automationHeaders(request.headers));
+        const received = await receiveBody(request, config.maxBodyBytes, () => pipeline.spool(), "MAX_BODY_MB");
+        const bytes = received instanceof Uint8Array ? received.length : received.bytes;
+        metrics?.hookBytes.inc({}, bytes);
+        const result = await acceptBody(pipeline, received, user, automationHeaders(request.headers));
         trmnl?.dashboards.forget(user); // two syncs in one second leave lastSync unchanged
         if (metrics) countHook(metrics, result, (performance.now() - started) / 1000);
         log.info("hook accepted", {
           id: result.id,
           user,
-          bytes: bytes.length,
+          bytes,
           shape: result.shape,
           accepted: result.accepted_samples,
           duplicates: result.duplicates_dropped,
@@ -153,7 +153,19 @@ export function createApp({ config, pipeline, store, clock, log, trmnl, firstIns
     .use(trmnlRoutes(trmnl));
 }
 
-const BIG_BODY_BYTES = 8 * 1024 * 1024;
+/**
+ * A small body is parsed and normalized whole before it waits for the pipeline; a spooled one is normalized a
+ * piece at a time inside it (normalize/stream.ts), so memory does not grow with the body's size.
+ */
+async function acceptBody(pipeline: Pipeline, received: Uint8Array | Spool, user: string, headers: Record<string, string>): Promise<HookResult> {
+  if (received instanceof Uint8Array) return pipeline.accept(received, normalizePayload(parseJson(received)), user, headers);
+  try {
+    const source = received.finish();
+    return await pipeline.accept(source, () => normalizedPieces(source), user, headers);
+  } finally {
+    received.discard();
+  }
+}
 /** /api/summary queries running at once; one summary is 8–12 store queries. */
 const MAX_SUMMARIES_IN_FLIGHT = 4;
 const DATA_START_MARGIN_S = 3600;

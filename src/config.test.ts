@@ -125,7 +125,7 @@ describe("config", () => {
       zones: undefined,
       vmWriteUrl: "http://vm:8428",
       vmReadUrl: "http://vm:8428",
-      maxBodyBytes: 64 * 1024 * 1024,
+      maxBodyBytes: 256 * 1024 * 1024,
       dev: false,
       trmnl: undefined,
       metricsToken: null,

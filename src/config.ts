@@ -171,7 +171,7 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (path)
     zonesFrom,
     vmWriteUrl: url(env, "VM_WRITE_URL") ?? vmUrl,
     vmReadUrl: url(env, "VM_READ_URL") ?? vmUrl,
-    maxBodyBytes: number(env, "MAX_BODY_MB", 64, 1, 1024) * 1024 * 1024,
+    maxBodyBytes: number(env, "MAX_BODY_MB", 256, 1, 4096) * 1024 * 1024,
     dev,
     trmnl,
     metricsToken: metricsToken(env, readFile),

@@ -29,7 +29,7 @@ Configuration (environment, or a .env file in the working directory):
   SECRET_PATH (required unless DEV=1; hook at /hook/<SECRET_PATH>)  DATA_DIR (./data)
   USER_LABEL (me)  HR_MAX (200)  RHR (60)  ZONES_MODE (max|karvonen)  ZONE_BOUNDS (0.6,0.7,0.8,0.9)
   ZONES_FROM (YYYY-MM-DD: the zones apply from that local date on; unset = all history)
-  VM_URL (unset = embedded SQLite store)  VM_WRITE_URL / VM_READ_URL (VM cluster)  MAX_BODY_MB (64)
+  VM_URL (unset = embedded SQLite store)  VM_WRITE_URL / VM_READ_URL (VM cluster)  MAX_BODY_MB (256)
   TOKENS_FILE (lines "<token> <user> [HR_MAX=… RHR=… ZONES_MODE=… ZONE_BOUNDS=… ZONES_FROM=…]": one series per person)
   SOURCE_PRIORITY (Watch,iPhone: which source's steps/energy count per hour in \`import\`)
   DEV=1 (allow a missing token, for local trials only)

@@ -1,12 +1,14 @@
 // raw log → normalize → ledger (merged timeline, zone credits) → store; one request at a time.
 import type { Ledger, ZoneBounds } from "./ledger/ledger";
 import { normalizePayload } from "./normalize/index";
-import type { Normalized } from "./normalize/model";
-import { readRawLines, type RawLog, type RawPosition } from "./raw/rawlog";
+import type { HeartRateSample, Normalized } from "./normalize/model";
+import { readRawLines, type RawLine, type RawLog, type Spool } from "./raw/rawlog";
+import { FileSource, normalizedPieces, rawEntryFields, type ByteSource } from "./normalize/stream";
 import type { Store } from "./store/store";
-import { sampleProblem, zoneBoundsBpm, type ZoneProfile, type ZoneSeconds } from "./transform/zones";
+import { emptyZoneSeconds, sampleProblem, ZONES, zoneBoundsBpm, type ZoneProfile, type ZoneSeconds } from "./transform/zones";
 import type { Logger } from "./log";
 import { HttpError } from "./errors";
+import { MemoryGuard } from "./memory";
 import { acquireDeliveryLock, lockPathFor } from "./delivery-lock";
 import type { Metrics } from "./metrics/fitstack";
 
@@ -59,25 +61,81 @@ const RECHECK_MIN_MS = 2_000;
 export async function deliverPending(ledger: Ledger, store: Store, sliceSize = CREDITS_PER_DELIVERY): Promise<void> {
   // an import running beside `serve` holds this until its one final delivery: the backlog waits for it
   using _lock = acquireDeliveryLock(lockPathFor(ledger.db.filename), "deliver");
+  // a backfill's slices leave their import text behind: collected when it adds up, not after every slice
+  const memory = new MemoryGuard();
   for (const { user, since } of ledger.pending()) {
     for (const rewrite of ledger.zoneRewrites(user, since, sliceSize)) {
       await store.writeZones(rewrite, () => ledger.zoneRewrites(user, ledger.firstTs(user) ?? since, sliceSize));
-      // a backfill's slices leave their import text behind: collect it before the next slice adds more
-      if (rewrite.credits.length === sliceSize) Bun.gc(true);
+      memory.check();
     }
     await store.finishDelivery?.(user, ledger.firstTs(user));
     ledger.delivered(user, since);
   }
   for (const user of ledger.records.pendingUsers()) {
-    const update = ledger.records.update(user);
+    // a family of 100 k workouts is read a few thousand rows at a time, with turns of the event loop between
+    const steps = ledger.records.updateSteps(user);
+    let step = steps.next();
+    for (; !step.done; step = steps.next()) await nextTurn();
+    const update = step.value;
     await store.writeRecords(update);
     await store.finishDelivery?.(user, ledger.firstTs(user));
     ledger.records.delivered(update);
   }
 }
 
-/** A raw entry this big is collected right after it is normalized (as the hook does for big bodies). */
-const BIG_ENTRY_BYTES = 8 * 1024 * 1024;
+/** Heart-rate samples gathered from a body's pieces before they are merged into the ledger. */
+const SAMPLES_PER_INGEST = 20_000;
+/** Work on one body between turns of the event loop (so /ping and small syncs are answered meanwhile). */
+const TURN_MS = 50;
+
+/** A body's merge, summed over its pieces. */
+interface Tally {
+  shape?: Normalized["shape"];
+  /** Heart-rate samples in the body, valid or not. */
+  samples: number;
+  accepted: number;
+  duplicates: number;
+  invalid: Record<string, number>;
+  zoneSeconds: ZoneSeconds;
+  gauges: number;
+  nights: number;
+  workouts: number;
+  changed: number;
+  dropped: number;
+  ignored: Record<string, number>;
+}
+
+const newTally = (): Tally => ({
+  samples: 0,
+  accepted: 0,
+  duplicates: 0,
+  invalid: {},
+  zoneSeconds: emptyZoneSeconds(),
+  gauges: 0,
+  nights: 0,
+  workouts: 0,
+  changed: 0,
+  dropped: 0,
+  ignored: {},
+});
+
+function result(tally: Tally): Omit<HookResult, "id" | "delivered"> {
+  return {
+    shape: tally.shape ?? "hae",
+    accepted_samples: tally.accepted,
+    duplicates_dropped: tally.duplicates,
+    invalid_dropped: Object.values(tally.invalid).reduce((sum, count) => sum + count, 0),
+    invalid_reasons: tally.invalid,
+    zone_seconds_added: tally.zoneSeconds,
+    records: { gauges: tally.gauges, nights: tally.nights, workouts: tally.workouts, changed: tally.changed, dropped: tally.dropped },
+    ignored: tally.ignored,
+  };
+}
+
+/** counts[name] += n; defineProperty keeps a body's "__proto__" a plain counter. */
+function addCount(counts: Record<string, number>, name: string, n: number) {
+  Object.defineProperty(counts, name, { value: (Object.hasOwn(counts, name) ? counts[name]! : 0) + n, enumerable: true, writable: true, configurable: true });
+}
 
 /** Records merged per transaction between turns of the event loop (a night counts its segments): ~10 ms idle. */
 const RECORDS_PER_CHUNK = 500;
@@ -121,6 +179,11 @@ export class Pipeline {
     deps.metrics?.deliveryFailures.inc({ store: deps.store.kind }, 0);
   }
 
+  /** A spool file for a body too big to hold in memory (the hook's receiveBody). */
+  spool(): Spool {
+    return this.deps.rawLog.spool();
+  }
+
   /** The user's zone bounds as the hook credits them (dated profiles included); import credits with the same. */
   boundsOf(user: string): ZoneBounds {
     return this.deps.boundsFor?.(user) ?? zoneBoundsBpm(this.deps.profileFor(user));
@@ -133,59 +196,95 @@ export class Pipeline {
     return run;
   }
 
-  /** Accepts a validated body: on disk (fsynced) first, then merged and delivered. */
-  accept(bodyBytes: Uint8Array, body: Normalized, user: string, headers: Record<string, string> = {}): Promise<HookResult> {
+  /**
+   * Accepts a body: merged into the ledger (a big one a piece at a time, with turns of the event loop in
+   * between) and appended to the raw log (fsynced) in one ledger transaction, then delivered. `body` is the
+   * normalized body, or a function giving its pieces (normalize/stream.ts) that may throw a 4xx for bad input:
+   * then nothing was merged nor logged.
+   */
+  accept(
+    bodyBytes: Uint8Array | ByteSource,
+    body: Normalized | (() => Iterable<Normalized | null>),
+    user: string,
+    headers: Record<string, string> = {},
+  ): Promise<HookResult> {
     return this.serial(async () => {
       const receivedAt = this.deps.clock();
       const id = crypto.randomUUID();
-      let position: RawPosition;
-      let merged: Awaited<ReturnType<Pipeline["merge"]>>;
+      const { ledger, rawLog, metrics } = this.deps;
+      const merged = newTally();
       try {
-        const appendStarted = performance.now();
-        position = this.deps.rawLog.append(bodyBytes, { id, receivedAt, user, headers });
-        this.deps.metrics?.rawFsync.observe((performance.now() - appendStarted) / 1000);
-        merged = await this.merge(body, user, receivedAt, position);
-        this.deps.ledger.setMeta(`last_sync:${user}`, String(Math.floor(receivedAt.getTime() / 1000)));
+        await ledger.atomically(async () => {
+          // a body in memory is merged without turns of the event loop, as before streaming: Bun drops the answer
+          // to a client that half-closed its connection (sent FIN after the body) once the loop turns
+          await this.merge(typeof body === "function" ? body() : [body], user, receivedAt, merged, typeof body === "function");
+          const appendStarted = performance.now();
+          const meta = { id, receivedAt, user, headers };
+          const position = bodyBytes instanceof Uint8Array ? rawLog.append(bodyBytes, meta) : await rawLog.appendSpooled(bodyBytes, meta);
+          metrics?.rawFsync.observe((performance.now() - appendStarted) / 1000);
+          ledger.setCursor(position);
+          ledger.setMeta(`last_sync:${user}`, String(Math.floor(receivedAt.getTime() / 1000)));
+        });
       } catch (err) {
+        if (err instanceof HttpError && err.status < 500) throw err;
         // not on disk, or on disk but not merged: refuse, so HAE sends it again (merging is idempotent)
         this.deps.log.error("payload not stored", { error: (err as Error).message });
         throw new HttpError(503, "storage_unavailable", "cannot store the payload right now; retry later");
       }
       // while the store is known down the retrier owns delivery: a request would only rebuild the rewrite and fail
       const delivered = this.storeDown ? (this.scheduleRetry(), false) : await this.deliverNow();
-      return { id, shape: body.shape, ...merged, delivered };
+      return { id, ...result(merged), delivered };
     });
   }
 
-  private async merge(body: Normalized, user: string, receivedAt: Date, position?: RawPosition) {
+  /** Merges a body's pieces into the tally; the caller holds the transaction (and moves the raw cursor). */
+  private async merge(pieces: Iterable<Normalized | null>, user: string, receivedAt: Date, tally: Tally, turns = true) {
     const now = Math.floor(receivedAt.getTime() / 1000);
-    const invalidReasons: Record<string, number> = {};
-    const valid = body.heartRate.filter((sample) => {
-      const problem = sampleProblem(sample, now);
-      if (problem) invalidReasons[problem] = (invalidReasons[problem] ?? 0) + 1;
-      return !problem;
-    });
-    // records and fields normalize dropped for an implausible number (normalize/bounds.ts)
-    for (const [reason, count] of Object.entries(body.invalid ?? {})) invalidReasons[reason] = (invalidReasons[reason] ?? 0) + count;
-    // records first, in chunks: the raw cursor moves with the samples, so a crash in between merges the entry again
-    const records = await this.mergeRecords(user, body);
     const bounds = this.boundsOf(user);
-    const result = this.deps.ledger.ingest(user, valid, bounds, position);
-    return {
-      accepted_samples: result.accepted,
-      duplicates_dropped: result.duplicates,
-      invalid_dropped: Object.values(invalidReasons).reduce((sum, count) => sum + count, 0),
-      invalid_reasons: invalidReasons,
-      zone_seconds_added: result.zoneSecondsAdded,
-      records: {
-        gauges: body.gauges.length,
-        nights: body.sleep.length,
-        workouts: body.workouts.length,
-        changed: records.changed,
-        dropped: records.dropped,
-      },
-      ignored: body.ignored,
+    let samples: HeartRateSample[] = [];
+    const ingest = () => {
+      if (!samples.length) return;
+      const result = this.deps.ledger.ingest(user, samples, bounds);
+      tally.accepted += result.accepted;
+      tally.duplicates += result.duplicates;
+      for (const zone of ZONES) tally.zoneSeconds[zone] += result.zoneSecondsAdded[zone];
+      samples = [];
     };
+    let turn = performance.now();
+    const memory = new MemoryGuard();
+    for (const piece of pieces) {
+      if (piece === null) {
+        // the body is still being planned: only a turn of the event loop when one is due
+        if (turns && performance.now() - turn > TURN_MS) {
+          await nextTurn();
+          turn = performance.now();
+        }
+        continue;
+      }
+      tally.shape ??= piece.shape;
+      tally.samples += piece.heartRate.length;
+      for (const sample of piece.heartRate) {
+        const problem = sampleProblem(sample, now);
+        if (problem) tally.invalid[problem] = (tally.invalid[problem] ?? 0) + 1;
+        else samples.push(sample);
+      }
+      // records and fields normalize dropped for an implausible number (normalize/bounds.ts)
+      for (const [reason, count] of Object.entries(piece.invalid ?? {})) tally.invalid[reason] = (tally.invalid[reason] ?? 0) + count;
+      for (const [name, count] of Object.entries(piece.ignored)) addCount(tally.ignored, name, count);
+      tally.gauges += piece.gauges.length;
+      tally.nights += piece.sleep.length;
+      tally.workouts += piece.workouts.length;
+      const records = await this.mergeRecords(user, piece);
+      tally.changed += records.changed;
+      tally.dropped += records.dropped;
+      if (samples.length >= SAMPLES_PER_INGEST) ingest();
+      memory.check();
+      if (turns && performance.now() - turn > TURN_MS) {
+        await nextTurn();
+        turn = performance.now();
+      }
+    }
+    ingest();
   }
 
   /**
@@ -279,21 +378,18 @@ export class Pipeline {
     const { rawLog, ledger, log } = this.deps;
     const report: RawReadReport = { files: 0, entries: 0, samples: 0, skipped: [] };
     for (const file of files) {
-      let lineStart = fromCursor ? ledger.cursor(file) : 0;
+      const lineStart = fromCursor ? ledger.cursor(file) : 0;
       for await (const line of readRawLines(rawLog.dir, file, lineStart)) {
         const at = `${file}:${line.line}`;
-        const big = line.end - lineStart > BIG_ENTRY_BYTES;
-        lineStart = line.end;
-        if (line.entry) {
+        if (line.entry || line.big) {
           try {
-            const { user, receivedAt } = line.entry;
-            const body = normalizePayload(line.entry.body);
-            // as the hook does: the parsed tree of a big entry is garbage now, free it before the merge allocates
-            delete line.entry;
-            if (big) Bun.gc(true);
-            await this.merge(body, user, new Date(receivedAt), line);
+            const tally = newTally();
+            await ledger.atomically(async () => {
+              await this.mergeRawLine(line, tally);
+              ledger.setCursor(line);
+            });
             report.entries++;
-            report.samples += body.heartRate.length;
+            report.samples += tally.samples;
           } catch (err) {
             report.skipped.push({ at, error: (err as Error).message });
             ledger.setCursor(line);
@@ -311,6 +407,24 @@ export class Pipeline {
     }
     for (const { at, error } of report.skipped) log.warn("raw line skipped", { at, error });
     return report;
+  }
+
+  /** One raw entry merged: held in memory when small, streamed from the file when big (bounded memory). */
+  private async mergeRawLine(line: RawLine, tally: Tally) {
+    if (line.entry) {
+      const { user, receivedAt, body } = line.entry;
+      delete line.entry; // the parsed tree is garbage once normalized
+      return this.merge([normalizePayload(body)], user, new Date(receivedAt), tally);
+    }
+    const source = new FileSource(line.big!.path, line.big!.start, line.end - 1);
+    try {
+      const { fields, body } = rawEntryFields(source);
+      const { user, receivedAt } = fields;
+      if (typeof user !== "string" || typeof receivedAt !== "string" || !body) throw new Error("not a raw entry (needs id, user, body)");
+      await this.merge(normalizedPieces(body), user, new Date(receivedAt), tally);
+    } finally {
+      source.close();
+    }
   }
 
   backlog() {

@@ -43,6 +43,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
       log.error("re-crediting zone settings failed; it is tried again at the next start", { error: (err as Error).message }),
     );
   } else {
+    runtime.rawLog.clearSpool(); // bodies a crashed server was receiving: never acknowledged
     await runtime.pipeline.recover();
     await runtime.pipeline.recheckStore().catch(() => 0);
   }

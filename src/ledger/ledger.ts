@@ -66,6 +66,23 @@ export class Ledger {
   }
 
   /**
+   * Runs `work` (which may await) as one write transaction: a body merged in pieces, with turns of the event
+   * loop in between, is kept whole or not at all. Transactions inside it (ingest, record merges) nest.
+   */
+  async atomically<T>(work: () => Promise<T>): Promise<T> {
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = await work();
+      this.db.exec("COMMIT");
+      return result;
+    } catch (err) {
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      this.days.loadIds();
+      throw err;
+    }
+  }
+
+  /**
    * Merges samples into the user's timeline and re-credits the stretch they touch, in one transaction
    * that also moves the raw-log cursor, so a crash either keeps both or neither.
    */

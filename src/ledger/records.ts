@@ -309,6 +309,17 @@ export class RecordLedger {
   }
 
   update(user: string): RecordsUpdate {
+    const steps = this.updateSteps(user);
+    let step = steps.next();
+    while (!step.done) step = steps.next();
+    return step.value;
+  }
+
+  /**
+   * update() a few thousand rows at a time: it yields between them, so a delivery can give the event loop a turn
+   * while a family of 100 k workouts is read (the ledger does not change meanwhile: the pipeline is serial).
+   */
+  *updateSteps(user: string): Generator<void, RecordsUpdate> {
     const movedSeries = this.db.query<{ name: string; unit: string }, [string]>("SELECT name, unit FROM gauge_moved WHERE user = ?").all(user);
     const gauges = this.db
       .query<GaugePoint, [string]>(
@@ -318,22 +329,20 @@ export class RecordLedger {
       .all(user);
     const all = this.db.query<{ n: number }, [string]>("SELECT COUNT(*) AS n FROM pending_records WHERE user = ?").get(user)!.n > 0;
     const families = new Set(this.db.query<{ family: string }, [string]>("SELECT family FROM pending_family WHERE user = ?").all(user).map((row) => row.family));
-    const nights = !(all || families.has("sleep")) ? null : this.db
+    const nights = !(all || families.has("sleep")) ? null : (yield* inSteps(this.db
       .query<Record<string, number> & { source: string; start: number; end: number }, [string]>("SELECT * FROM night WHERE user = ? ORDER BY end")
-      .all(user)
-      .map((row) => ({
+      .iterate(user), (row) => ({
         source: row.source,
         start: row.start,
         end: row.end,
         stageSeconds: Object.fromEntries(SLEEP_STAGES.map((stage) => [stage, row[stage] ?? 0])) as Record<SleepStage, number>,
-      }));
-    const workouts = !(all || families.has("workouts")) ? null : this.db
+      })));
+    const workouts = !(all || families.has("workouts")) ? null : (yield* inSteps(this.db
       .query<
         { id: string; type: string; name: string; start: number; end: number; duration_s: number; distance_km: number | null; energy_kcal: number | null; avg_hr: number | null; max_hr: number | null },
         [string]
       >("SELECT * FROM workout WHERE user = ? ORDER BY end")
-      .all(user)
-      .map((row) => ({
+      .iterate(user), (row) => ({
         id: row.id,
         type: row.type,
         name: row.name,
@@ -344,7 +353,7 @@ export class RecordLedger {
         activeEnergyKcal: row.energy_kcal,
         avgHeartRate: row.avg_hr,
         maxHeartRate: row.max_hr,
-      }));
+      })));
     return { user, gauges, movedSeries, nights: nights && onePerNight(nights), workouts: workouts && onePerWorkout(workouts) };
   }
 
@@ -391,6 +400,19 @@ export class RecordLedger {
  * Two sources (a watch and a sleep app) often report the same night: counting both would double it. Of
  * nights that overlap, the one with the most staged sleep counts, then the most sleep, then the least source.
  */
+/** Rows mapped one by one, pausing (yield) every few thousand. */
+function* inSteps<R, T>(rows: Iterable<R>, map: (row: R) => T): Generator<void, T[]> {
+  const out: T[] = [];
+  for (const row of rows) {
+    out.push(map(row));
+    if (out.length % ROWS_PER_STEP === 0) yield;
+  }
+  return out;
+}
+
+/** Rows read between pauses of updateSteps: ~20 ms. */
+const ROWS_PER_STEP = 10_000;
+
 export function onePerNight(nights: NightRecord[]): NightRecord[] {
   const staged = (n: NightRecord) => n.stageSeconds.deep + n.stageSeconds.core + n.stageSeconds.rem;
   const slept = (n: NightRecord) => staged(n) + n.stageSeconds.asleep;

@@ -12,7 +12,7 @@ const checkEnvelope = TypeCompiler.Compile(HaeEnvelope);
 const checkHeartRatePoint = TypeCompiler.Compile(HaeHeartRatePoint);
 const checkGaugePoint = TypeCompiler.Compile(HaeGaugePoint);
 
-const HAE_KEYS = ["metrics", "workouts", "stateOfMind", "medications", "symptoms", "cycleTracking", "ecg", "heartRateNotifications"];
+export const HAE_KEYS = ["metrics", "workouts", "stateOfMind", "medications", "symptoms", "cycleTracking", "ecg", "heartRateNotifications"];
 
 /** An object whose `data` is an object holding any HAE key, or an empty `data` object. */
 export function isHaeShape(body: unknown): boolean {
@@ -26,6 +26,12 @@ export function normalizeHae(body: unknown): Normalized {
   if (!isHaeShape(body)) {
     throw invalidPayload('not a Health Auto Export body: expected {"data": {"metrics": [...], "workouts": [...], ...}}', "data");
   }
+  return normalizeHaeData((body as { data: Record<string, unknown> }).data);
+}
+
+/** The `data` object of an HAE body, or a piece of one (normalize/stream.ts): checked, then normalized. */
+export function normalizeHaeData(data: Record<string, unknown>): Normalized {
+  const body = { data };
   assertMatches(checkEnvelope, body, "");
   const out: Normalized = { shape: "hae", heartRate: [], gauges: [], sleep: [], workouts: [], ignored: {} };
   for (const [key, value] of Object.entries(body.data)) {

@@ -1,6 +1,7 @@
 // Append-only NDJSON log of every accepted body: the source of truth every metric is rebuilt from.
-import { closeSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, statSync, writeSync, existsSync } from "node:fs";
+import { closeSync, fsync, fsyncSync, ftruncateSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync, existsSync } from "node:fs";
 import { join } from "node:path";
+import { FileSource, type ByteSource } from "../normalize/stream";
 
 export interface RawEntry {
   id: string;
@@ -29,39 +30,107 @@ export class RawLog {
   private fdFile = "";
   private size = 0;
 
+  private readonly spoolDir: string;
+
   constructor(dataDir: string) {
     this.dir = join(dataDir, "raw");
+    this.spoolDir = join(dataDir, "spool");
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
   }
 
   /**
    * Appends one entry and fsyncs it before returning. `body` is the request body exactly as received
-   * (already checked to be valid JSON); JSON allows CR/LF only as whitespace, so they become spaces.
+   * (already checked to be valid JSON); JSON allows CR/LF only as whitespace, so they become spaces (in place).
    */
-  append(body: Uint8Array, meta: { id: string; receivedAt: Date; user: string; headers?: Record<string, string> }): RawPosition {
-    const file = `${meta.receivedAt.toISOString().slice(0, 10)}.ndjson`;
-    this.openFor(file);
-    oneLine(body);
-    const headers = meta.headers && Object.keys(meta.headers).length ? `"headers":${JSON.stringify(meta.headers)},` : "";
-    const head = Buffer.from(`{"id":${JSON.stringify(meta.id)},"receivedAt":"${meta.receivedAt.toISOString()}","user":${JSON.stringify(meta.user)},${headers}"body":`);
-    const parts = [head, body, Buffer.from("}\n")];
-    const length = head.length + body.length + 2;
-    try {
-      for (const part of parts) {
-        let written = 0;
-        while (written < part.length) written += writeSync(this.fd!, part, written, part.length - written);
-      }
+  append(body: Uint8Array, meta: RawMeta): RawPosition {
+    const file = this.begin(meta);
+    const length = this.entryLength(body.length, meta);
+    return this.guarded(length, () => {
+      this.write(this.head(meta));
+      this.write(oneLine(body));
+      this.write(TAIL);
       fsyncSync(this.fd!);
+      return { file, end: this.size + length };
+    });
+  }
+
+  /**
+   * append() for a spooled body: copied a window at a time with turns of the event loop in between, and
+   * fsynced off the event loop, so a 150 MB body does not stall the server while it is written.
+   */
+  async appendSpooled(body: ByteSource, meta: RawMeta): Promise<RawPosition> {
+    const file = this.begin(meta);
+    const length = this.entryLength(body.size, meta);
+    const fd = this.fd!;
+    try {
+      this.write(this.head(meta));
+      const window = new Uint8Array(Math.min(COPY_BYTES, body.size));
+      for (let at = 0; at < body.size; at += COPY_BYTES) {
+        this.write(oneLine(body.read(at, Math.min(body.size, at + COPY_BYTES), window)));
+        if (at % TURN_BYTES === 0) await new Promise((resolve) => setImmediate(resolve));
+      }
+      this.write(TAIL);
+      await fsyncOffLoop(fd);
     } catch (err) {
-      // disk full or gone: cut the partial line so the next entry starts on a clean line, then report
-      try {
-        ftruncateSync(this.fd!, this.size);
-      } catch {}
-      this.close();
-      throw new RawLogError(`cannot write the raw log in ${this.dir}: ${(err as Error).message}`);
+      this.cut(err);
     }
     this.size += length;
     return { file, end: this.size };
+  }
+
+  private begin(meta: RawMeta): string {
+    const file = `${meta.receivedAt.toISOString().slice(0, 10)}.ndjson`;
+    this.openFor(file);
+    return file;
+  }
+
+  private head(meta: RawMeta): Buffer {
+    const headers = meta.headers && Object.keys(meta.headers).length ? `"headers":${JSON.stringify(meta.headers)},` : "";
+    return Buffer.from(`{"id":${JSON.stringify(meta.id)},"receivedAt":"${meta.receivedAt.toISOString()}","user":${JSON.stringify(meta.user)},${headers}"body":`);
+  }
+
+  private entryLength(bodyBytes: number, meta: RawMeta): number {
+    return this.head(meta).length + bodyBytes + TAIL.length;
+  }
+
+  private guarded(length: number, write: () => RawPosition): RawPosition {
+    let position: RawPosition;
+    try {
+      position = write();
+    } catch (err) {
+      this.cut(err);
+    }
+    this.size += length;
+    return position!;
+  }
+
+  /** Disk full or gone: cuts the partial line so the next entry starts on a clean line, then reports. */
+  private cut(err: unknown): never {
+    try {
+      ftruncateSync(this.fd!, this.size);
+    } catch {}
+    this.close();
+    throw new RawLogError(`cannot write the raw log in ${this.dir}: ${(err as Error).message}`);
+  }
+
+  private write(part: Uint8Array) {
+    let written = 0;
+    while (written < part.length) written += writeSync(this.fd!, part, written, part.length - written);
+  }
+
+  /** A file to receive a body too big to hold in memory; the hook reads it back as a ByteSource. */
+  spool(): Spool {
+    mkdirSync(this.spoolDir, { recursive: true, mode: 0o700 });
+    return new Spool(join(this.spoolDir, `${process.pid}-${crypto.randomUUID()}.json`));
+  }
+
+  /** Removes spooled bodies a process that is gone left behind (a crash while receiving). */
+  clearSpool() {
+    if (!existsSync(this.spoolDir)) return;
+    for (const name of readdirSync(this.spoolDir)) {
+      const pid = Number(name.split("-")[0]);
+      if (pid === process.pid || !isAlive(pid)) rmSync(join(this.spoolDir, name), { force: true });
+    }
   }
 
   /** Raw files in time order. */
@@ -102,9 +171,74 @@ export class RawLog {
 }
 
 /** In place: in UTF-8, bytes 10 and 13 are only ever LF and CR, which valid JSON has only as whitespace. */
-function oneLine(body: Uint8Array) {
+function oneLine(body: Uint8Array): Uint8Array {
   for (let i = body.indexOf(10); i !== -1; i = body.indexOf(10, i + 1)) body[i] = 32;
   for (let i = body.indexOf(13); i !== -1; i = body.indexOf(13, i + 1)) body[i] = 32;
+  return body;
+}
+
+/** Bytes copied into the log at a time from a spooled body, and between turns of the event loop. */
+const COPY_BYTES = 1 << 20;
+const TURN_BYTES = 16 * COPY_BYTES;
+const TAIL = Buffer.from("}\n");
+
+export type RawMeta = { id: string; receivedAt: Date; user: string; headers?: Record<string, string> };
+
+function fsyncOffLoop(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** A body being received into a file (0600), then read back; removed by discard(). */
+export class Spool {
+  private fd: number | null;
+  private size = 0;
+  private source: FileSource | null = null;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, "w", 0o600);
+  }
+
+  write(chunk: Uint8Array) {
+    let written = 0;
+    while (written < chunk.length) written += writeSync(this.fd!, chunk, written, chunk.length - written, this.size + written);
+    this.size += chunk.length;
+  }
+
+  /** The received bytes, without a UTF-8 byte-order mark (it is not JSON; the raw log holds what was parsed). */
+  finish(): FileSource {
+    closeSync(this.fd!);
+    this.fd = null;
+    const head = Buffer.alloc(3);
+    const fd = openSync(this.path, "r");
+    try {
+      readSync(fd, head, 0, 3, 0);
+    } finally {
+      closeSync(fd);
+    }
+    const bom = this.size >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;
+    return (this.source = new FileSource(this.path, bom ? 3 : 0, this.size));
+  }
+
+  get bytes(): number {
+    return this.size;
+  }
+
+  discard() {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+    this.source?.close();
+    rmSync(this.path, { force: true });
+  }
 }
 
 function endsWithNewline(fd: number, size: number): boolean {
@@ -128,15 +262,22 @@ export interface RawLine {
   /** Byte offset just after this line. */
   end: number;
   entry?: RawEntry;
+  /** A line too big to hold (over `bigLine` bytes): read it from the file, bytes [start, end − 1). */
+  big?: { path: string; start: number };
   error?: string;
 }
 
+/** A raw line longer than this is not read into memory by readRawLines: its reader streams it from the file. */
+export const BIG_LINE_BYTES = 8 * 1024 * 1024;
+
 /**
- * Streams the lines of one raw file from a byte offset, without loading the whole file.
+ * Streams the lines of one raw file from a byte offset, without loading the whole file, nor any line
+ * bigger than `bigLine` bytes (those come back as `big`, for a streaming reader).
  * A line that is not a complete entry (corrupt, or cut by a crash) is yielded with `error`.
  */
-export async function* readRawLines(dir: string, file: string, fromOffset = 0): AsyncGenerator<RawLine> {
-  const stream = Bun.file(join(dir, file)).slice(fromOffset).stream();
+export async function* readRawLines(dir: string, file: string, fromOffset = 0, bigLine = BIG_LINE_BYTES): AsyncGenerator<RawLine> {
+  const path = join(dir, file);
+  const stream = Bun.file(path).slice(fromOffset).stream();
   const decoder = new TextDecoder();
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
@@ -146,16 +287,20 @@ export async function* readRawLines(dir: string, file: string, fromOffset = 0): 
     let start = 0;
     for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, start)) {
       const piece = chunk.subarray(start, i);
-      const bytes = pendingBytes ? concat([...pending, piece], pendingBytes + piece.length) : piece;
-      offset += bytes.length + 1;
+      const lineStart = offset;
+      const length = pendingBytes + piece.length;
+      offset += length + 1;
       line++;
+      if (length > bigLine) yield { file, line, end: offset, big: { path, start: lineStart } };
+      else yield parseRawLine(file, line, offset, decoder.decode(pendingBytes ? concat([...pending, piece], length) : piece));
       pending = [];
       pendingBytes = 0;
-      yield parseRawLine(file, line, offset, decoder.decode(bytes));
       start = i + 1;
     }
     if (start < chunk.length) {
-      pending.push(chunk.slice(start));
+      // past the limit only the count is kept: the line is read again from the file
+      if (pendingBytes + chunk.length - start <= bigLine) pending.push(chunk.slice(start));
+      else pending = [];
       pendingBytes += chunk.length - start;
     }
   }

@@ -1,4 +1,62 @@
+import { describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { WorkoutRecord } from "../ledger/records";
 import { SqliteStore } from "./sqlite";
 import { storeContract } from "./store.contract";
 
 storeContract("embedded sqlite", { open: async () => new SqliteStore(":memory:"), settle: async () => {} });
+
+const workouts = (n: number, km: number): WorkoutRecord[] =>
+  Array.from({ length: n }, (_, i) => ({
+    id: `w${i}`, type: "run", name: "Run", start: 1_700_000_000 + 3600 * i, end: 1_700_000_000 + 3600 * i + 1800,
+    durationS: 1800, distanceKm: km, activeEnergyKcal: 100, avgHeartRate: 140, maxHeartRate: null,
+  }));
+
+describe("embedded store: a big family is swapped whole", () => {
+  test("while 12,000 workouts replace 11,000, a summary sees the old family or the new one, never a mix", async () => {
+    const store = new SqliteStore(":memory:");
+    const update = (list: WorkoutRecord[]) => ({ user: "me", gauges: [], movedSeries: [], nights: null, workouts: list });
+    await store.writeRecords(update(workouts(11_000, 1)));
+    const seen = new Set<string>();
+    let writing = true;
+    let looks = 0;
+    const watch = async () => {
+      while (writing) {
+        looks++;
+        const { workouts: w } = await store.summary("me", 0, 2_000_000_000);
+        seen.add(`${w.count}/${w.distance_m}`);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    };
+    const watching = watch();
+    await store.writeRecords(update(workouts(12_000, 2)));
+    writing = false;
+    await watching;
+    // the write took several turns (the watcher ran in between), and only whole families were seen
+    expect(looks).toBeGreaterThan(3);
+    for (const s of seen) expect(["11000/11000000", "12000/24000000"]).toContain(s);
+    expect((await store.summary("me", 0, 2_000_000_000)).workouts.count).toBe(12_000);
+    await store.close();
+  });
+
+  test("a store written before generations opens with its nights and workouts, and the next write replaces them", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sqlite-gen-"));
+    const db = new Database(join(dir, "metrics.sqlite"));
+    db.exec(`CREATE TABLE workout (user TEXT NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
+        duration_s REAL NOT NULL, distance_km REAL, energy_kcal REAL, avg_hr REAL);
+      CREATE INDEX workout_end ON workout (user, end);
+      INSERT INTO workout VALUES ('me', 'run', 'Run', 100, 200, 100, 5, 50, 150), ('me', 'run', 'Run', 300, 400, 100, 5, 50, 150);`);
+    db.close();
+    const store = new SqliteStore(dir);
+    expect((await store.summary("me", 0, 1000)).workouts.count).toBe(2);
+    await store.writeRecords({ user: "me", gauges: [], movedSeries: [], nights: null, workouts: workouts(3, 1) });
+    expect((await store.summary("me", 0, 2_000_000_000)).workouts.count).toBe(3);
+    await store.close();
+    const rows = new Database(join(dir, "metrics.sqlite")).query("SELECT COUNT(*) AS n FROM workout").get() as { n: number };
+    expect(rows.n).toBe(3); // the old generation's rows are gone
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -7,6 +7,14 @@ import { HeartRateDayStore } from "./sqlite-days";
 import { migrateCreditRows } from "./sqlite-migrate";
 import { DAILY_GAUGES, type DayValues, type DeviceReading, type HeartRatePoint, type LocalDay, type LostWrite, type Store, type StoreHealth, type Summary } from "./store";
 
+const NIGHT_COLUMNS = "user, source, start, end, stages";
+const WORKOUT_COLUMNS = "user, type, name, start, end, duration_s, distance_km, energy_kcal, avg_hr";
+/** Family rows written or deleted between turns of the event loop: a few ms. */
+const FAMILY_ROWS_PER_TURN = 5_000;
+/** The current generation of a family (?1 = the user), 0 before any was recorded. */
+const CURRENT = (family: "night" | "workout") => `COALESCE((SELECT gen FROM family_gen WHERE user = ?1 AND family = '${family}'), 0)`;
+const afterTurn = () => new Promise((resolve) => setImmediate(resolve));
+
 export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
   private readonly db: Database;
@@ -22,15 +30,20 @@ export class SqliteStore implements Store {
         PRIMARY KEY (user, name, ts)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS night (
         user TEXT NOT NULL, source TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL, stages TEXT NOT NULL);
-      CREATE INDEX IF NOT EXISTS night_end ON night (user, end);
+      CREATE TABLE IF NOT EXISTS family_gen (user TEXT NOT NULL, family TEXT NOT NULL, gen INTEGER NOT NULL, PRIMARY KEY (user, family)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS workout (
         user TEXT NOT NULL, type TEXT NOT NULL, name TEXT NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL,
         duration_s REAL NOT NULL, distance_km REAL, energy_kcal REAL, avg_hr REAL);
-      CREATE INDEX IF NOT EXISTS workout_end ON workout (user, end);
       CREATE TABLE IF NOT EXISTS device_reading (
         device TEXT NOT NULL, ts INTEGER NOT NULL, battery_volts REAL, percent_charged REAL, rssi_dbm REAL,
         PRIMARY KEY (device, ts)) WITHOUT ROWID;
     `);
+    // nights and workouts carry the generation of the family write they belong to (see writeFamily)
+    for (const table of ["night", "workout"]) {
+      const columns = this.db.query<{ name: string }, []>(`PRAGMA table_info(${table})`).all().map((c) => c.name);
+      if (!columns.includes("gen")) this.db.exec(`ALTER TABLE ${table} ADD COLUMN gen INTEGER NOT NULL DEFAULT 0`);
+      this.db.exec(`DROP INDEX IF EXISTS ${table}_end; CREATE INDEX IF NOT EXISTS ${table}_gen_end ON ${table} (user, gen, end)`);
+    }
     this.heartRate = new HeartRateDayStore(this.db);
     migrateCreditRows(this.db, this.heartRate);
   }
@@ -44,19 +57,48 @@ export class SqliteStore implements Store {
     }
   }
 
+  /**
+   * Nights and workouts are rewritten as whole families, each under a new generation: the new rows are written a
+   * few thousand at a time (turns of the event loop between), invisible until one one-row transaction makes their
+   * generation the current one, then the old rows go the same way. Readers see the old family or the new one,
+   * never half of either, and 100 k workouts do not stall the server.
+   */
   async writeRecords({ user, gauges, nights, workouts }: RecordsUpdate): Promise<void> {
     const gauge = this.db.query("INSERT OR REPLACE INTO gauge (user, name, ts, unit, value) VALUES (?, ?, ?, ?, ?)");
-    const night = this.db.query("INSERT INTO night (user, source, start, end, stages) VALUES (?, ?, ?, ?, ?)");
-    const workout = this.db.query(
-      "INSERT INTO workout (user, type, name, start, end, duration_s, distance_km, energy_kcal, avg_hr) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    );
     this.db.transaction(() => {
       for (const g of gauges) gauge.run(user, g.name, g.ts, g.unit, g.value);
-      if (nights) this.db.query("DELETE FROM night WHERE user = ?").run(user);
-      for (const n of nights ?? []) night.run(user, n.source, n.start, n.end, JSON.stringify(n.stageSeconds));
-      if (workouts) this.db.query("DELETE FROM workout WHERE user = ?").run(user);
-      for (const w of workouts ?? []) workout.run(user, w.type, w.name, w.start, w.end, w.durationS, w.distanceKm, w.activeEnergyKcal, w.avgHeartRate);
     })();
+    if (nights) await this.writeFamily(user, "night", NIGHT_COLUMNS, nights.map((n) => [user, n.source, n.start, n.end, JSON.stringify(n.stageSeconds)]));
+    if (workouts) {
+      const rows = workouts.map((w) => [user, w.type, w.name, w.start, w.end, w.durationS, w.distanceKm, w.activeEnergyKcal, w.avgHeartRate]);
+      await this.writeFamily(user, "workout", WORKOUT_COLUMNS, rows);
+    }
+  }
+
+  private async writeFamily(user: string, table: "night" | "workout", columns: string, rows: unknown[][]) {
+    const next = this.generation(user, table) + 1;
+    // rows of an earlier write cut short at this generation would join it: gone first
+    await this.deleteRows(table, "gen = ?", user, next);
+    const insert = this.db.query(`INSERT INTO ${table} (${columns}, gen) VALUES (${columns.split(",").map(() => "?").join(", ")}, ?)`);
+    for (let i = 0; i < rows.length; i += FAMILY_ROWS_PER_TURN) {
+      if (i > 0) await afterTurn();
+      this.db.transaction(() => {
+        for (const row of rows.slice(i, i + FAMILY_ROWS_PER_TURN)) insert.run(...(row as never[]), next);
+      })();
+    }
+    this.db.query("INSERT OR REPLACE INTO family_gen (user, family, gen) VALUES (?, ?, ?)").run(user, table, next);
+    await this.deleteRows(table, "gen <> ?", user, next);
+  }
+
+  /** Deletes the user's rows matching `where` a few thousand at a time (turns between when there are more). */
+  private async deleteRows(table: "night" | "workout", where: string, user: string, gen: number) {
+    const remove = this.db.query(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE user = ? AND ${where} LIMIT ${FAMILY_ROWS_PER_TURN})`);
+    while (remove.run(user, gen).changes === FAMILY_ROWS_PER_TURN) await afterTurn();
+  }
+
+  /** The generation of the user's family readers see (0 for rows written before generations). */
+  private generation(user: string, family: "night" | "workout"): number {
+    return this.db.query<{ gen: number }, [string, string]>("SELECT gen FROM family_gen WHERE user = ? AND family = ?").get(user, family)?.gen ?? 0;
   }
 
   async summary(user: string, from: number, to: number): Promise<Summary> {
@@ -71,17 +113,17 @@ export class SqliteStore implements Store {
     const totals = this.db
       .query<{ count: number; distance_m: number; duration_s: number; active_energy_kcal: number }, [string, number, number]>(
         `SELECT COUNT(*) AS count, COALESCE(SUM(distance_km), 0) * 1000 AS distance_m, COALESCE(SUM(duration_s), 0) AS duration_s,
-           COALESCE(SUM(energy_kcal), 0) AS active_energy_kcal FROM workout WHERE user = ? AND end > ? AND end <= ?`,
+           COALESCE(SUM(energy_kcal), 0) AS active_energy_kcal FROM workout WHERE user = ?1 AND gen = ${CURRENT("workout")} AND end > ?2 AND end <= ?3`,
       )
       .get(...range)!;
     const lastWorkout = this.db
       .query<{ type: string; name: string; start: number; end: number; duration_s: number; avg_hr: number | null }, [string, number, number]>(
-        "SELECT type, name, start, end, duration_s, avg_hr FROM workout WHERE user = ? AND end > ? AND end <= ? ORDER BY end DESC LIMIT 1",
+        `SELECT type, name, start, end, duration_s, avg_hr FROM workout WHERE user = ?1 AND gen = ${CURRENT("workout")} AND end > ?2 AND end <= ?3 ORDER BY end DESC LIMIT 1`,
       )
       .get(...range);
     const lastNight = this.db
       .query<{ start: number; end: number; stages: string }, [string, number, number]>(
-        "SELECT start, end, stages FROM night WHERE user = ? AND end > ? AND end <= ? ORDER BY end DESC, source LIMIT 1",
+        `SELECT start, end, stages FROM night WHERE user = ?1 AND gen = ${CURRENT("night")} AND end > ?2 AND end <= ?3 ORDER BY end DESC, source LIMIT 1`,
       )
       .get(...range);
     return {
@@ -159,7 +201,7 @@ export class SqliteStore implements Store {
   async clear(users: string[]): Promise<void> {
     for (const user of users) {
       this.heartRate.clear(user);
-      for (const table of ["gauge", "night", "workout"]) {
+      for (const table of ["gauge", "night", "workout", "family_gen"]) {
         this.db.query(`DELETE FROM ${table} WHERE user = ?`).run(user);
       }
     }

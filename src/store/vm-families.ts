@@ -36,17 +36,78 @@ export function workoutPoints(workouts: readonly Workout[]): Set<string> {
 }
 
 /**
+ * A family's items by end, with the counter totals of the items before the last slice asked for: writeFamily asks
+ * for slices of instants in order, so each slice costs its own items, not the whole family again (100 k workouts
+ * in slices of 2,000 instants were quadratic).
+ */
+interface Running<T> {
+  items: T[];
+  ends: number[];
+  labels: readonly string[];
+  /** items[0, next) are counted in totals (per counter, per label value). */
+  next: number;
+  totals: number[][];
+}
+
+const runningOf = new WeakMap<readonly unknown[], Running<unknown>>();
+
+function running<T extends { end: number }>(all: readonly T[], labels: readonly string[], counters: number, from: number): Running<T> {
+  let held = runningOf.get(all) as Running<T> | undefined;
+  const stale = !held || held.labels !== labels || (held.next > 0 && held.ends[held.next - 1]! >= from);
+  if (stale) {
+    const items = all.toSorted((a, b) => a.end - b.end);
+    held = { items, ends: items.map((i) => i.end), labels, next: 0, totals: Array.from({ length: counters }, () => labels.map(() => 0)) };
+    runningOf.set(all, held as Running<unknown>);
+  }
+  return held!;
+}
+
+/** Index of the first end > ts (ends sorted). */
+function after(ends: readonly number[], ts: number): number {
+  let lo = 0;
+  let hi = ends.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (ends[mid]! <= ts) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The items of a slice of instants and the counters' bases: every item ending before the slice is added to the
+ * running totals (`amounts(item)` per counter: [label index, amount]), the slice's own items returned.
+ */
+function slice<T extends { end: number }>(all: readonly T[], instants: readonly number[], labels: readonly string[], amounts: ((item: T) => [number, number])[]) {
+  const first = instants[0]!;
+  const state = running(all, labels, amounts.length, first);
+  const start = after(state.ends, first - 1);
+  for (; state.next < start; state.next++) {
+    const item = state.items[state.next]!;
+    amounts.forEach((amount, c) => {
+      const [label, value] = amount(item);
+      // one non-finite amount would turn every later total into Infinity, a line VM rejects
+      if (label >= 0 && Number.isFinite(value)) state.totals[c]![label]! += value;
+    });
+  }
+  const inside = state.items.slice(start, after(state.ends, instants.at(-1)!));
+  return { inside, bases: state.totals.map((totals) => [...totals]) };
+}
+
+/**
  * The family's lines at `instants` (a sorted slice of the instants it ever used): counters carry every credit up
- * to the slice's end, per-night gauges only the nights that end inside it.
+ * to the slice's end (as a base plus the slice's own), per-night gauges only the nights that end inside it.
  */
 export function sleepLines(user: string, allNights: readonly Night[], instants: number[], labelValues: string[], generation: number): string[] {
-  const nights = allNights.filter((n) => n.end <= instants.at(-1)!);
+  const stageAmounts = labelValues.map((stage, label) => (n: Night): [number, number] => [label, n.stageSeconds[stage as (typeof SLEEP_STAGES)[number]] ?? 0]);
+  const { inside: nights, bases } = slice(allNights, instants, labelValues, stageAmounts);
+  const base = labelValues.map((_, label) => bases[label]![label]!);
   const credits = nights.flatMap((n) => SLEEP_STAGES.map((stage) => ({ ts: n.end, label: labelValues.indexOf(stage), amount: n.stageSeconds[stage] })));
   // one night per end instant for the per-night gauges (nights are sorted by end; the first wins)
-  const perEnd = [...new Map(nights.toReversed().map((n) => [n.end, n] as const)).values()].filter((n) => n.end >= instants[0]!).sort((a, b) => a.end - b.end);
+  const perEnd = [...new Map(nights.toReversed().map((n) => [n.end, n] as const)).values()].sort((a, b) => a.end - b.end);
   const ends = perEnd.map((n) => n.end);
   return [
-    ...counterLines({ metric: "sleep_stage_seconds_total", labels: { user }, labelKey: "stage", labelValues, base: [], instants, credits }, generation),
+    ...counterLines({ metric: "sleep_stage_seconds_total", labels: { user }, labelKey: "stage", labelValues, base, instants, credits }, generation),
     ...seriesLines({ __name__: "sleep_start_timestamp_seconds", user }, ends, perEnd.map((n) => n.start), generation),
     ...seriesLines({ __name__: "sleep_end_timestamp_seconds", user }, ends, ends, generation),
     ...SLEEP_STAGES.flatMap((stage) =>
@@ -55,24 +116,40 @@ export function sleepLines(user: string, allNights: readonly Night[], instants: 
   ];
 }
 
+const WORKOUT_COUNTERS: [string, (w: Workout) => number][] = [
+  ["workouts_total", () => 1],
+  ["workout_distance_meters_total", (w) => (w.distanceKm ?? 0) * 1000],
+  ["workout_duration_seconds_total", (w) => w.durationS],
+  ["workout_active_energy_kcal_total", (w) => w.activeEnergyKcal ?? 0],
+];
+
 /** As sleepLines: counters with every credit up to the slice's end, per-workout gauges for those ending inside it. */
 export function workoutLines(user: string, allWorkouts: readonly Workout[], instants: number[], labelValues: string[], generation: number): string[] {
-  const workouts = allWorkouts.filter((w) => w.end <= instants.at(-1)!);
-  const credit = (amount: (w: Workout) => number): CounterCredit[] =>
-    workouts.map((w) => ({ ts: w.end, label: labelValues.indexOf(w.type), amount: amount(w) }));
-  const counter = (metric: string, credits: CounterCredit[]) =>
-    counterLines({ metric, labels: { user }, labelKey: "type", labelValues, base: [], instants, credits }, generation);
+  const labelOf = new Map(labelValues.map((value, i) => [value, i]));
+  const amounts = WORKOUT_COUNTERS.map(([, amount]) => (w: Workout): [number, number] => [labelOf.get(w.type) ?? -1, amount(w)]);
+  const { inside: workouts, bases } = slice(allWorkouts, instants, labelValues, amounts);
+  const counters = WORKOUT_COUNTERS.flatMap(([metric, amount], c) =>
+    counterLines(
+      {
+        metric,
+        labels: { user },
+        labelKey: "type",
+        labelValues,
+        base: bases[c]!,
+        instants,
+        credits: workouts.map((w) => ({ ts: w.end, label: labelOf.get(w.type) ?? -1, amount: amount(w) })),
+      },
+      generation,
+    ),
+  );
   const gauge = (metric: string, value: (w: Workout) => number | null) => {
-    const withValue = workouts.filter((w) => w.end >= instants[0]! && value(w) !== null);
+    const withValue = workouts.filter((w) => value(w) !== null);
     return [...Map.groupBy(withValue, (w) => w.type)].flatMap(([type, list]) =>
       seriesLines({ __name__: metric, user, type }, list.map((w) => w.end), list.map((w) => value(w)!), generation),
     );
   };
   return [
-    ...counter("workouts_total", credit(() => 1)),
-    ...counter("workout_distance_meters_total", credit((w) => (w.distanceKm ?? 0) * 1000)),
-    ...counter("workout_duration_seconds_total", credit((w) => w.durationS)),
-    ...counter("workout_active_energy_kcal_total", credit((w) => w.activeEnergyKcal ?? 0)),
+    ...counters,
     ...gauge("workout_start_timestamp_seconds", (w) => w.start),
     ...gauge("workout_duration_seconds", (w) => w.durationS),
     ...gauge("workout_avg_heart_rate_bpm", (w) => w.avgHeartRate),

@@ -1,0 +1,541 @@
+// A big body, normalized without ever holding it: one pass over its bytes finds where each metric's points,
+// each workout and each sample lie, then those are parsed and normalized ~1 MB at a time as small bodies of
+// the same shape. Memory is one read window and one piece, whatever the body's size; every byte is still
+// checked (structure here, the pieces by JSON.parse), and an error names the same field the whole body would.
+import { isAscii, isUtf8 } from "node:buffer";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { HttpError, invalidPayload } from "../errors";
+import { MAX_JSON_DEPTH } from "../body";
+import type { FixturePayload } from "./fixture";
+import { normalizeFixtureBody } from "./index";
+import { HAE_KEYS, metricName, normalizeHaeData } from "./hae";
+import type { Normalized } from "./model";
+
+/** Bytes addressed from 0 to `size`: a body in memory, or a spooled body or raw-log line on disk. */
+export interface ByteSource {
+  readonly size: number;
+  /**
+   * Bytes [start, end): a view of the source's own bytes, or read into `into` when it is big enough (a buffer the
+   * caller reuses, so a file read a window at a time does not leave a trail of buffers for the collector).
+   */
+  read(start: number, end: number, into?: Uint8Array): Uint8Array;
+}
+
+export function memorySource(bytes: Uint8Array): ByteSource {
+  return { size: bytes.length, read: (start, end) => bytes.subarray(start, end) };
+}
+
+/** Part of a file, read with pread; close() when done. */
+export class FileSource implements ByteSource {
+  readonly size: number;
+  private fd: number | null;
+
+  constructor(
+    readonly path: string,
+    private readonly offset = 0,
+    end?: number,
+  ) {
+    this.fd = openSync(path, "r");
+    this.size = (end ?? fstatSync(this.fd).size) - offset;
+  }
+
+  read(start: number, end: number, into?: Uint8Array): Uint8Array {
+    const out = into && into.length >= end - start ? into.subarray(0, end - start) : Buffer.allocUnsafe(end - start);
+    let done = 0;
+    while (done < out.length) {
+      const n = readSync(this.fd!, out, done, out.length - done, this.offset + start + done);
+      if (n === 0) throw new Error(`${this.path} ended before byte ${this.offset + start + done}`);
+      done += n;
+    }
+    return out;
+  }
+
+  close() {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+}
+
+/** Bytes of one piece handed to JSON.parse: ~5 k heart-rate points, ~2.5 k workouts. */
+const PIECE_BYTES = 512 * 1024;
+/** Bytes read from a file at a time while scanning. */
+const WINDOW_BYTES = 4 << 20;
+/**
+ * The most one item (a point, a workout, a sample, a field) or a sleep metric's points (parsed together) may take:
+ * memory stays flat in the body's size only if no single part of it is huge. A workout with 10 hours of
+ * per-second heart rate is ~4 MB; three years of sleep segments ~3 MB.
+ */
+export const MAX_ITEM_BYTES = 32 << 20;
+
+const tooBig = (what: string, limit: number) =>
+  new HttpError(413, "item_too_large", `${what} is larger than ${limit} bytes: a body is read a piece at a time, and no one piece may be that big`);
+
+/** Smaller sizes than the defaults make tests cross every boundary. */
+export interface PieceSizes {
+  pieceBytes?: number;
+  windowBytes?: number;
+  maxItemBytes?: number;
+}
+
+const invalidJson = (reason: string) => new HttpError(400, "invalid_json", `body is not valid JSON: ${reason}`);
+const tooDeep = () => new HttpError(400, "too_deep", `body is nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`);
+
+// ---------------------------------------------------------------------------------------------
+// The scan: a map of the body down to the arrays that may be big, everything else as byte ranges.
+// ---------------------------------------------------------------------------------------------
+
+/** A run of whole array elements [first, first + count), bytes [start, end) without the brackets. */
+interface Piece {
+  start: number;
+  end: number;
+  first: number;
+  count: number;
+}
+
+type Plan =
+  | { kind: "value"; start: number; end: number }
+  | { kind: "object"; keys: [string, Plan][] }
+  | { kind: "pieces"; pieces: Piece[] }
+  | { kind: "elements"; items: Plan[] };
+
+/** Where to look inside: an object's keys ("*" = any other key), or an array split into pieces or walked element by element. */
+interface Rule {
+  keys?: Record<string, Rule>;
+  pieces?: boolean;
+  elements?: Rule;
+  /** A value kept as a byte range whatever its size (a raw line's body, read on as a source of its own). */
+  whole?: boolean;
+}
+
+const PIECES: Rule = { pieces: true };
+const BODY: Rule = {
+  keys: {
+    // HAE: each metric's points, the workouts and any other array under data
+    data: { keys: { metrics: { elements: { keys: { data: PIECES } } }, "*": PIECES } },
+    // our fixture shape
+    samples: PIECES,
+  },
+};
+
+class Scanner {
+  private buf: Uint8Array = new Uint8Array(0);
+  private base = 0;
+  pos = 0;
+
+  private readonly pieceBytes: number;
+  private readonly windowBytes: number;
+  private readonly maxItemBytes: number;
+
+  constructor(
+    private readonly src: ByteSource,
+    sizes: PieceSizes = {},
+  ) {
+    this.pieceBytes = sizes.pieceBytes ?? PIECE_BYTES;
+    this.windowBytes = sizes.windowBytes ?? WINDOW_BYTES;
+    this.maxItemBytes = sizes.maxItemBytes ?? MAX_ITEM_BYTES;
+  }
+
+  private window: Uint8Array | undefined;
+
+  private fill(at: number) {
+    this.base = at;
+    this.window ??= new Uint8Array(Math.min(this.windowBytes, this.src.size));
+    this.buf = this.src.read(at, Math.min(this.src.size, at + this.windowBytes), this.window);
+  }
+
+  private byteAt(at: number): number {
+    if (at >= this.src.size) return -1;
+    if (at < this.base || at >= this.base + this.buf.length) this.fill(at);
+    return this.buf[at - this.base]!;
+  }
+
+  /** The next byte that is not JSON whitespace (pos moves onto it), or -1 at the end. */
+  next(): number {
+    for (;;) {
+      const b = this.byteAt(this.pos);
+      if (b !== 32 && b !== 10 && b !== 13 && b !== 9) return b;
+      this.pos++;
+    }
+  }
+
+  expect(byte: number, what: string) {
+    if (this.next() !== byte) throw invalidJson(`expected ${what} at byte ${this.pos}`);
+    this.pos++;
+  }
+
+  /** Skips one value starting at pos, checking brackets, strings and depth; returns its end. */
+  skipValue(depth: number): number {
+    const size = this.src.size;
+    let p = this.pos;
+    const first = this.byteAt(p);
+    if (first === -1) throw invalidJson("unexpected end of body");
+    if (first !== 34 && first !== 123 && first !== 91) {
+      // a number, true, false or null: up to the next delimiter (JSON.parse of the piece checks its spelling)
+      while (p < size) {
+        const b = this.byteAt(p);
+        if (b === 44 || b === 93 || b === 125 || b === 32 || b === 10 || b === 13 || b === 9) break;
+        p++;
+      }
+      if (p === this.pos) throw invalidJson(`unexpected "${String.fromCharCode(first)}" at byte ${p}`);
+      return (this.pos = p);
+    }
+    let buf = this.buf;
+    let base = this.base;
+    let limit = base + buf.length;
+    let level = 0;
+    let inString = false;
+    let escaped = false;
+    for (; p < size; p++) {
+      if (p < base || p >= limit) {
+        this.fill(p);
+        ({ buf, base } = this);
+        limit = base + buf.length;
+      }
+      const b = buf[p - base]!;
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (b === 92) escaped = true;
+        else if (b === 34) {
+          inString = false;
+          if (level === 0) return (this.pos = p + 1);
+        }
+      } else if (b === 34) inString = true;
+      else if (b === 123 || b === 91) {
+        if (++level + depth > MAX_JSON_DEPTH) throw tooDeep();
+      } else if (b === 125 || b === 93) {
+        if (--level === 0) return (this.pos = p + 1);
+      }
+    }
+    throw invalidJson("unexpected end of body");
+  }
+
+  /** Plans the value at pos; yields after each piece it closes, so a caller can let other work run. */
+  *plan(rule: Rule | undefined, depth: number): Generator<void, Plan> {
+    const b = this.next();
+    if (b === 123 && rule?.keys) return yield* this.object(rule.keys, depth);
+    if (b === 91 && rule?.pieces) return yield* this.pieces(depth);
+    if (b === 91 && rule?.elements) return yield* this.elements(rule.elements, depth);
+    const start = this.pos;
+    const end = this.skipValue(depth);
+    if (end - start > this.maxItemBytes && !rule?.whole) throw tooBig(`a value at byte ${start}`, this.maxItemBytes);
+    return { kind: "value", start, end };
+  }
+
+  private *object(rules: Record<string, Rule>, depth: number): Generator<void, Plan> {
+    if (depth + 1 > MAX_JSON_DEPTH) throw tooDeep();
+    this.pos++;
+    const keys: [string, Plan][] = [];
+    if (this.next() === 125) {
+      this.pos++;
+      return { kind: "object", keys };
+    }
+    for (;;) {
+      if (this.next() !== 34) throw invalidJson(`expected a key at byte ${this.pos}`);
+      const keyStart = this.pos;
+      const key = parsePiece(this.src, keyStart, this.skipValue(depth + 1)) as string;
+      this.expect(58, '":"');
+      keys.push([key, yield* this.plan(rules[key] ?? rules["*"], depth + 1)]);
+      const b = this.next();
+      this.pos++;
+      if (b === 125) return { kind: "object", keys };
+      if (b !== 44) throw invalidJson(`expected "," or "}" at byte ${this.pos - 1}`);
+    }
+  }
+
+  private *elements(rule: Rule, depth: number): Generator<void, Plan> {
+    const items: Plan[] = [];
+    for (let more = this.openArray(depth); more; more = this.nextItem()) items.push(yield* this.plan(rule, depth + 1));
+    return { kind: "elements", items };
+  }
+
+  private *pieces(depth: number): Generator<void, Plan> {
+    const pieces: Piece[] = [];
+    let piece: Piece | null = null;
+    let index = 0;
+    for (let more = this.openArray(depth); more; more = this.nextItem()) {
+      const start = this.pos;
+      const end = this.skipValue(depth + 1);
+      if (end - start > this.maxItemBytes) throw tooBig(`item ${index} of the array at byte ${start}`, this.maxItemBytes);
+      if (!piece) pieces.push((piece = { start, end, first: index, count: 0 }));
+      piece.end = end;
+      piece.count++;
+      index++;
+      if (piece.end - piece.start >= this.pieceBytes) {
+        piece = null;
+        yield;
+      }
+    }
+    return { kind: "pieces", pieces };
+  }
+
+  /** Steps into the array at pos: true when it has a first element (pos on it). */
+  private openArray(depth: number): boolean {
+    if (depth + 1 > MAX_JSON_DEPTH) throw tooDeep();
+    this.pos++;
+    if (this.next() === 93) {
+      this.pos++;
+      return false;
+    }
+    return true;
+  }
+
+  /** Steps past an element: true when another follows (pos on it), false past the closing bracket. */
+  private nextItem(): boolean {
+    const b = this.next();
+    this.pos++;
+    if (b === 93) return false;
+    if (b !== 44) throw invalidJson(`expected "," or "]" at byte ${this.pos - 1}`);
+    this.next();
+    return true;
+  }
+}
+
+/** Reused for each piece: its bytes as read, then in brackets with non-ASCII escaped. */
+let pieceBuffer = new Uint8Array(PIECE_BYTES * 2);
+let scratch = Buffer.allocUnsafe(PIECE_BYTES * 3);
+
+/**
+ * JSON.parse of bytes [start, end), wrapped in brackets when they are a run of elements. The text is always
+ * ASCII (decoded by the ASCII fast path): a one-byte string that parses several times faster than a decoded UTF-8 one (HAE's
+ * "Ana’s Apple Watch" on every point would otherwise make every piece a two-byte string).
+ */
+function parsePiece(src: ByteSource, start: number, end: number, asArray = false): unknown {
+  if (pieceBuffer.length < end - start) pieceBuffer = new Uint8Array(end - start);
+  const bytes = src.read(start, end, pieceBuffer);
+  if (!isAscii(bytes) && !isUtf8(bytes)) throw invalidJson("not valid UTF-8");
+  const text = asciiText(bytes, asArray);
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw invalidJson((err as Error).message);
+  }
+}
+
+const HEX = Buffer.from("0123456789abcdef");
+
+/**
+ * Valid UTF-8 as ASCII JSON text: each non-ASCII character becomes a \uXXXX escape. JSON has non-ASCII only
+ * inside strings, where the escape means the same character; outside one it stays an error.
+ */
+function asciiText(bytes: Uint8Array, asArray: boolean): string {
+  // an escape is at most 3× the bytes it replaces (2 bytes → 6, 4 bytes → 12)
+  const need = bytes.length * 3 + 2;
+  if (scratch.length < need) scratch = Buffer.allocUnsafe(need);
+  const out = scratch; // a local: the loop below runs once per byte
+  let at = 0;
+  if (asArray) out[at++] = 91;
+  if (isAscii(bytes)) {
+    out.set(bytes, at);
+    at += bytes.length;
+  } else {
+    for (let i = 0; i < bytes.length; ) {
+      const b = bytes[i]!;
+      if (b < 0x80) {
+        out[at++] = b;
+        i++;
+        continue;
+      }
+      let code: number;
+      if (b < 0xe0) code = ((b & 0x1f) << 6) | (bytes[i + 1]! & 0x3f);
+      else if (b < 0xf0) code = ((b & 0x0f) << 12) | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f);
+      else code = ((b & 0x07) << 18) | ((bytes[i + 1]! & 0x3f) << 12) | ((bytes[i + 2]! & 0x3f) << 6) | (bytes[i + 3]! & 0x3f);
+      i += b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
+      if (code > 0xffff) {
+        code -= 0x10000;
+        at = escapeTo(out, at, 0xd800 + (code >> 10));
+        code = 0xdc00 + (code & 0x3ff);
+      }
+      at = escapeTo(out, at, code);
+    }
+  }
+  if (asArray) out[at++] = 93;
+  return out.subarray(0, at).toString("utf8");
+}
+
+/** `\uXXXX` for one UTF-16 code unit, written at `at`; returns the new end. */
+function escapeTo(out: Uint8Array, at: number, code: number): number {
+  out[at] = 92;
+  out[at + 1] = 117;
+  out[at + 2] = HEX[code >> 12]!;
+  out[at + 3] = HEX[(code >> 8) & 15]!;
+  out[at + 4] = HEX[(code >> 4) & 15]!;
+  out[at + 5] = HEX[code & 15]!;
+  return at + 6;
+}
+
+/** Plans the whole body: structure and depth are checked here, so a bad body is refused before any piece is used. */
+function* planBody(src: ByteSource, sizes: PieceSizes): Generator<void, Plan> {
+  const scanner = new Scanner(src, sizes);
+  const plan = yield* scanner.plan(BODY, 0);
+  if (scanner.next() !== -1) throw invalidJson(`unexpected data after the body at byte ${scanner.pos}`);
+  return plan;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pieces → Normalized: each piece is a small body of the same shape, normalized by the same code
+// as a whole body, with its error paths moved to where the piece sits in the big one.
+// ---------------------------------------------------------------------------------------------
+
+/** The value a plan stands for, parsed whole (for the parts that are small, or must be whole). */
+function valueOf(src: ByteSource, plan: Plan): unknown {
+  switch (plan.kind) {
+    case "value":
+      return parsePiece(src, plan.start, plan.end);
+    case "object": {
+      const out: Record<string, unknown> = {};
+      // defineProperty: a key such as "__proto__" stays a plain key, as JSON.parse leaves it
+      for (const [key, value] of plan.keys) Object.defineProperty(out, key, { value: valueOf(src, value), enumerable: true, writable: true, configurable: true });
+      return out;
+    }
+    case "pieces":
+      return plan.pieces.flatMap((piece) => parsePiece(src, piece.start, piece.end, true) as unknown[]);
+    case "elements":
+      return plan.items.map((item) => valueOf(src, item));
+  }
+}
+
+/** The last value given for `key` (as JSON.parse keeps it). */
+function keyOf(plan: Plan, key: string): Plan | undefined {
+  if (plan.kind !== "object") return undefined;
+  for (let i = plan.keys.length - 1; i >= 0; i--) if (plan.keys[i]![0] === key) return plan.keys[i]![1];
+  return undefined;
+}
+
+/** The distinct keys in order, each with its last value (as JSON.parse keeps them); a value given again is still checked. */
+function lastValues(src: ByteSource, plan: Plan & { kind: "object" }): [string, Plan][] {
+  const seen = new Map<string, Plan>();
+  for (const [key, value] of plan.keys) {
+    const before = seen.get(key);
+    if (before) valueOf(src, before);
+    seen.set(key, value);
+  }
+  return [...seen];
+}
+
+/** A piece's parsed elements, or the whole value when it was not an array of pieces. */
+function* runs(src: ByteSource, plan: Plan): Generator<{ items: unknown; first: number }> {
+  if (plan.kind !== "pieces") {
+    yield { items: valueOf(src, plan), first: 0 };
+    return;
+  }
+  if (!plan.pieces.length) yield { items: [], first: 0 };
+  for (const piece of plan.pieces) yield { items: parsePiece(src, piece.start, piece.end, true), first: piece.first };
+}
+
+/** Where a piece sits in the body: an error path starting `from` + index is moved to `to` + (first + index). */
+type Move = [from: string, to: string, first: number];
+
+/** Runs `normalize`, moving an error's path from the piece to the body by the first move that applies. */
+function placed<T>(normalize: () => T, ...moves: Move[]): T {
+  try {
+    return normalize();
+  } catch (err) {
+    if (!(err instanceof HttpError) || !err.field) throw err;
+    for (const [from, to, first] of moves) {
+      const match = prefixPattern(from).exec(err.field);
+      if (!match) continue;
+      const field = `${to}${first + Number(match[1])}]${err.field.slice(match[0].length)}`;
+      throw new HttpError(err.status, err.code, err.message.split(err.field).join(field), field, err.headers);
+    }
+    throw err;
+  }
+}
+
+const prefixPattern = (from: string) => new RegExp(`^${from.replace(/[.[\]]/g, "\\$&")}(\\d+)\\]`);
+
+/**
+ * Normalizes a body from its bytes a piece at a time. The whole body's structure is checked first (400),
+ * then each piece is parsed and normalized (400 / 422 at the first bad one, named as in the whole body).
+ */
+export function* normalizedPieces(src: ByteSource, sizes: PieceSizes = {}): Generator<Normalized | null> {
+  const planning = planBody(src, sizes);
+  let step = planning.next();
+  // null: still planning, nothing to merge yet (a moment for the caller to let other work run)
+  for (; !step.done; step = planning.next()) yield null;
+  const plan = step.value;
+  const data = keyOf(plan, "data");
+  if (data?.kind === "object" && (data.keys.length === 0 || data.keys.some(([key]) => HAE_KEYS.includes(key)))) {
+    yield* haePieces(src, data, sizes.maxItemBytes ?? MAX_ITEM_BYTES);
+    return;
+  }
+  if (plan.kind === "object" && plan.keys.some(([key]) => key === "samples" || key === "type")) {
+    yield* fixturePieces(src, plan);
+    return;
+  }
+  // the same answer as for a small body of this kind (valid JSON is not checked further: it is refused anyway)
+  throw invalidPayload('unrecognised payload: expected {"type":"heart_rate","samples":[…]} or a Health Auto Export {"data":{…}} body');
+}
+
+function* haePieces(src: ByteSource, data: Plan & { kind: "object" }, maxItemBytes: number): Generator<Normalized> {
+  if (!data.keys.length) yield normalizeHaeData({});
+  for (const [key, value] of lastValues(src, data)) {
+    if (key === "metrics" && value.kind === "elements") {
+      for (const [i, metric] of value.items.entries()) yield* metricPieces(src, metric, i, maxItemBytes);
+      continue;
+    }
+    const at = `data.${key}[`;
+    for (const { items, first } of runs(src, value)) yield placed(() => normalizeHaeData({ [key]: items }), [at, at, first]);
+  }
+}
+
+function* metricPieces(src: ByteSource, metric: Plan, index: number, maxItemBytes: number): Generator<Normalized> {
+  const points = keyOf(metric, "data");
+  const to = `data.metrics[${index}]`;
+  if (metric.kind !== "object" || !points) {
+    yield placed(() => normalizeHaeData({ metrics: [valueOf(src, metric)] }), ["data.metrics[", "data.metrics[", index]);
+    return;
+  }
+  // the metric's other fields, parsed once (each is small); its points a piece at a time
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of lastValues(src, metric)) if (key !== "data") fields[key] = valueOf(src, value);
+  // a night is built from all of its segments, so sleep's points stay together (a few MB for years of nights)
+  const whole = typeof fields.name === "string" && metricName(fields.name) === "sleep_analysis";
+  if (whole && points.kind === "pieces" && points.pieces.length && points.pieces.at(-1)!.end - points.pieces[0]!.start > maxItemBytes) {
+    throw tooBig(`${to}.data (sleep segments, read together)`, maxItemBytes);
+  }
+  const pieces = whole ? [{ items: valueOf(src, points), first: 0 }] : runs(src, points);
+  for (const { items, first } of pieces) {
+    const piece = () => normalizeHaeData({ metrics: [{ ...fields, data: items }] });
+    yield placed(piece, ["data.metrics[0].data[", `${to}.data[`, first], ["data.metrics[", "data.metrics[", index]);
+  }
+}
+
+function* fixturePieces(src: ByteSource, plan: Plan & { kind: "object" }): Generator<Normalized> {
+  const fields: Record<string, unknown> = {};
+  let samples: Plan | undefined;
+  for (const [key, value] of lastValues(src, plan)) {
+    if (key === "samples") samples = value;
+    else fields[key] = valueOf(src, value);
+  }
+  if (!samples) {
+    yield normalizeFixtureBody(fields as FixturePayload);
+    return;
+  }
+  for (const { items, first } of runs(src, samples)) yield placed(() => normalizeFixtureBody({ ...fields, samples: items } as FixturePayload), ["samples[", "samples[", first]);
+}
+
+/** Bytes [start, end) of another source. */
+export function sliceSource(src: ByteSource, start: number, end: number): ByteSource {
+  return { size: end - start, read: (a, b, into) => src.read(start + a, start + b, into) };
+}
+
+/**
+ * A raw-log line too big to hold: its small fields parsed, its body left as a source for normalizedPieces.
+ * Throws (400) when the line is not a JSON object.
+ */
+export function rawEntryFields(src: ByteSource): { fields: Record<string, unknown>; body: ByteSource | null } {
+  const scanner = new Scanner(src);
+  const planning = scanner.plan({ keys: { body: { whole: true } } }, 0);
+  let step = planning.next();
+  while (!step.done) step = planning.next();
+  const plan = step.value;
+  if (scanner.next() !== -1) throw invalidJson(`unexpected data after the entry at byte ${scanner.pos}`);
+  if (plan.kind !== "object") throw invalidJson("not an object");
+  const fields: Record<string, unknown> = {};
+  let body: ByteSource | null = null;
+  for (const [key, value] of lastValues(src, plan)) {
+    if (key === "body" && value.kind === "value") body = sliceSource(src, value.start, value.end);
+    else fields[key] = valueOf(src, value);
+  }
+  return { fields, body };
+}
