@@ -33,7 +33,7 @@ try {
     const zone = hour === 18 ? 1 + (i % 4) : 0;
     return { ts: first + 60 * i, bpm: 60 + 25 * zone, zone, seconds: 10 };
   });
-  await store.writeZones({ user: "me", since: first, previousTs: null, base: { z1: 0, z2: 0, z3: 0, z4: 0, z5: 0 }, credits });
+  await store.writeZones({ user: "me", since: first, previousTs: null, earlier: [], credits });
   const gauges = Array.from({ length: DAYS }, (_, d) => [
     { name: "hae_resting_heart_rate", unit: "count/min", ts: first + d * 86400, value: 50 + (d % 7), revision: 0 },
     { name: "hae_heart_rate_variability", unit: "ms", ts: first + d * 86400 + 3600, value: 40 + (d % 11), revision: 0 },
@@ -82,11 +82,10 @@ try {
     try {
       const settings = { timeZone: config.timeZone, ...config.load };
       const vmStore = new VmStore({ writeUrl: vm.url, readUrl: vm.url, stateDir: dataDir, training: { settings, clock: () => now } });
-      const base = { z1: 0, z2: 0, z3: 0, z4: 0, z5: 0 };
-      for (let i = 0; i < credits.length; i += 50_000) {
-        const slice = credits.slice(i, i + 50_000);
-        await vmStore.writeZones({ user: "me", since: slice[0]!.ts, previousTs: i ? credits[i - 1]!.ts : null, base: { ...base }, credits: slice }, () => []);
-        for (const c of slice) base[(["z1", "z2", "z3", "z4", "z5"] as const)[c.zone]!] += c.seconds;
+      // slices of whole days (34 days of minutes), as the ledger gives them
+      for (let i = 0; i < credits.length; i += 34 * 1440) {
+        const slice = credits.slice(i, i + 34 * 1440);
+        await vmStore.writeZones({ user: "me", since: slice[0]!.ts, previousTs: i ? credits[i - 1]!.ts : null, earlier: [], credits: slice }, () => []);
       }
       await vmStore.writeRecords({ user: "me", gauges, movedSeries: [], nights: [], workouts: [] });
       await vm.flush();

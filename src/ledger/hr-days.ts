@@ -50,9 +50,8 @@ export class HeartRateDays {
   constructor(private readonly db: Database) {
     this.userIds = new UserIds(db);
     db.exec(`
-      -- s0..s4: the user's zone seconds over all days, so the totals before an instant need only the days after it
-      CREATE TABLE IF NOT EXISTS hr_user (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,
-        s0 REAL NOT NULL DEFAULT 0, s1 REAL NOT NULL DEFAULT 0, s2 REAL NOT NULL DEFAULT 0, s3 REAL NOT NULL DEFAULT 0, s4 REAL NOT NULL DEFAULT 0);
+      -- a ledger written before the VM store kept its own counter state also has per-user totals s0..s4 here, unused
+      CREATE TABLE IF NOT EXISTS hr_user (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
       CREATE TABLE IF NOT EXISTS hr_origin (id INTEGER PRIMARY KEY, source TEXT NOT NULL, device TEXT NOT NULL, UNIQUE (source, device));
       CREATE TABLE IF NOT EXISTS hr_day (key INTEGER PRIMARY KEY, first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL,
         s0 REAL NOT NULL, s1 REAL NOT NULL, s2 REAL NOT NULL, s3 REAL NOT NULL, s4 REAL NOT NULL,
@@ -125,7 +124,6 @@ export class HeartRateDays {
       const following = this.load(uid, next)!;
       this.save(uid, next, following.samples, following, [following.firstTs, following.firstTs], boundsBpm, result.added);
     }
-    this.addToUser(uid, result.added);
     return result;
   }
 
@@ -142,12 +140,6 @@ export class HeartRateDays {
       const held: HeldDay = { samples: block, timeline, zones, totals: [0, 0, 0, 0, 0], firstTs: timeline.ts[0]!, lastTs: timeline.ts[timeline.length - 1]! };
       this.save(uid, day, block, held, [Infinity, -Infinity], [], added);
     }
-    this.addToUser(uid, added);
-  }
-
-  private addToUser(uid: number, added: number[]) {
-    if (added.every((s) => s === 0)) return;
-    this.db.query("UPDATE hr_user SET s0 = s0 + ?, s1 = s1 + ?, s2 = s2 + ?, s3 = s3 + ?, s4 = s4 + ? WHERE id = ?").run(...(added as [number, number, number, number, number]), uid);
   }
 
   /** The batch as per-day blocks sorted by (instant, origin order), arrival order kept among equal keys. */
@@ -255,28 +247,17 @@ export class HeartRateDays {
     return row ? row.key - uid * USER_SPAN : null;
   }
 
-  /** The timeline instant before `since` and the zone seconds credited before it. */
-  before(user: string, since: number): { previousTs: number | null; totals: number[] } {
+  /** The timeline instant before `since`, or null. */
+  previousTs(user: string, since: number): number | null {
     const uid = this.userId(user, false);
-    const totals = [0, 0, 0, 0, 0];
-    if (uid === null) return { previousTs: null, totals };
+    if (uid === null) return null;
     const day = dayOf(since);
-    // the user's running totals minus the days from `since`'s on: a sync near the end reads one or two rows
-    const sums = this.db
-      .query<{ s0: number; s1: number; s2: number; s3: number; s4: number }, [number, number, number]>(
-        `SELECT u.s0 - COALESCE(SUM(d.s0), 0) AS s0, u.s1 - COALESCE(SUM(d.s1), 0) AS s1, u.s2 - COALESCE(SUM(d.s2), 0) AS s2,
-           u.s3 - COALESCE(SUM(d.s3), 0) AS s3, u.s4 - COALESCE(SUM(d.s4), 0) AS s4
-         FROM hr_user u LEFT JOIN hr_day d ON d.key >= ? AND d.key < ? WHERE u.id = ?`,
-      )
-      .get(uid * USER_SPAN + day, (uid + 1) * USER_SPAN, uid)!;
-    [sums.s0, sums.s1, sums.s2, sums.s3, sums.s4].forEach((s, z) => (totals[z] = s));
     let previousTs = this.lastBefore(uid, day);
     for (const credit of this.dayCredits(uid, day, previousTs)) {
       if (credit.ts >= since) break;
-      totals[credit.zone]! += credit.seconds;
       previousTs = credit.ts;
     }
-    return { previousTs, totals };
+    return previousTs;
   }
 
   /** Every credit at or after `since`, in time order, one day's credits at a time. */
@@ -333,6 +314,6 @@ export class HeartRateDays {
   }
 
   reset() {
-    this.db.exec("DELETE FROM hr_day; UPDATE hr_user SET s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0;");
+    this.db.exec("DELETE FROM hr_day;");
   }
 }

@@ -75,29 +75,30 @@ describe("ledger", () => {
     }
   });
 
-  test("a rewrite in slices carries each slice's totals and predecessor", () => {
+  test("a rewrite in slices of whole UTC days: the first from `since` with its day's earlier credits, each with the instant before it", () => {
     const ledger = new Ledger(":memory:");
-    ledger.ingest("me", Array.from({ length: 10 }, (_, i) => hr(T0 + 5 * i, 130)), bounds);
-    const slices = [...ledger.zoneRewrites("me", T0 + 10, 3)];
-    // instants 10..45 (8 credits of 5 s) in slices 10-20, 25-35, 40-45; before T0+10: 5 s (the first earns 0);
-    // each next slice starts one second after the last instant of the one before
-    expect(slices.map((s) => [s.since - T0, (s.previousTs ?? 0) - T0, s.base.z2, s.credits.length])).toEqual([
-      [10, 5, 5, 3],
-      [21, 20, 20, 3],
-      [36, 35, 35, 2],
+    const midnight = NOW;
+    ledger.ingest("me", [0, 1, 2].flatMap((d) => [hr(midnight + d * 86400 + 5, 130), hr(midnight + d * 86400 + 10, 130), hr(midnight + d * 86400 + 15, 130)]), bounds);
+    const slices = [...ledger.zoneRewrites("me", midnight + 10, 2)];
+    // day 0 from +10 (its +5 before it), then day 1 and day 2 whole, each closed at its day's end once it holds 2
+    expect(slices.map((s) => [s.since - midnight, (s.previousTs ?? 0) - midnight, s.earlier.map((c) => c.ts - midnight), s.credits.map((c) => c.ts - midnight)])).toEqual([
+      [10, 5, [5], [10, 15]],
+      [86400, 15, [], [86405, 86410, 86415]],
+      [172800, 86415, [], [172805, 172810, 172815]],
     ]);
   });
 
-  test("a late evening re-credits the next day's first instant and the totals before any later instant", () => {
+  test("a late evening re-credits the next day's first instant", () => {
     const ledger = new Ledger(":memory:");
     const midnight = NOW; // 2026-01-01T00:00Z
     ledger.ingest("me", [hr(midnight + 5, 130), hr(midnight + 10, 130), hr(midnight + 86400, 150)], bounds);
     // midnight+5 starts the history (0 s); +10 earns 5; the next day's sample earns 10
-    expect(ledger.zoneRewrite("me", midnight + 86400).base).toEqual({ z1: 0, z2: 5, z3: 0, z4: 0, z5: 0 });
+    expect(sumZones(ledger.zoneRewrite("me", 0).credits)).toEqual({ z1: 0, z2: 5, z3: 10, z4: 0, z5: 0 });
     const late = ledger.ingest("me", [hr(midnight - 3, 130)], bounds);
     // midnight-3 starts the history instead; midnight+5 now earns 8 s
     expect(late.zoneSecondsAdded).toEqual({ z1: 0, z2: 8, z3: 0, z4: 0, z5: 0 });
-    expect(ledger.zoneRewrite("me", midnight + 86400).base).toEqual({ z1: 0, z2: 13, z3: 0, z4: 0, z5: 0 });
+    expect(sumZones(ledger.zoneRewrite("me", 0).credits)).toEqual({ z1: 0, z2: 13, z3: 10, z4: 0, z5: 0 });
+    expect(ledger.zoneRewrite("me", midnight + 86400).previousTs).toBe(midnight + 10);
     expect(ledger.pending()).toEqual([{ user: "me", since: midnight - 3 }]);
   });
 

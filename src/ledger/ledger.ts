@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { GaugeSample, HeartRateSample, SleepNight, Workout } from "../normalize/model";
 import { RecordLedger } from "./records";
 import { emptyZoneSeconds, ZONES, type Credit, type ZoneSeconds } from "../transform/zones";
+import { DAY_S } from "./day-block";
 import { HeartRateDays } from "./hr-days";
 import { migrateSampleRows } from "./migrate";
 import type { RawPosition } from "../raw/rawlog";
@@ -19,18 +20,18 @@ export interface IngestResult {
   changedFrom: number | null;
 }
 
-/** Everything a store needs to rewrite a user's zone series from `since` on. */
 /** Lower bpm bounds of z2..z5, or per instant when a person's zones changed over time. */
 export type ZoneBounds = number[] | ((ts: number) => number[]);
 
+/** Everything a store needs to rewrite a user's zone series from `since` on. */
 export interface ZoneRewrite {
   user: string;
   since: number;
   /** Timeline instant just before `since`, or null. */
   previousTs: number | null;
-  /** Zone seconds credited before `since`. */
-  base: ZoneSeconds;
-  /** Every credit at or after `since`, sorted by ts. */
+  /** The credits of `since`'s UTC day before `since` (a store may redraw whole days from them). */
+  earlier: Credit[];
+  /** Every credit at or after `since` in this slice, sorted by ts; a slice ends at the end of a UTC day. */
   credits: Credit[];
 }
 
@@ -45,6 +46,8 @@ export interface RecordsInput {
   sleep: readonly SleepNight[];
   workouts: readonly Workout[];
 }
+
+const dayStartOf = (ts: number) => Math.floor(ts / DAY_S) * DAY_S;
 
 export class Ledger {
   readonly db: Database;
@@ -163,36 +166,34 @@ export class Ledger {
   }
 
   /**
-   * The rewrite from `since` in consecutive slices of at most `sliceSize` credits, each with the totals and
-   * the instant before it, so a year-long rewrite never sits in memory at once. Yields at least one slice.
+   * The rewrite from `since` in consecutive slices of whole UTC days (the first from `since`), each closed once it
+   * holds `sliceSize` credits, so a year-long rewrite never sits in memory at once. Yields at least one slice.
    */
   *zoneRewrites(user: string, since: number, sliceSize: number): Generator<ZoneRewrite> {
-    const held = this.days.before(user, since);
-    let previousTs = held.previousTs;
-    const base = emptyZoneSeconds();
-    ZONES.forEach((z, zone) => (base[z] = held.totals[zone]!));
-    const days = this.days.creditsFrom(user, since);
-    let day: Credit[] = [];
-    let at = 0;
+    let previousTs = this.days.previousTs(user, since);
+    const days = this.days.creditsFrom(user, dayStartOf(since));
     let from = since;
+    let earlier: Credit[] = [];
+    let pending = days.next();
+    if (!pending.done) {
+      const first = pending.value;
+      const cut = first.findIndex((c) => c.ts >= since);
+      if (first.length && dayStartOf(first[0]!.ts) === dayStartOf(since)) {
+        earlier = cut < 0 ? first : first.slice(0, cut);
+        pending = { done: false, value: cut < 0 ? [] : first.slice(cut) };
+      }
+    }
     for (;;) {
       const slice: Credit[] = [];
-      while (slice.length < sliceSize) {
-        if (at === day.length) {
-          const next = days.next();
-          if (next.done) break;
-          [day, at] = [next.value, 0];
-          continue;
-        }
-        const take = Math.min(day.length - at, sliceSize - slice.length);
-        for (let i = 0; i < take; i++) slice.push(day[at + i]!);
-        at += take;
+      while (slice.length < sliceSize && !pending.done) {
+        for (const c of pending.value) slice.push(c);
+        pending = days.next();
       }
-      yield { user, since: from, previousTs, base: { ...base }, credits: slice };
-      if (slice.length < sliceSize || !slice.length) return;
-      for (const c of slice) base[ZONES[c.zone]!] += c.seconds;
-      previousTs = slice.at(-1)!.ts;
-      from = previousTs + 1;
+      yield { user, since: from, previousTs, earlier, credits: slice };
+      if (pending.done) return;
+      earlier = [];
+      if (slice.length) previousTs = slice.at(-1)!.ts;
+      from = dayStartOf(pending.value[0]!.ts);
     }
   }
 

@@ -1,4 +1,8 @@
 import { describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { VmWriterState } from "./vm-state";
 
 describe("writes VM acknowledged but may not have persisted", () => {
@@ -22,26 +26,64 @@ describe("writes VM acknowledged but may not have persisted", () => {
   });
 });
 
-describe("generations per day", () => {
-  test("a rewrite bumps only the days it reaches; new days start at 0; running out asks for a rebuild", () => {
+describe("zone days", () => {
+  const day = 86400;
+  test("a write that overwrites a day moves it to the next generation; a day only added to keeps its own; running out asks for a rebuild", () => {
     const state = new VmWriterState(":memory:");
-    const day = 86400;
-    expect(state.planZones("me", 10 * day, 12 * day + 5, 3)).toBe(true); // first write: days 10..12, nothing bumped
-    expect(state.generations("me", [10 * day + 1, 12 * day + 1])).toEqual([0, 0]);
-    expect(state.planZones("me", 11 * day + 7, 13 * day, 3)).toBe(true); // reaches back into day 11: days 11..12 bumped
-    expect(state.generations("me", [10 * day + 1, 11 * day + 8, 12 * day + 1, 13 * day])).toEqual([0, 1, 1, 0]);
-    expect(state.planZones("me", 12 * day, 13 * day, 3)).toBe(true); // since-1 is in day 11: days 11..13 bumped
-    expect(state.planZones("me", 12 * day, 13 * day, 3)).toBe(true);
-    expect(state.generations("me", [11 * day + 8, 12 * day + 1, 13 * day])).toEqual([3, 3, 2]);
-    expect(state.planZones("me", 12 * day, 13 * day, 3)).toBe(false);
+    expect(state.plan("me", [{ day: 10, rewrite: false, lastSecond: 10 * day + 5 }, { day: 11, rewrite: false, lastSecond: 11 * day + 9 }], [10 * day + 4], 2)).toBe(true);
+    expect(state.generations("me", [10 * day + 1, 11 * day + 1])).toEqual([0, 0]);
+    expect(state.plan("me", [{ day: 10, rewrite: true, lastSecond: 10 * day + 3 }], [], 2)).toBe(true);
+    expect(state.plan("me", [{ day: 10, rewrite: true, lastSecond: 10 * day + 3 }], [], 2)).toBe(true);
+    expect(state.generations("me", [10 * day + 1, 11 * day + 1])).toEqual([2, 0]);
+    // the last second written never moves back; the reset point is remembered for later overwrites
+    expect(state.day("me", 10)).toEqual({ generation: 2, lastWritten: 10 * day + 5, digest: null, endTs: null });
+    expect(state.resets("me", 10 * day, 11 * day)).toEqual([10 * day + 4]);
+    // a third overwrite of day 10 would pass 2: nothing is recorded, day 11 included
+    expect(state.plan("me", [{ day: 11, rewrite: true, lastSecond: 11 * day + 9 }, { day: 10, rewrite: true, lastSecond: 10 * day + 5 }], [], 2)).toBe(false);
+    expect(state.generations("me", [10 * day + 1, 11 * day + 1])).toEqual([2, 0]);
+  });
+
+  test("how a written day ended is found from the next; a lost write makes its days be drawn again", () => {
+    const state = new VmWriterState(":memory:");
+    state.plan("me", [{ day: 10, rewrite: false, lastSecond: 11 * day - 1 }], [], 3);
+    state.daysWritten("me", [{ day: 10, digest: "abc", end: { ts: 11 * day - 1, zone: 2, value: 40 } }]);
+    expect(state.endBefore("me", 12)).toEqual({ ts: 11 * day - 1, zone: 2, value: 40 });
+    expect(state.endBefore("me", 10)).toBeNull();
+    state.rememberWrite("me", 10 * day + 7, false, 100);
+    expect(state.lostWrites(105, 110, 30)).toEqual([{ user: "me", zonesSince: 10 * day + 7, records: false }]);
+    expect(state.day("me", 10)?.digest).toBeNull();
   });
 
   test("an interrupted rebuild is remembered until finished", () => {
     const state = new VmWriterState(":memory:");
-    state.planZones("me", 100, 200, 3);
+    state.plan("me", [{ day: 0, rewrite: false, lastSecond: 200 }], [], 3);
     state.startRebuild("me");
     expect(state.needsRebuild("me")).toBe(true);
+    expect(state.day("me", 0)).toBeNull();
     state.finishRebuild("me");
     expect(state.needsRebuild("me")).toBe(false);
   });
+});
+
+test("a state file from the cumulative-counter layout makes every user's zone series be rebuilt once", () => {
+  const dir = mkdtempSync(join(tmpdir(), "fitstack-vmstate-old-"));
+  const old = new Database(join(dir, "vm-writer.sqlite"), { create: true });
+  old.exec(`
+    CREATE TABLE zone_series (user TEXT PRIMARY KEY, last_emitted INTEGER NOT NULL, rebuild INTEGER NOT NULL);
+    CREATE TABLE day_generation (user TEXT NOT NULL, day INTEGER NOT NULL, generation INTEGER NOT NULL, PRIMARY KEY (user, day)) WITHOUT ROWID;
+    CREATE TABLE prepoint (user TEXT NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (user, ts)) WITHOUT ROWID;
+    INSERT INTO zone_series VALUES ('me', 1000, 0), ('you', 2000, 0);
+    INSERT INTO day_generation VALUES ('me', 0, 4);
+    INSERT INTO prepoint VALUES ('me', 999);
+  `);
+  old.close();
+  const state = new VmWriterState(dir);
+  expect([state.needsRebuild("me"), state.needsRebuild("you"), state.needsRebuild("nobody")]).toEqual([true, true, false]);
+  expect(state.resets("me", 0, 10_000)).toEqual([]);
+  state.finishRebuild("me");
+  state.close();
+  // opened again: the upgrade ran once, the finished rebuild stays finished
+  const again = new VmWriterState(dir);
+  expect([again.needsRebuild("me"), again.needsRebuild("you")]).toEqual([false, true]);
+  again.close();
 });

@@ -1,11 +1,31 @@
-// What the VictoriaMetrics writer must remember between writes (bun:sqlite in DATA_DIR): the generation of
-// each day's points, pre-points, whole-series families, rebuilds in progress, and writes not yet durable.
+// What the VictoriaMetrics writer must remember between writes (bun:sqlite in DATA_DIR): per user-day the
+// generation of its points, the last second written, a digest of what its counters were drawn from and how the
+// day ended; reset points ever written; whole-series families, rebuilds in progress, and writes not yet durable.
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import type { LostWrite } from "./store";
+import type { DayEnd } from "./vm-zones";
 
 const DAY_S = 86400;
 export const dayOf = (s: number) => Math.floor(s / DAY_S);
+
+/** The zone counters' layout this file describes; an older one makes every user's series be rebuilt once. */
+const ZONE_SCHEME = "2";
+
+export interface HeldDay {
+  generation: number;
+  lastWritten: number;
+  digest: string | null;
+  /** The day's last instant when it was last drawn, or null. */
+  endTs: number | null;
+}
+
+/** What one day's write will do: from which second, up to which, and whether it overwrites points already written. */
+export interface DayPlan {
+  day: number;
+  rewrite: boolean;
+  lastSecond: number;
+}
 
 export interface FamilyState {
   generation: number;
@@ -23,10 +43,14 @@ export class VmWriterState {
     // busy_timeout: `import` and `serve` may open this file at once (their writes are serialised by delivery.lock)
     this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;");
     this.db.exec(`
+      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       -- rebuild = 1 while a user's zone series are being rebuilt whole (a crash resumes the rebuild)
       CREATE TABLE IF NOT EXISTS zone_series (user TEXT PRIMARY KEY, last_emitted INTEGER NOT NULL, rebuild INTEGER NOT NULL);
-      CREATE TABLE IF NOT EXISTS day_generation (user TEXT NOT NULL, day INTEGER NOT NULL, generation INTEGER NOT NULL,
+      -- digest: of the credits the day's counters were drawn from (NULL: must be drawn again); end_*: its DayEnd
+      CREATE TABLE IF NOT EXISTS zone_day (user TEXT NOT NULL, day INTEGER NOT NULL, generation INTEGER NOT NULL,
+        last_written INTEGER NOT NULL, digest TEXT, end_ts INTEGER, end_zone INTEGER, end_value REAL,
         PRIMARY KEY (user, day)) WITHOUT ROWID;
+      -- every reset point ever written (kept: a later rewrite of its day must overwrite it)
       CREATE TABLE IF NOT EXISTS prepoint (user TEXT NOT NULL, ts INTEGER NOT NULL, PRIMARY KEY (user, ts)) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS family (user TEXT NOT NULL, family TEXT NOT NULL, generation INTEGER NOT NULL, labels TEXT NOT NULL,
         content_hash TEXT NOT NULL, PRIMARY KEY (user, family)) WITHOUT ROWID;
@@ -38,72 +62,98 @@ export class VmWriterState {
       -- writes VM acknowledged but may hold only in memory: kept until VM is seen running since long enough after them
       CREATE TABLE IF NOT EXISTS recent_write (user TEXT NOT NULL, zones_since INTEGER, records INTEGER NOT NULL, written_at REAL NOT NULL);
     `);
+    const scheme = this.db.query<{ value: string }, []>("SELECT value FROM meta WHERE key = 'zone_scheme'").get()?.value;
+    if (scheme !== ZONE_SCHEME) {
+      // series written as one cumulative counter from 1e9 (before per-day counters): rebuilt at their next delivery
+      this.db.transaction(() => {
+        this.db.exec("UPDATE zone_series SET rebuild = 1; DELETE FROM prepoint; DROP TABLE IF EXISTS day_generation;");
+        this.db.query("INSERT OR REPLACE INTO meta (key, value) VALUES ('zone_scheme', ?)").run(ZONE_SCHEME);
+      })();
+    }
   }
 
   needsRebuild(user: string): boolean {
     return this.db.query<{ rebuild: number }, [string]>("SELECT rebuild FROM zone_series WHERE user = ?").get(user)?.rebuild === 1;
   }
 
+  /** What was written of a day's zone series, or null. */
+  day(user: string, day: number): HeldDay | null {
+    const row = this.db
+      .query<{ generation: number; last_written: number; digest: string | null; end_ts: number | null }, [string, number]>(
+        "SELECT generation, last_written, digest, end_ts FROM zone_day WHERE user = ? AND day = ?",
+      )
+      .get(user, day);
+    return row ? { generation: row.generation, lastWritten: row.last_written, digest: row.digest, endTs: row.end_ts } : null;
+  }
+
+  /** How the latest day before `day` that was written ended, or null. */
+  endBefore(user: string, day: number): DayEnd | null {
+    const row = this.db
+      .query<{ end_ts: number | null; end_zone: number; end_value: number }, [string, number]>(
+        "SELECT end_ts, end_zone, end_value FROM zone_day WHERE user = ? AND day < ? ORDER BY day DESC LIMIT 1",
+      )
+      .get(user, day);
+    return row?.end_ts != null ? { ts: row.end_ts, zone: row.end_zone, value: row.end_value } : null;
+  }
+
   /**
-   * Before writing the zone series from `since` up to `lastInstant`: a rewrite of instants already written
-   * moves every day it touches to a newer generation. Recorded before the write (a half-done write retried
-   * later still gets a newer one). Returns false when a day would run out of generations.
+   * Before a write: a day it overwrites moves to a newer generation, and every day records the last second written
+   * (a half-done write retried later is then an overwrite too). Returns false when a day would run out of generations.
    */
-  planZones(user: string, since: number, lastInstant: number, maxGeneration: number): boolean {
+  plan(user: string, plans: readonly DayPlan[], resets: readonly number[], maxGeneration: number): boolean {
     return this.db.transaction(() => {
-      const lastEmitted = this.db.query<{ last_emitted: number }, [string]>("SELECT last_emitted FROM zone_series WHERE user = ?").get(user)?.last_emitted ?? -1;
-      if (since <= lastEmitted) {
-        const from = dayOf(since - 1);
-        const to = dayOf(lastEmitted);
-        const highest = this.db
-          .query<{ g: number | null }, [string, number, number]>("SELECT MAX(generation) AS g FROM day_generation WHERE user = ? AND day BETWEEN ? AND ?")
-          .get(user, from, to)!.g ?? 0;
-        if (highest + 1 > maxGeneration) return false;
-        const bump = this.db.query(
-          "INSERT INTO day_generation (user, day, generation) VALUES (?, ?, 1) ON CONFLICT DO UPDATE SET generation = generation + 1",
-        );
-        for (let day = from; day <= to; day++) bump.run(user, day);
+      for (const p of plans) {
+        if (p.rewrite && (this.day(user, p.day)?.generation ?? 0) + 1 > maxGeneration) return false;
       }
-      this.db
-        .query("INSERT INTO zone_series (user, last_emitted, rebuild) VALUES (?, ?, 0) ON CONFLICT DO UPDATE SET last_emitted = MAX(last_emitted, excluded.last_emitted)")
-        .run(user, lastInstant);
+      const upsert = this.db.query(
+        `INSERT INTO zone_day (user, day, generation, last_written) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT DO UPDATE SET generation = generation + ?3, last_written = MAX(last_written, ?4)`,
+      );
+      for (const p of plans) upsert.run(user, p.day, p.rewrite ? 1 : 0, p.lastSecond);
+      const insert = this.db.query("INSERT OR IGNORE INTO prepoint (user, ts) VALUES (?, ?)");
+      for (const ts of resets) insert.run(user, ts);
+      this.db.query("INSERT INTO zone_series (user, last_emitted, rebuild) VALUES (?, -1, 0) ON CONFLICT DO NOTHING").run(user);
       return true;
     })();
   }
 
-  /** Generation to stamp each instant with (its day's). */
-  generations(user: string, instants: readonly number[]): number[] {
-    if (!instants.length) return [];
+  /** After days were written: what each was drawn from and how it ended. */
+  daysWritten(user: string, days: readonly { day: number; digest: string; end: DayEnd | null }[]) {
+    const update = this.db.query("UPDATE zone_day SET digest = ?, end_ts = ?, end_zone = ?, end_value = ? WHERE user = ? AND day = ?");
+    this.db.transaction(() => {
+      for (const { day, digest, end } of days) update.run(digest, end?.ts ?? null, end?.zone ?? 0, end?.value ?? 0, user, day);
+    })();
+  }
+
+  /** Reset points ever written in [from, to]. */
+  resets(user: string, from: number, to: number): number[] {
+    return this.db
+      .query<{ ts: number }, [string, number, number]>("SELECT ts FROM prepoint WHERE user = ? AND ts BETWEEN ? AND ? ORDER BY ts")
+      .all(user, from, to)
+      .map((row) => row.ts);
+  }
+
+  /** Generation to stamp each second with (its day's). */
+  generations(user: string, seconds: readonly number[]): number[] {
+    if (!seconds.length) return [];
     const rows = this.db
-      .query<{ day: number; generation: number }, [string, number, number]>("SELECT day, generation FROM day_generation WHERE user = ? AND day BETWEEN ? AND ?")
-      .all(user, dayOf(instants[0]!), dayOf(instants.at(-1)!));
+      .query<{ day: number; generation: number }, [string, number, number]>("SELECT day, generation FROM zone_day WHERE user = ? AND day BETWEEN ? AND ?")
+      .all(user, dayOf(seconds[0]!), dayOf(seconds.at(-1)!));
     const byDay = new Map(rows.map((r) => [r.day, r.generation]));
-    return instants.map((s) => byDay.get(dayOf(s)) ?? 0);
+    return seconds.map((s) => byDay.get(dayOf(s)) ?? 0);
   }
 
   /** Starts a rebuild: VM's series are about to be deleted, so every generation starts again at 0. */
   startRebuild(user: string) {
     this.db.transaction(() => {
       this.db.query("INSERT OR REPLACE INTO zone_series (user, last_emitted, rebuild) VALUES (?, -1, 1)").run(user);
-      this.db.query("DELETE FROM day_generation WHERE user = ?").run(user);
+      this.db.query("DELETE FROM zone_day WHERE user = ?").run(user);
       this.db.query("DELETE FROM prepoint WHERE user = ?").run(user);
     })();
   }
 
   finishRebuild(user: string) {
     this.db.query("UPDATE zone_series SET rebuild = 0 WHERE user = ?").run(user);
-  }
-
-  /** Records pre-points (kept forever: a later rewrite must overwrite each one) and returns those from `from` on. */
-  prepoints(user: string, add: readonly number[], from: number): number[] {
-    const insert = this.db.query("INSERT OR IGNORE INTO prepoint (user, ts) VALUES (?, ?)");
-    this.db.transaction(() => {
-      for (const ts of add) insert.run(user, ts);
-    })();
-    return this.db
-      .query<{ ts: number }, [string, number]>("SELECT ts FROM prepoint WHERE user = ? AND ts >= ? ORDER BY ts")
-      .all(user, from)
-      .map((row) => row.ts);
   }
 
   family(user: string, family: string): FamilyState | null {
@@ -158,7 +208,7 @@ export class VmWriterState {
   }
 
   forgetUser(user: string) {
-    for (const table of ["zone_series", "day_generation", "prepoint", "family", "family_instant", "family_point", "recent_write"]) {
+    for (const table of ["zone_series", "zone_day", "prepoint", "family", "family_instant", "family_point", "recent_write"]) {
       this.db.query(`DELETE FROM ${table} WHERE user = ?`).run(user);
     }
   }
@@ -188,6 +238,8 @@ export class VmWriterState {
           entry.records ||= row.records === 1;
           // a family whose write was lost must be written again even though its content did not change
           if (row.records === 1) this.db.query("UPDATE family SET content_hash = '' WHERE user = ?").run(row.user);
+          // and days whose zone write was lost must be drawn again even though their credits did not change
+          if (row.zones_since !== null) this.db.query("UPDATE zone_day SET digest = NULL WHERE user = ? AND day >= ?").run(row.user, dayOf(row.zones_since));
           lost.set(row.user, entry);
           forget.run(row.rowid);
         } else if (now - row.written_at > windowS) {

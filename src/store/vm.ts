@@ -1,15 +1,17 @@
-// VictoriaMetrics store. Zone seconds are a cumulative counter per zone, exact under VM's increase():
-//  - points sit at every timeline instant for all five zones (plus a "pre-point" one second before an
-//    instant that follows a gap > 60 s), so increase() always finds a baseline: VM looks back only window+5m;
-//  - counters start at COUNTER_BASE (1e9), so VM's first-sample heuristic (#962/#3079) always treats a window's
-//    first point as a baseline: every first point without a baseline is a pre-point or the first instant
-//    ever, whose value repeats the total before it, so dropping it loses nothing;
-//  - a late sample changes every later total, so the tail is rewritten; VM never overwrites a sample, but
-//    with -dedup.minScrapeInterval=1s it keeps the largest timestamp of each second (buckets are (s-1, s]),
-//    so a rewrite stamps its points at s*1000 - 999 + generation and the newest generation wins. Each UTC day
-//    has its own generation, bumped when a rewrite reaches it, so only recent days age; a day that would pass
-//    999 makes the user's series be deleted and rebuilt from the ledger (resumed if interrupted).
-// Nights and workouts are counter families of the same kind, rebuilt whole (they are few) when they change.
+// VictoriaMetrics store. Zone seconds are a counter per zone, exact under VM's increase():
+//  - each zone's counter restarts from 0 at its first instant of every UTC day and after it was absent more than
+//    60 s, with a reset point 0 one second before (vm-zones.ts): VM reads a drop to 0 as a reset, and a window's
+//    first point without a baseline is 0 or within 60 s of one, so neither VM's lookback nor its first-sample
+//    heuristic (#962/#3079) loses anything; a zone has points only at its own instants, plus those reset points;
+//  - a late sample therefore changes only its own UTC day (and the next day's first points when its first second
+//    follows on directly); later days whose credits did not change are skipped by a digest of what they were drawn from;
+//  - VM never overwrites a sample, but with -dedup.minScrapeInterval=1s it keeps the largest timestamp of each second
+//    (buckets are (s-1, s]), so a rewrite stamps its points at s*1000 - 999 + generation and the newest generation
+//    wins. Each UTC day has its own generation, bumped when a write overwrites it (then at every second any zone may
+//    hold a point there, for all five zones); a day that would pass 999 makes the user's series be deleted and
+//    rebuilt from the ledger (resumed if interrupted).
+// Nights and workouts are cumulative counter families from 1e9 with a point at every instant, rebuilt whole (they
+// are few) when they change.
 import type { ZoneRewrite } from "../ledger/ledger";
 import { SLEEP_STAGES, type RecordsUpdate } from "../ledger/records";
 import { ZONES } from "../transform/zones";
@@ -17,14 +19,18 @@ import { DAILY_GAUGES, type DayValues, type DeviceReading, type HeartRatePoint, 
 import { vmDaily } from "./vm-daily";
 import { TRAINING_METRICS, VmTraining, type TrainingOptions } from "./vm-training";
 import { SLEEP_ITEM_METRICS, SLEEP_METRICS, sleepLines, sleepPoints, WORKOUT_ITEM_METRICS, WORKOUT_METRICS, workoutLines, workoutPoints } from "./vm-families";
-import { counterLines, mergeSorted, prepointsFor, seriesLines, MAX_REVISION } from "./vm-lines";
+import { mergeSorted, prepointsFor, seriesLines, MAX_REVISION } from "./vm-lines";
 import { VmClient } from "./vm-client";
-import { VmWriterState } from "./vm-state";
+import { dayOf, VmWriterState, type DayPlan, type HeldDay } from "./vm-state";
+import { dayDigest, drawDay, valueAt, type DayEnd, type DrawnDay } from "./vm-zones";
+import { DAY_S } from "../ledger/day-block";
+import type { Credit } from "../transform/zones";
 
 /** A timeline instant further than this from its predecessor gets a pre-point (VM's lookback is >= 5 min). */
 const PREPOINT_GAP_S = 60;
 export const REQUIRED_DEDUP = "1s";
-const INSTANTS_PER_POST = 50_000;
+/** Zone instants gathered into one post (a post is split into requests by VmClient). */
+const POINTS_PER_POST = 50_000;
 /** VM persists in-memory data every -inmemoryDataFlushInterval (5 s); a write it has held this long is on disk. */
 const DURABILITY_WINDOW_S = 30;
 const ZONE_METRICS = ["zone_seconds_total", "heart_rate_bpm"];
@@ -80,14 +86,13 @@ export class VmStore implements Store {
     await this.invalidBaseline();
     const { user, since } = rewrite;
     this.training?.noteChange(user, since);
-    const lastInstant = rewrite.credits.at(-1)?.ts ?? -1;
-    if (this.state.needsRebuild(user) || !this.state.planZones(user, since, lastInstant, this.maxGeneration)) {
+    if (this.state.needsRebuild(user) || !(await this.postZones(rewrite))) {
       await this.rebuildZones(user, history);
       return;
     }
-    await this.postZones(rewrite);
-    // searchable now rather than in a few seconds, so /api/summary and the e-ink screen reflect the sync
-    await this.vm.flush();
+    // searchable now rather than in a few seconds, so /api/summary and the e-ink screen reflect the sync; a backfill's
+    // full slices skip it (VM's force_flush costs ~0.1 s each): its last slice, or finishDelivery, flushes
+    if (rewrite.credits.length < POINTS_PER_POST) await this.vm.flush();
     this.state.rememberWrite(user, since, false, Date.now() / 1000);
     await this.vm.resetCache();
   }
@@ -99,8 +104,7 @@ export class VmStore implements Store {
     let first: number | null = null;
     for (const slice of history()) {
       first ??= slice.since;
-      this.state.planZones(user, slice.since, slice.credits.at(-1)?.ts ?? -1, this.maxGeneration);
-      await this.postZones(slice);
+      if (!(await this.postZones(slice))) throw new Error(`VictoriaMetrics: a rebuild of ${user}'s zone series ran out of generations`);
     }
     this.state.finishRebuild(user);
     await this.vm.flush();
@@ -108,36 +112,114 @@ export class VmStore implements Store {
     await this.vm.resetCache();
   }
 
-  /** Posts the counters and the heart-rate gauge for a rewrite, in slices of instants. */
-  private async postZones(rewrite: ZoneRewrite) {
+  /**
+   * Draws the days a rewrite covers and posts what changed: `since`'s day from `since` on, a later day only when
+   * what it is drawn from differs from what was written (so a late sample costs its own day, and the next day's
+   * first points when VM's reset reading makes them depend on it). Returns false when a day ran out of generations.
+   */
+  private async postZones(rewrite: ZoneRewrite): Promise<boolean> {
     const { user, since } = rewrite;
-    const timeline = rewrite.credits.map((c) => c.ts);
-    const prepoints = this.state.prepoints(user, prepointsFor(timeline, rewrite.previousTs, PREPOINT_GAP_S), since - 1);
-    const instants = mergeSorted(timeline, prepoints);
-    const totals = ZONES.map((z) => rewrite.base[z]);
-    let next = 0;
-    for (let i = 0; i < instants.length; i += INSTANTS_PER_POST) {
-      const slice = instants.slice(i, i + INSTANTS_PER_POST);
-      const first = next;
-      while (next < rewrite.credits.length && rewrite.credits[next]!.ts <= slice.at(-1)!) next++;
-      const credits = rewrite.credits.slice(first, next);
-      const lines = counterLines(
-        {
-          metric: "zone_seconds_total",
-          labels: { user },
-          labelKey: "zone",
-          labelValues: ZONES,
-          base: totals,
-          instants: slice,
-          credits: credits.map((c) => ({ ts: c.ts, label: c.zone, amount: c.seconds })),
-        },
-        this.state.generations(user, slice),
-      );
-      const ts = credits.map((c) => c.ts);
-      lines.push(...seriesLines({ __name__: "heart_rate_bpm", user }, ts, credits.map((c) => c.bpm), this.state.generations(user, ts)));
-      await this.vm.post(lines);
-      for (const c of credits) totals[c.zone]! += c.seconds;
+    const credits = rewrite.earlier.length ? [...rewrite.earlier, ...rewrite.credits] : rewrite.credits;
+    let before: DayEnd | null = null;
+    // days are gathered into posts of about POINTS_PER_POST, planned in one transaction (the state file syncs
+    // each one to disk); one post is in flight while the next is drawn, and the state follows each post
+    let batch: DayWrite[] = [];
+    let points = 0;
+    let inFlight: Promise<void> = Promise.resolve();
+    const send = async (): Promise<boolean> => {
+      const days = batch;
+      batch = [];
+      points = 0;
+      const plans = days.flatMap((d) => d.plans);
+      if (!this.state.plan(user, plans, days.flatMap((d) => d.resets.map(([ts]) => ts)), this.maxGeneration)) return false;
+      const lines = days.flatMap((d) => this.dayLines(user, d));
+      await inFlight;
+      inFlight = this.vm.post(lines).then(() => this.state.daysWritten(user, days.map((d) => ({ day: d.day, digest: d.digest, end: d.drawn.end }))));
+      // a failed post must not go unobserved until the next one
+      inFlight.catch(() => {});
+      return true;
+    };
+    for (let start = 0; start < credits.length; ) {
+      const day = dayOf(credits[start]!.ts);
+      let end = start;
+      while (end < credits.length && dayOf(credits[end]!.ts) === day) end++;
+      const dayCredits = credits.slice(start, end);
+      if (start === 0) before = this.state.endBefore(user, day);
+      start = end;
+      const dayBefore = before;
+      const digest = dayDigest(dayCredits, dayBefore);
+      const held = this.state.day(user, day);
+      const drawn = drawDay(dayCredits, dayBefore);
+      before = drawn.end;
+      // a day whose credits (and start) did not change holds what it would be written with
+      if (held?.digest === digest) continue;
+      // a day never written is written whole (its credits before `since` included); one that only grew after its
+      // last instant (a sync adding to today) from there
+      let from = held ? Math.max(since, day * DAY_S) : day * DAY_S;
+      if (held?.digest && held.endTs !== null && held.endTs >= from) {
+        const upTo = dayCredits.findLastIndex((c) => c.ts <= held.endTs!) + 1;
+        if (dayDigest(dayCredits.slice(0, upTo), dayBefore) === held.digest) from = held.endTs + 1;
+      }
+      batch.push(planDay(day, drawn, digest, dayCredits, from, held));
+      points += dayCredits.length;
+      if (points >= POINTS_PER_POST && !(await send())) {
+        await inFlight;
+        return false;
+      }
     }
+    const sent = batch.length ? await send() : true;
+    await inFlight;
+    return sent;
+  }
+
+  /**
+   * Lines for one day's heart-rate gauge and zone counters from second `from` on (after its plan is recorded). A
+   * day not written there before gets only each instant's own zone and the reset points; one written before is
+   * overwritten at every second any point may sit (instants, reset points ever written) for all five zones.
+   */
+  private dayLines(user: string, { day, drawn, instants, resets, from, rewrite }: DayWrite): string[] {
+    const dayStart = day * DAY_S;
+    const perZone = ZONES.map(() => ({ ts: [] as number[], values: [] as number[] }));
+    if (rewrite) {
+      // every second from `from` where some series of this day may hold a point
+      const seconds = mergeSorted(
+        instants.map((c) => c.ts),
+        resets.filter(([ts]) => ts >= from).map(([ts]) => ts),
+        this.state.resets(user, from, dayStart + DAY_S - 1),
+      );
+      ZONES.forEach((_, z) => {
+        const early = resets.filter(([ts, rz]) => ts < from && rz === z).map(([ts]) => ts);
+        perZone[z]!.ts = [...early, ...seconds];
+        perZone[z]!.values = [...early.map(() => 0), ...seconds.map((s) => valueAt(drawn, z, s, dayStart))];
+      });
+    } else {
+      ZONES.forEach((_, z) => {
+        // the zone's own points from `from` and its reset points, both ascending, merged
+        const own = drawn.ts[z]!;
+        const values = drawn.values[z]!;
+        const zero = resets.filter(([, rz]) => rz === z).map(([ts]) => ts);
+        const out = perZone[z]!;
+        let i = own.findIndex((ts) => ts >= from);
+        if (i < 0) i = own.length;
+        for (let k = 0; i < own.length || k < zero.length; ) {
+          if (k < zero.length && (i === own.length || zero[k]! < own[i]!)) {
+            out.ts.push(zero[k++]!);
+            out.values.push(0);
+          } else {
+            out.ts.push(own[i]!);
+            out.values.push(values[i++]!);
+          }
+        }
+      });
+    }
+    const lines: string[] = [];
+    ZONES.forEach((zone, z) => {
+      const { ts, values } = perZone[z]!;
+      if (ts.length) lines.push(...seriesLines({ __name__: "zone_seconds_total", user, zone }, ts, values, this.state.generations(user, ts)));
+    });
+    const hr = instants.map((c) => c.ts);
+    lines.push(...seriesLines({ __name__: "heart_rate_bpm", user }, hr, instants.map((c) => c.bpm), this.state.generations(user, hr)));
+    return lines;
   }
 
   async writeRecords({ user, gauges, movedSeries, nights, workouts }: RecordsUpdate): Promise<void> {
@@ -254,6 +336,7 @@ export class VmStore implements Store {
   }
 
   async finishDelivery(user: string, firstTs: number | null): Promise<void> {
+    await this.vm.flush();
     await this.training?.rewrite(user, firstTs);
   }
 
@@ -324,4 +407,28 @@ export class VmStore implements Store {
     this.state.close();
     this.training?.close();
   }
+}
+
+/** One day to write: what it was drawn from and as, from which second, and what its plan records. */
+interface DayWrite {
+  day: number;
+  drawn: DrawnDay;
+  digest: string;
+  instants: Credit[];
+  resets: [number, number][];
+  from: number;
+  rewrite: boolean;
+  plans: DayPlan[];
+}
+
+/** A day written before from `from` on is overwritten (a newer generation); else only added to. */
+function planDay(day: number, drawn: DrawnDay, digest: string, credits: readonly Credit[], from: number, held: HeldDay | null): DayWrite {
+  const rewrite = held !== null && from <= held.lastWritten;
+  const resets = drawn.resets.filter(([ts]) => ts >= from - 1);
+  const instants = credits.filter((c) => c.ts >= from);
+  const lastSecond = Math.max(instants.at(-1)?.ts ?? -1, resets.at(-1)?.[0] ?? -1);
+  const plans: DayPlan[] = [{ day, rewrite, lastSecond }];
+  // a reset point one second before the day is the day before's last second
+  if (resets[0] && resets[0][0] < day * DAY_S) plans.push({ day: day - 1, rewrite: false, lastSecond: resets[0][0] });
+  return { day, drawn, digest, instants, resets, from, rewrite, plans };
 }
