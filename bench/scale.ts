@@ -1,16 +1,19 @@
 // A decade of one person's heart rate: a raw log of N samples (a day per entry: a reading a minute plus a
 // 5 s workout from a second source), rebuilt by `replay`, then held by the real server (embedded store):
 // replay time and peak RSS, bytes per sample on disk (against the per-sample-row layout, written with the
-// same rows in the same run), 60-point sync latency and /api/summary for a week and a year.
+// same rows in the same run), 60-point sync latency and /api/summary for a week and a year, against a server
+// holding nothing on the same disk and one holding nothing on tmpfs (where fsync costs nothing); then the
+// same raw log replayed into VictoriaMetrics and the same syncs and summaries there (skipped without VM).
 //   bun run bench/scale.ts                          # 1 M and 10 M samples
 //   BENCH_SCALE=200000 bun run bench/scale.ts
 import { Database } from "bun:sqlite";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ledger } from "../src/ledger/ledger";
 import { RawLog } from "../src/raw/rawlog";
-import { startServer } from "../tests/support/process";
+import { startServer, type ServerProcess } from "../tests/support/process";
+import { startVm, vmUnavailable } from "../tests/support/vm";
 import { smallSync } from "./generate";
 
 const TOKEN = "bench-token-0123456789abcdef";
@@ -107,15 +110,42 @@ const cpuMs = (pid: number) => {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 
-/** Syncs and summaries against `dataDir` and a server holding nothing, interleaved so both see the same noise. */
-async function latencies(dataDir: string, lastDay: number) {
-  const emptyDir = mkdtempSync(join(tmpdir(), "fitstack-scale-empty-"));
-  const servers = [await startServer(env(dataDir)), await startServer(env(emptyDir))];
+/** Sum and count of a Prometheus histogram in the server's /metrics. */
+async function histogram(server: ServerProcess, name: string): Promise<{ sum: number; count: number }> {
+  const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+  // a histogram nothing was observed in has no lines yet
+  const value = (suffix: string) => Number(new RegExp(`^${name}_${suffix}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1] ?? 0);
+  return { sum: value("sum"), count: value("count") };
+}
+
+const loadAverage = () => Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
+
+interface Latency {
+  syncCpu: number;
+  /** CPU per sync over the day's first 60 syncs and its last 60 (the day's block then holds 14–17 k samples). */
+  earlyCpu: number;
+  lateCpu: number;
+  syncP50: number;
+  syncP99: number;
+  hookMean: number;
+  fsyncMean: number;
+  week: number;
+  year: number;
+}
+
+/** The same syncs and summaries sent to each server in turn, so all see the same noise. */
+async function latencies(servers: ServerProcess[], lastDay: number): Promise<{ rows: Latency[]; load: [number, number] }> {
   const auth = { authorization: `Bearer ${TOKEN}` };
-  const syncs: number[][] = [[], []];
+  const syncs: number[][] = servers.map(() => []);
+  const load: [number, number] = [loadAverage(), 0];
   const cpuBefore = servers.map((server) => cpuMs(server.proc.pid));
+  const hookBefore = await Promise.all(servers.map((server) => histogram(server, "fitstack_hook_duration_seconds")));
+  const fsyncBefore = await Promise.all(servers.map((server) => histogram(server, "fitstack_raw_fsync_duration_seconds")));
   // 60-point syncs (5 min each) continuing after the last held day, each new
+  // CPU snapshots at the day's first and last 60 syncs: each sync merges into the day it lands in (288 syncs a day)
+  const dayCpu = new Map<number, number[]>();
   for (let i = 0; i < 300; i++) {
+    if ([0, 60, 228, 288].includes(i)) dayCpu.set(i, servers.map((server) => cpuMs(server.proc.pid)));
     const body = smallSync((lastDay + 1) * 86_400 + 300 * i);
     for (const [k, server] of servers.entries()) {
       const t = performance.now();
@@ -126,9 +156,18 @@ async function latencies(dataDir: string, lastDay: number) {
     }
   }
   const syncCpu = servers.map((server, k) => (cpuMs(server.proc.pid) - cpuBefore[k]!) / 300);
+  const cpuBetween = (a: number, b: number) => servers.map((_, k) => (dayCpu.get(b)![k]! - dayCpu.get(a)![k]!) / (b - a));
+  const [earlyCpu, lateCpu] = [cpuBetween(0, 60), cpuBetween(228, 288)];
+  const meanMs = async (name: string, before: { sum: number; count: number }[]) =>
+    Promise.all(servers.map(async (server, k) => {
+      const after = await histogram(server, name);
+      return ((after.sum - before[k]!.sum) / (after.count - before[k]!.count)) * 1000;
+    }));
+  const [hookMean, fsyncMean] = [await meanMs("fitstack_hook_duration_seconds", hookBefore), await meanMs("fitstack_raw_fsync_duration_seconds", fsyncBefore)];
+  load[1] = loadAverage();
   const to = (lastDay + 1) * 86_400 + 300 * 300;
   const summaries = async (spanDays: number) => {
-    const times: number[][] = [[], []];
+    const times: number[][] = servers.map(() => []);
     for (let i = 0; i < 30; i++) {
       for (const [k, server] of servers.entries()) {
         const t = performance.now();
@@ -141,9 +180,39 @@ async function latencies(dataDir: string, lastDay: number) {
   };
   await summaries(30); // warm-up: the first requests pay for compiling the summary path
   const [week, year] = [await summaries(7), await summaries(365)];
-  for (const server of servers) await server.stop();
-  rmSync(emptyDir, { recursive: true, force: true });
-  return servers.map((_, k) => ({ syncCpu: syncCpu[k]!, syncP50: median(syncs[k]!), syncP99: percentile(syncs[k]!, 0.99), week: week[k]!, year: year[k]! }));
+  const rows = servers.map((_, k) => ({ syncCpu: syncCpu[k]!, earlyCpu: earlyCpu[k]!, lateCpu: lateCpu[k]!, syncP50: median(syncs[k]!), syncP99: percentile(syncs[k]!, 0.99), hookMean: hookMean[k]!, fsyncMean: fsyncMean[k]!, week: week[k]!, year: year[k]! }));
+  return { rows, load };
+}
+
+/** `fitstack replay` from scratch: wall, CPU and peak RSS. */
+async function replay(extraEnv: Record<string, string>) {
+  const started = performance.now();
+  const proc = Bun.spawn(["bun", "run", MAIN, "replay"], { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...extraEnv }, stdout: "pipe", stderr: "pipe" });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`replay exited ${code}: ${out} ${err}`);
+  const usage = proc.resourceUsage()!;
+  return { wallS: (performance.now() - started) / 1000, cpuS: Number(usage.cpuTime.user + usage.cpuTime.system) / 1e6, rssMb: Math.round(usage.maxRSS / 1024 / 1024) };
+}
+
+/** The same raw log replayed into a fresh VictoriaMetrics; its server against one for a person holding nothing there. */
+async function onVm(dataDir: string, lastDay: number) {
+  const vm = await startVm();
+  const vmDir = mkdtempSync(join(tmpdir(), "fitstack-scale-vm-"));
+  const emptyDir = mkdtempSync(join(tmpdir(), "fitstack-scale-vm-empty-"));
+  try {
+    cpSync(join(dataDir, "raw"), join(vmDir, "raw"), { recursive: true });
+    const replayed = await replay({ ...env(vmDir), VM_URL: vm.url });
+    const servers = [await startServer({ ...env(vmDir), VM_URL: vm.url }), await startServer({ ...env(emptyDir), VM_URL: vm.url, USER_LABEL: "nobody" })];
+    try {
+      const { rows, load } = await latencies(servers, lastDay);
+      return { replay: replayed, full: rows[0]!, empty: rows[1]!, load };
+    } finally {
+      for (const server of servers) await server.stop();
+    }
+  } finally {
+    await vm.stop();
+    for (const dir of [vmDir, emptyDir]) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function scale(samples: number) {
@@ -152,19 +221,17 @@ async function scale(samples: number) {
   const dataDir = mkdtempSync(join(tmpdir(), "fitstack-scale-"));
   const held = days * PER_DAY;
   writeRawLog(dataDir, days, lastDay);
-  const started = performance.now();
-  const proc = Bun.spawn(["bun", "run", MAIN, "replay"], { env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env(dataDir) }, stdout: "pipe", stderr: "pipe" });
-  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  if (code !== 0) throw new Error(`replay exited ${code}: ${out} ${err}`);
-  const replayS = (performance.now() - started) / 1000;
-  const usage = proc.resourceUsage()!;
-  const replayRssMb = Math.round(usage.maxRSS / 1024 / 1024);
-  const replayCpuS = Number(usage.cpuTime.user + usage.cpuTime.system) / 1e6;
+  const replayed = await replay(env(dataDir));
   const bytesPerSample = (fileBytes(join(dataDir, "ledger.sqlite")) + fileBytes(join(dataDir, "metrics.sqlite"))) / held;
   const rowBytesPerSample = samples <= 2_000_000 ? perRowLayoutBytes(dataDir) / held : null;
-  const [full, empty] = await latencies(dataDir, lastDay);
-  rmSync(dataDir, { recursive: true, force: true });
-  return { samples: held, replayS, replayCpuS, replayRssMb, bytesPerSample, rowBytesPerSample, full: full!, empty: empty! };
+  const emptyDir = mkdtempSync(join(tmpdir(), "fitstack-scale-empty-"));
+  const tmpfsDir = mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "fitstack-scale-tmpfs-"));
+  const servers = [await startServer(env(dataDir)), await startServer(env(emptyDir)), await startServer(env(tmpfsDir))];
+  const { rows: [full, empty, tmpfs], load } = await latencies(servers, lastDay);
+  for (const server of servers) await server.stop();
+  const vm = vmUnavailable() ? null : await onVm(dataDir, lastDay);
+  for (const dir of [dataDir, emptyDir, tmpfsDir]) rmSync(dir, { recursive: true, force: true });
+  return { samples: held, replay: replayed, bytesPerSample, rowBytesPerSample, full: full!, empty: empty!, tmpfs: tmpfs!, load, vm };
 }
 
 const rows = [];
@@ -174,12 +241,28 @@ console.log("| samples | replay, wall (s) | replay, CPU (s) | replay peak RSS (M
 console.log("|---|---|---|---|---|---|");
 for (const r of rows) {
   const ratio = r.rowBytesPerSample === null ? "not written at this size" : `${r.rowBytesPerSample.toFixed(1)} (${(r.rowBytesPerSample / r.bytesPerSample).toFixed(1)}× more)`;
-  console.log(`| ${(r.samples / 1e6).toFixed(2)} M | ${r.replayS.toFixed(1)} | ${r.replayCpuS.toFixed(1)} | ${r.replayRssMb} | ${r.bytesPerSample.toFixed(2)} | ${ratio} |`);
+  console.log(`| ${(r.samples / 1e6).toFixed(2)} M | ${r.replay.wallS.toFixed(1)} | ${r.replay.cpuS.toFixed(1)} | ${r.replay.rssMb} | ${r.bytesPerSample.toFixed(2)} | ${ratio} |`);
 }
-console.log("\nThe same 300 syncs and 30 summaries sent alternately to the server holding the samples and to one holding nothing (same noise); medians\n");
-console.log("| samples held | 60-point sync p50 / p99 (ms) | holding nothing | server CPU per sync (ms) | holding nothing | /api/summary week / year (ms) | holding nothing |");
-console.log("|---|---|---|---|---|---|---|");
+console.log(
+  "\nThe same 300 syncs and 30 summaries (per span) sent in turn to each server (same noise); medians. Hook time and raw-log write + fsync are the server's own means (its /metrics histograms); the tmpfs server's fsync costs nothing, so its figures are what is left without the disk\n",
+);
+console.log("| samples held | server | load average (1 min) during the syncs | 60-point sync p50 / p99 (ms) | server CPU per sync (ms) | of the day's first 60 / last 60 syncs | hook time in the server, mean (ms) | raw-log write + fsync, mean (ms) | /api/summary week / year (ms) |");
+console.log("|---|---|---|---|---|---|---|---|---|");
 const f = (n: number) => n.toFixed(2);
-for (const { samples, full, empty } of rows) {
-  console.log(`| ${(samples / 1e6).toFixed(2)} M | ${f(full.syncP50)} / ${f(full.syncP99)} | ${f(empty.syncP50)} / ${f(empty.syncP99)} | ${f(full.syncCpu)} | ${f(empty.syncCpu)} | ${f(full.week)} / ${f(full.year)} | ${f(empty.week)} / ${f(empty.year)} |`);
+const line = (samples: number, server: string, load: [number, number], l: Latency) =>
+  console.log(`| ${(samples / 1e6).toFixed(2)} M | ${server} | ${load[0].toFixed(1)} → ${load[1].toFixed(1)} | ${f(l.syncP50)} / ${f(l.syncP99)} | ${f(l.syncCpu)} | ${f(l.earlyCpu)} / ${f(l.lateCpu)} | ${f(l.hookMean)} | ${f(l.fsyncMean)} | ${f(l.week)} / ${f(l.year)} |`);
+for (const { samples, full, empty, tmpfs, load } of rows) {
+  line(samples, "embedded, holding them", load, full);
+  line(samples, "embedded, holding nothing", load, empty);
+  line(samples, "embedded, holding nothing, DATA_DIR on tmpfs", load, tmpfs);
 }
+if (rows.some((r) => r.vm)) {
+  console.log("\nVictoriaMetrics: the same raw log replayed into a fresh VM, then the same syncs and summaries against a person holding nothing in the same VM\n");
+  console.log("| samples held | replay into VM, wall / CPU (s) | load average (1 min) during the syncs | 60-point sync p50 / p99 (ms) | holding nothing | server CPU per sync (ms) | holding nothing | /api/summary week / year (ms) | holding nothing |");
+  console.log("|---|---|---|---|---|---|---|---|---|");
+  for (const { samples, vm } of rows) {
+    if (!vm) continue;
+    const { replay: r, full, empty, load } = vm;
+    console.log(`| ${(samples / 1e6).toFixed(2)} M | ${r.wallS.toFixed(1)} / ${r.cpuS.toFixed(1)} | ${load[0].toFixed(1)} → ${load[1].toFixed(1)} | ${f(full.syncP50)} / ${f(full.syncP99)} | ${f(empty.syncP50)} / ${f(empty.syncP99)} | ${f(full.syncCpu)} | ${f(empty.syncCpu)} | ${f(full.week)} / ${f(full.year)} | ${f(empty.week)} / ${f(empty.year)} |`);
+  }
+} else console.log(`\nVictoriaMetrics not measured: ${vmUnavailable()}`);
