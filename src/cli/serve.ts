@@ -69,6 +69,9 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     // no limit here: Bun would answer an oversized Content-Length with an empty 413 before our handler,
     // which refuses it as JSON without reading it (and counts the bytes of a chunked body as they come)
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    // Bun closes a connection after 10 s without bytes, even while its handler still works: a big backfill on a
+    // Pi, or a years-long summary on VM, would lose its answer (and HAE would send it all again). 255 s is Bun's most.
+    idleTimeout: 255,
     fetch: countedFetch(app, metrics, config.trmnl.devices.map((d) => d.mac), clock),
   });
   log.info("listening", {
