@@ -6,6 +6,7 @@ import { collectServerState } from "../metrics/collect";
 import { createMetrics } from "../metrics/fitstack";
 import { Freshness } from "../metrics/freshness";
 import { countedFetch } from "../metrics/requests";
+import { warmUp } from "../normalize/stream";
 import { renderDashboard } from "../render/dashboard";
 import { VERSION } from "../version";
 import { createTrmnl } from "../trmnl/index";
@@ -44,6 +45,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     );
   } else {
     runtime.rawLog.clearSpool(); // bodies a crashed server was receiving: never acknowledged
+    warmUp(); // the big-body reader compiled before the first backfill needs it
     await runtime.pipeline.recover();
     await runtime.pipeline.recheckStore().catch(() => 0);
   }
