@@ -6,6 +6,7 @@ import { collectServerState } from "../metrics/collect";
 import { createMetrics } from "../metrics/fitstack";
 import { Freshness } from "../metrics/freshness";
 import { countedFetch } from "../metrics/requests";
+import { warmUp } from "../normalize/stream";
 import { renderDashboard } from "../render/dashboard";
 import { VERSION } from "../version";
 import { createTrmnl } from "../trmnl/index";
@@ -44,6 +45,7 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     );
   } else {
     runtime.rawLog.clearSpool(); // bodies a crashed server was receiving: never acknowledged
+    warmUp(); // the big-body reader compiled before the first backfill needs it
     await runtime.pipeline.recover();
     await runtime.pipeline.recheckStore().catch(() => 0);
   }
@@ -69,6 +71,9 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     // no limit here: Bun would answer an oversized Content-Length with an empty 413 before our handler,
     // which refuses it as JSON without reading it (and counts the bytes of a chunked body as they come)
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    // Bun closes a connection after 10 s without bytes, even while its handler still works: a big backfill on a
+    // Pi, or a years-long summary on VM, would lose its answer (and HAE would send it all again). 255 s is Bun's most.
+    idleTimeout: 255,
     fetch: countedFetch(app, metrics, config.trmnl.devices.map((d) => d.mac), clock),
   });
   log.info("listening", {

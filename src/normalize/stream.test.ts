@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { HttpError } from "../errors";
 import { normalizePayload } from "./index";
 import type { Normalized } from "./model";
-import { FileSource, MAX_ITEM_BYTES, memorySource, normalizedPieces, rawEntryFields, type ByteSource, type PieceSizes } from "./stream";
+import { FileSource, MAX_ITEM_BYTES, memorySource, normalizedPieces, rawEntryFields, warmUp, type ByteSource, type PieceSizes } from "./stream";
 
 const REALCASES = join(import.meta.dir, "../../../shared/realcases/hae");
 
@@ -247,5 +247,13 @@ describe("rawEntryFields", () => {
     expect(fields).toEqual({ id: "abc", receivedAt: "2026-11-30T10:00:00.000Z", user: "me", headers: { "session-id": "s" } });
     expect(new TextDecoder().decode(source!.read(0, source!.size))).toBe(body);
     expect(joined(normalizedPieces(source!))).toEqual(whole(body));
+  });
+});
+
+describe("warmUp", () => {
+  test("runs the reader over its own body without throwing, and leaves it working", () => {
+    warmUp();
+    const text = JSON.stringify({ data: { metrics: [{ name: "heart_rate", units: "count/min", data: [point(1_700_000_000, 70)] }] } });
+    expect(joined(normalizedPieces(memorySource(new TextEncoder().encode(text))))).toEqual(whole(text));
   });
 });

@@ -539,3 +539,18 @@ export function rawEntryFields(src: ByteSource): { fields: Record<string, unknow
   }
   return { fields, body };
 }
+
+/**
+ * Runs the reader once over a small made-up body (~0.2 MB, ~30 ms): the scan and the transcoding loops are then
+ * compiled before the first real backfill, which otherwise runs them cold (a year of per-minute heart rate:
+ * 1.0 s → 0.68 s of CPU, measured).
+ */
+export function warmUp(): void {
+  const points = Array.from({ length: 2000 }, (_, i) => {
+    const second = String(i % 60).padStart(2, "0");
+    const minute = String(Math.floor(i / 60) % 60).padStart(2, "0");
+    return `{"date":"2024-01-01 00:${minute}:${second} +0000","Min":60,"Avg":61,"Max":62,"source":"Warm’s Watch"}`;
+  });
+  const body = `{"data":{"metrics":[{"name":"heart_rate","units":"count/min","data":[${points.join(",")}]}],"workouts":[]}}`;
+  for (const piece of normalizedPieces(memorySource(new TextEncoder().encode(body)), { pieceBytes: 16 * 1024 })) void piece;
+}

@@ -283,8 +283,8 @@ export class VmStore implements Store {
     const sorted = mergeSorted(instantsNow);
     const instants = mergeSorted(held?.instants ?? [], sorted, prepointsFor(sorted, null, PREPOINT_GAP_S));
     const labelValues = [...new Set([...(held?.labels ?? []), ...labelsNow])].sort();
-    this.state.saveFamily(user, family, generation, labelValues, instants);
-    this.state.savePoints(user, family, items.points, lost);
+    await this.state.saveFamily(user, family, generation, labelValues, instants);
+    await this.state.savePoints(user, family, items.points, lost);
     // in slices of instants, a turn of the event loop between: 100 k workouts are millions of points
     for (let i = 0; i < instants.length; i += FAMILY_INSTANTS_PER_POST) {
       await this.vm.post(build(instants.slice(i, i + FAMILY_INSTANTS_PER_POST), labelValues, generation));
