@@ -19,6 +19,7 @@ const BENCHES: { title: string; script: string; note: string }[] = [
   { title: "Watching it", script: "metrics.ts", note: "the freshness/gap scan /health, /metrics and `status` run, a /metrics render, a small sync with and without instrumentation (target: scan < 250 ms per user per minute, instrumentation within noise)." },
   { title: "Binaries", script: "binary.ts", note: "`bun run build` output; ARM64 runs under qemu (emulated: its times and RSS include qemu)." },
   { title: "Record merges scale linearly", script: "merge-scaling.ts", note: "workouts and one-segment nights merged into an empty ledger, this tree against main's in the same run." },
+  { title: "One crediting rule", script: "crediting.ts", note: "transformBatch and summarize's crediting, this tree against main's in the same run, CPU time over 1 M readings (target: no slower than main)." },
   { title: "Replay of big raw entries", script: "replay-memory.ts", note: "`replay` of one 64 MiB raw entry (tiny fixture samples, then per-minute HAE points), peak RSS and time; BENCH_BEFORE=<another checkout's src/main.ts> adds that version in the same run (target: bounded whatever the entry's size)." },
   { title: "Event loop during big record payloads", script: "merge-stall.ts", note: "/ping latency while the real server takes 100 k workouts, then a 3-year per-segment sleep backfill (target: p99 < 200 ms)." },
 ];

@@ -183,8 +183,19 @@ describe("read API", () => {
   test("needs the token and a valid range", async () => {
     const { app } = setup();
     expect((await app.handle(new Request("http://localhost/api/summary"))).status).toBe(401);
-    const bad = await app.handle(new Request("http://localhost/api/summary?from=10&to=5", { headers: { authorization: `Bearer ${TOKEN}` } }));
-    expect(bad.status).toBe(400);
+    const get = async (query: string, token: string | null = TOKEN) => {
+      const res = await app.handle(new Request(`http://localhost/api/summary${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {} }));
+      return { status: res.status, body: (await res.json()) as any };
+    };
+    const error = (code: string, message: string, field: string) => ({ status: 400, body: { error: { code, message, field } } });
+    expect(await get("?from=10&to=5")).toEqual(error("invalid_range", "from must be before to", "from"));
+    expect(await get("?to=yesterday")).toEqual(error("invalid_query", 'to must be unix seconds, got "yesterday"', "to"));
+    expect(await get("?from=1.5")).toEqual(error("invalid_query", 'from must be unix seconds, got "1.5"', "from"));
+    // the token is checked before the query
+    expect((await get("?to=yesterday", null)).status).toBe(401);
+    // an empty parameter is an absent one: the day before now
+    const now = NOW.getTime() / 1000;
+    expect(await get("?from=&to=")).toMatchObject({ status: 200, body: { from: now - 86400, to: now } });
   });
 
   test("/ping is empty; /health gives an anonymous caller the status alone and a bearer caller the details", async () => {

@@ -1,7 +1,7 @@
 // createApp(deps) → the Elysia app; it never listens (serve does), so tests call app.handle().
-import { Elysia } from "elysia";
-import { bearerToken, sameSecret } from "./auth";
-import type { Access, Config } from "./config";
+import { Elysia, t } from "elysia";
+import { bearerAuth, bearerToken, personOf, sameSecret } from "./auth";
+import type { Config } from "./config";
 import { loadRoutes } from "./load/routes";
 import type { LoadSettings } from "./load/report";
 import { HttpError, notFound, storeUnavailable, unauthorized } from "./errors";
@@ -37,14 +37,8 @@ export interface AppDeps {
 }
 
 export function createApp({ config, pipeline, store, clock, log, trmnl, firstInstant, metrics, freshness, load }: AppDeps) {
-  /** The person the bearer token belongs to; every token is compared, in constant time each. */
-  const authenticate = (header: string | null): Access => {
-    const given = bearerToken(header);
-    let found: Access | null = null;
-    for (const access of config.access) if (sameSecret(given, access.token) && given) found = access;
-    if (!found) throw unauthorized();
-    return found;
-  };
+  const authenticate = (header: string | null) => personOf(config.access, header);
+  const auth = bearerAuth(config.access);
   /** AUTH_TOKEN or METRICS_TOKEN: whoever runs the server, who may see every user's freshness and /metrics. */
   const isOperator = (header: string | null): boolean => {
     const given = bearerToken(header);
@@ -126,30 +120,34 @@ export function createApp({ config, pipeline, store, clock, log, trmnl, firstIns
       },
       { parse: "none" },
     )
-    .get("/api/summary", async ({ request }) => {
-      const { user } = authenticate(request.headers.get("authorization"));
-      const query = new URL(request.url).searchParams;
-      const to = timeParam(query.get("to"), "to") ?? Math.floor(clock().getTime() / 1000);
-      const from = timeParam(query.get("from"), "from") ?? to - 86400;
-      if (from >= to) throw new HttpError(400, "invalid_range", "from must be before to", "from");
-      // a store answering many wide queries at once falls over (VM: "max concurrent searches"): refuse early instead
-      if (summariesInFlight >= MAX_SUMMARIES_IN_FLIGHT) throw storeUnavailable("too many summaries at once; retry later");
-      summariesInFlight++;
-      try {
-        // nothing is stored before the user's first instant (VM: a pre-point one second before it), so from=0 costs the
-        // store no more than the data's extent; an hour's margin keeps any such point inside
-        const first = firstInstant?.(user);
-        const queried = first === undefined ? from : first === null ? to - 1 : Math.min(Math.max(from, first - DATA_START_MARGIN_S), to - 1);
-        const summary = await store.summary(user, queried, to).catch((err) => {
-          log.warn("summary failed in the store", { store: store.kind, error: String((err as Error)?.message ?? err).slice(0, 200) });
-          throw storeUnavailable();
-        });
-        return Response.json({ ...summary, from, to });
-      } finally {
-        summariesInFlight--;
-      }
-    })
-    .use(load ? loadRoutes({ store, clock, authenticate, ...load }) : new Elysia())
+    .use(
+      new Elysia({ name: "summary" }).use(auth).get(
+        "/api/summary",
+        async ({ person: { user }, query }) => {
+          const to = query.to ? Number(query.to) : Math.floor(clock().getTime() / 1000);
+          const from = query.from ? Number(query.from) : to - 86400;
+          if (from >= to) throw new HttpError(400, "invalid_range", "from must be before to", "from");
+          // a store answering many wide queries at once falls over (VM: "max concurrent searches"): refuse early instead
+          if (summariesInFlight >= MAX_SUMMARIES_IN_FLIGHT) throw storeUnavailable("too many summaries at once; retry later");
+          summariesInFlight++;
+          try {
+            // nothing is stored before the user's first instant (VM: a pre-point one second before it), so from=0 costs the
+            // store no more than the data's extent; an hour's margin keeps any such point inside
+            const first = firstInstant?.(user);
+            const queried = first === undefined ? from : first === null ? to - 1 : Math.min(Math.max(from, first - DATA_START_MARGIN_S), to - 1);
+            const summary = await store.summary(user, queried, to).catch((err) => {
+              log.warn("summary failed in the store", { store: store.kind, error: String((err as Error)?.message ?? err).slice(0, 200) });
+              throw storeUnavailable();
+            });
+            return Response.json({ ...summary, from, to });
+          } finally {
+            summariesInFlight--;
+          }
+        },
+        { query: t.Object({ from: unixSeconds("from"), to: unixSeconds("to") }) },
+      ),
+    )
+    .use(load ? loadRoutes({ store, clock, auth, ...load }) : new Elysia())
     .use(trmnlRoutes(trmnl));
 }
 
@@ -200,11 +198,15 @@ function jsonError(error: HttpError): Response {
   return Response.json(error.toJSON(), { status: error.status, headers });
 }
 
-function timeParam(value: string | null, name: string): number | null {
-  if (value === null || value === "") return null;
-  if (!/^\d{1,11}$/.test(value)) throw new HttpError(400, "invalid_query", `${name} must be unix seconds, got "${value.slice(0, 40)}"`, name);
-  return Number(value);
-}
+/** An optional query parameter in unix seconds (the empty string too: `?from=` is absent). */
+const unixSeconds = (name: string) =>
+  t.Optional(
+    t.String({
+      pattern: "^(\\d{1,11})?$",
+      // `value` is the whole query
+      error: ({ value }) => `${name} must be unix seconds, got "${String((value as Record<string, unknown>)[name]).slice(0, 40)}"`,
+    }),
+  );
 
 /** The decoded text lives only inside this call: a 50 MB backfill is 100 MB as a UTF-16 string. */
 function parseJson(bytes: Uint8Array): unknown {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ConfigError, loadConfig, loadOfflineConfig } from "./config";
+import { ConfigError, loadConfig, loadOfflineConfig, loadZoneProfile } from "./config";
 
 const base = { AUTH_TOKEN: "a".repeat(20), SECRET_PATH: "hook-secret" };
 const errorOf = (env: Record<string, string>, files: Record<string, string> = {}) => {
@@ -136,5 +136,23 @@ describe("config", () => {
       load: { weights: [0, 2, 3, 4, 5], weeklyGoalMin: 150 },
     });
     expect(() => loadOfflineConfig({ HR_MAX: "abc" })).toThrow('config: HR_MAX: expected a number, got "abc"');
+  });
+});
+
+describe("loadZoneProfile (summarize)", () => {
+  test("reads the zone variables without AUTH_TOKEN or SECRET_PATH", () => {
+    expect(loadZoneProfile({ HR_MAX: "190", RHR: "50", ZONES_MODE: "karvonen", ZONE_BOUNDS: "0.5,0.6,0.7,0.8" })).toEqual({
+      mode: "karvonen",
+      hrMax: 190,
+      rhr: 50,
+      bounds: [0.5, 0.6, 0.7, 0.8],
+    });
+    expect(loadZoneProfile({})).toEqual({ mode: "max", hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] });
+  });
+
+  test("a bad zone variable fails naming it; other settings are not looked at", () => {
+    expect(() => loadZoneProfile({ HR_MAX: "abc" })).toThrow(ConfigError);
+    expect(() => loadZoneProfile({ HR_MAX: "abc" })).toThrow("HR_MAX");
+    expect(loadZoneProfile({ PORT: "not a port", VM_URL: "ftp://x" }).hrMax).toBe(200);
   });
 });

@@ -137,24 +137,53 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (path)
   const secretPath = text(env, "SECRET_PATH", dev ? "dev" : "");
   if (!secretPath) throw new ConfigError("SECRET_PATH", "must be set (the hook listens on /hook/<SECRET_PATH>)");
   if (!/^[A-Za-z0-9_-]{1,128}$/.test(secretPath)) throw new ConfigError("SECRET_PATH", "use only letters, digits, '-' and '_'");
-  const userLabel = text(env, "USER_LABEL", "me");
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(userLabel)) throw new ConfigError("USER_LABEL", "use only letters, digits, '.', '-' and '_'");
-  const timeZone = userTimeZone(env);
-  const trmnl = loadTrmnlConfig(env, userLabel, timeZone);
+  const token = dev && !authToken ? "dev" : authToken;
+  const config = loadSettings(env, readFile, token || null);
+  return { ...config, authToken: token, secretPath, dev, metricsToken: metricsToken(env, readFile) };
+}
+
+/**
+ * For subcommands that never serve HTTP (replay, render, import, status …): DATA_DIR, VM_URL, zones and TOKENS_FILE's
+ * people as `serve` reads them, without asking for AUTH_TOKEN or SECRET_PATH (left empty here) nor the scraper's token.
+ */
+export function loadOfflineConfig(env: Env, readFile: (path: string) => string = (path) => readFileSync(path, "utf8")): Config {
+  return { ...loadSettings(env, readFile, ""), authToken: "", secretPath: "", dev: false, metricsToken: null };
+}
+
+/** HR_MAX, RHR, ZONES_MODE and ZONE_BOUNDS checked as `serve` checks them: all `summarize` needs. */
+export function loadZoneProfile(env: Env): ZoneProfile {
   const mode = text(env, "ZONES_MODE", "max");
   if (mode !== "max" && mode !== "karvonen") throw new ConfigError("ZONES_MODE", `expected "max" or "karvonen", got "${mode}"`);
   const hrMax = number(env, "HR_MAX", 200, 100, 250);
   const rhr = number(env, "RHR", 60, 25, 120);
   if (mode === "karvonen" && rhr >= hrMax) throw new ConfigError("RHR", `must be below HR_MAX (${hrMax})`);
+  return { mode, hrMax, rhr, bounds: zoneBounds(env) };
+}
+
+function userLabel(env: Env): string {
+  const label = text(env, "USER_LABEL", "me");
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(label)) throw new ConfigError("USER_LABEL", "use only letters, digits, '.', '-' and '_'");
+  return label;
+}
+
+/**
+ * Everything but the secrets only `serve` needs. `token`: USER_LABEL's bearer token (its Access); "" offline, where
+ * USER_LABEL has none but its zones must still agree with TOKENS_FILE's; null for `serve` with TOKENS_FILE alone.
+ */
+function loadSettings(env: Env, readFile: (path: string) => string, token: string | null): Omit<Config, "authToken" | "secretPath" | "dev" | "metricsToken"> {
+  const label = userLabel(env);
+  const timeZone = userTimeZone(env);
+  const trmnl = loadTrmnlConfig(env, label, timeZone);
+  const zones = loadZoneProfile(env);
   const vmUrl = url(env, "VM_URL");
-  const zones: ZoneProfile = { mode, hrMax, rhr, bounds: zoneBounds(env) };
   const zonesFrom = dateSetting(env, "ZONES_FROM");
-  const access: Access[] = [];
-  if (authToken || dev) access.push({ token: dev && !authToken ? "dev" : authToken, user: userLabel, zones, zonesFrom });
-  if (tokensFile) access.push(...loadTokensFile(tokensFile, readFile, env));
+  const tokensFile = env.TOKENS_FILE?.trim();
+  const people = tokensFile ? loadTokensFile(tokensFile, readFile, env) : [];
+  const own: Access = { token: token ?? "", user: label, zones, zonesFrom };
+  const listed = token === null ? people : [own, ...people];
   // two tokens may share a person (two phones), but a person has one set of zones
-  for (const a of access) {
-    const first = access.find((b) => b.user === a.user)!;
+  for (const a of listed) {
+    const first = listed.find((b) => b.user === a.user)!;
     if (JSON.stringify([first.zones, first.zonesFrom]) !== JSON.stringify([a.zones, a.zonesFrom])) {
       throw new ConfigError("TOKENS_FILE", `"${a.user}" is listed with different zone settings; give one person one set of zones`);
     }
@@ -162,19 +191,15 @@ export function loadConfig(env: Env, readFile: (path: string) => string = (path)
   return {
     host: text(env, "HOST", "127.0.0.1"),
     port: number(env, "PORT", 8000, 0, 65535, true),
-    authToken: dev && !authToken ? "dev" : authToken,
-    access,
-    secretPath,
+    access: token ? [own, ...people] : people,
     dataDir: text(env, "DATA_DIR", "./data"),
-    userLabel,
+    userLabel: label,
     zones,
     zonesFrom,
     vmWriteUrl: url(env, "VM_WRITE_URL") ?? vmUrl,
     vmReadUrl: url(env, "VM_READ_URL") ?? vmUrl,
     maxBodyBytes: number(env, "MAX_BODY_MB", 256, 1, 4096) * 1024 * 1024,
-    dev,
     trmnl,
-    metricsToken: metricsToken(env, readFile),
     staleAfterS: trmnl.staleS,
     coverageMinH: number(env, "COVERAGE_MIN_H", 12, 1, 24),
     timeZone,
@@ -208,17 +233,6 @@ function staleAfterS(env: Env): number {
   if (hours && seconds) throw new ConfigError("STALE_AFTER_H", "replaces TRMNL_STALE_S: set one of them, not both");
   if (seconds) return number(env, "TRMNL_STALE_S", 12 * 3600, 60, 30 * 86400, true);
   return Math.round(number(env, "STALE_AFTER_H", 12, 0.1, 30 * 24) * 3600);
-}
-
-/**
- * For subcommands that never serve HTTP (replay, render, import, status …): DATA_DIR, VM_URL, zones and TOKENS_FILE's
- * people as `serve` reads them, without asking for AUTH_TOKEN or SECRET_PATH (left empty here).
- */
-export function loadOfflineConfig(env: Env, readFile?: (path: string) => string): Config {
-  // nor the scraper's token: an offline command serves no /metrics
-  const config = loadConfig({ ...env, DEV: "1", AUTH_TOKEN: "", SECRET_PATH: "", METRICS_TOKEN: "", METRICS_TOKEN_FILE: "" }, readFile);
-  // DEV=1 lent USER_LABEL the token "dev": drop it, keep TOKENS_FILE's people (their zones credit their history)
-  return { ...config, authToken: "", secretPath: "", dev: false, access: config.access.slice(1) };
 }
 
 /** A calendar date YYYY-MM-DD, or null when unset. */
@@ -336,8 +350,7 @@ function loadTokensFile(path: string, readFile: (path: string) => string, defaul
       env[key] = value;
     }
     try {
-      const person = loadConfig({ ...env, AUTH_TOKEN: token, TOKENS_FILE: "" }, readFile);
-      access.push({ token, user: person.userLabel, zones: person.zones, zonesFrom: person.zonesFrom });
+      access.push({ token, user: userLabel(env), zones: loadZoneProfile(env), zonesFrom: dateSetting(env, "ZONES_FROM") });
     } catch (err) {
       throw new ConfigError(where, (err as Error).message.replace(/^config: /, ""));
     }

@@ -1,4 +1,6 @@
-// raw log → normalize → ledger (merged timeline, zone credits) → store; one request at a time.
+// The hub, one request at a time: a body normalized (piece by piece when big) and merged into the ledger (merged
+// timeline, zone credits, records) and appended to the raw log (fsynced) in one ledger transaction, before any 2xx;
+// then delivered to the store, with retries. Replay: raw log → normalize → ledger → store.
 import type { Ledger, ZoneBounds } from "./ledger/ledger";
 import { normalizePayload } from "./normalize/index";
 import type { HeartRateSample, Normalized } from "./normalize/model";

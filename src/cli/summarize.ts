@@ -7,7 +7,7 @@ import { defineCommand, type CliContext, type ParsedArgs } from "./args";
 import { writePlots, PLOT_WIDTH } from "../summarize/plots";
 import { renderText } from "../summarize/text";
 import { summarize, type Progress } from "../summarize/summarize";
-import { loadZoneProfile } from "../summarize/zoneProfile";
+import { loadZoneProfile } from "../config";
 
 export const command = defineCommand({
   name: "summarize",

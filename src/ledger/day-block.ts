@@ -1,6 +1,6 @@
 // One user-day of heart-rate samples as one packed block, and the merge of a batch into it (pure).
-// Samples are sorted by instant and, within an instant, by the timeline's preference (preferSample), so
-// the first sample of each instant is the one the merged timeline keeps.
+// Samples are sorted by instant and, within an instant, by origin (compareOrigins), each origin once with its
+// latest value: the first sample of each instant is the one preferSample keeps.
 import { ByteReader, ByteWriter } from "./packed";
 
 export const DAY_S = 86_400;
@@ -78,7 +78,7 @@ export interface DayMerge {
 /**
  * Merges `incoming` (sorted by instant, then `order`, arrival order kept among equal keys) into the held
  * block. A key (instant, origin) already held with the same bpm is a duplicate; with another bpm it is a
- * revision and replaces the held value, as does a later entry for the same key in the same batch.
+ * revision and replaces the held value, as does a later entry for the same key in the same batch (preferSample).
  */
 export function mergeDay(held: DaySamples, incoming: DaySamples, order: (a: number, b: number) => number): DayMerge {
   const merged = emptySamples(held.length + incoming.length);

@@ -4,7 +4,7 @@
 import type { Database } from "bun:sqlite";
 import { UserIds } from "./user-ids";
 import type { HeartRateSample } from "../normalize/model";
-import { MAX_CREDIT_S, preferSample, zoneIndex, type Credit } from "../transform/zones";
+import { compareOrigins, creditSeconds, creditTimeline, zoneIndex, type Credit, type Origin } from "../transform/zones";
 import type { ZoneBounds } from "./ledger";
 import { DAY_S, dayOf, decodeSamples, emptySamples, encodeSamples, mergeDay, timelineOf, type DaySamples, type DayTimeline } from "./day-block";
 
@@ -44,8 +44,8 @@ export interface DaysMerge {
 export class HeartRateDays {
   private readonly userIds: UserIds;
   private originIds = new Map<string, number>();
-  /** Origin id → a sample carrying its (source, device), for preferSample. */
-  private originOf: HeartRateSample[] = [];
+  /** Origin id → its (source, device), for compareOrigins. */
+  private originOf: Origin[] = [];
 
   constructor(private readonly db: Database) {
     this.userIds = new UserIds(db);
@@ -67,7 +67,7 @@ export class HeartRateDays {
     this.originOf = [];
     for (const row of this.db.query<{ id: number; source: string; device: string }, []>("SELECT id, source, device FROM hr_origin").all()) {
       this.originIds.set(`${row.source}\u0000${row.device}`, row.id);
-      this.originOf[row.id] = { ts: 0, bpm: 0, source: row.source, device: row.device };
+      this.originOf[row.id] = { source: row.source, device: row.device };
     }
   }
 
@@ -86,23 +86,19 @@ export class HeartRateDays {
       ).get(source, device)!;
       id = row.id;
       this.originIds.set(key, id);
-      this.originOf[id] ??= { ts: 0, bpm: 0, source: row.source, device: row.device };
+      this.originOf[id] ??= { source: row.source, device: row.device };
     }
     return id;
   }
 
   /** An origin another process (`import` beside `serve`) added since the caches were read: read them again. */
-  private origin(id: number): HeartRateSample {
+  private origin(id: number): Origin {
     if (this.originOf[id] === undefined) this.loadIds();
     return this.originOf[id]!;
   }
 
-  /** Two origins at one instant in the timeline's order: the one preferSample keeps comes first. */
-  readonly order = (a: number, b: number): number => {
-    if (a === b) return 0;
-    const sa = this.origin(a);
-    return preferSample(sa, this.origin(b)) === sa ? -1 : 1;
-  };
+  /** Two origins at one instant in the timeline's order (compareOrigins): the one that counts comes first. */
+  readonly order = (a: number, b: number): number => (a === b ? 0 : compareOrigins(this.origin(a), this.origin(b)));
 
   /** Merges samples (any order) into the user's days; must run inside the caller's transaction. */
   merge(user: string, samples: readonly HeartRateSample[], boundsBpm: ZoneBounds): DaysMerge {
@@ -213,7 +209,7 @@ export class HeartRateDays {
         while (k < held.timeline.length && held.timeline.ts[k]! < ts) k++;
         zones[i] = held.timeline.ts[k] === ts ? held.zones[k]! : zoneIndex(timeline.bpm[i]!, boundsAt(ts));
       } else zones[i] = zoneIndex(timeline.bpm[i]!, boundsAt(ts));
-      totals[zones[i]!]! += previous === null ? 0 : Math.min(ts - previous, MAX_CREDIT_S);
+      totals[zones[i]!]! += creditSeconds(ts, previous);
       previous = ts;
     }
     for (let z = 0; z < 5; z++) added[z]! += totals[z]! - (held?.totals[z] ?? 0);
@@ -281,15 +277,7 @@ export class HeartRateDays {
   private dayCredits(uid: number, day: number, previousTs: number | null): Credit[] {
     const row = this.db.query<DayRow, [number]>("SELECT samples, zones FROM hr_day WHERE key = ?").get(uid * USER_SPAN + day);
     if (!row) return [];
-    const timeline = timelineOf(decodeSamples(day, row.samples));
-    const credits: Credit[] = new Array(timeline.length);
-    let previous = previousTs;
-    for (let i = 0; i < timeline.length; i++) {
-      const ts = timeline.ts[i]!;
-      credits[i] = { ts, bpm: timeline.bpm[i]!, zone: row.zones[i]!, seconds: previous === null ? 0 : Math.min(ts - previous, MAX_CREDIT_S) };
-      previous = ts;
-    }
-    return credits;
+    return creditTimeline({ ...timelineOf(decodeSamples(day, row.samples)), zones: row.zones }, previousTs);
   }
 
   firstTs(user: string): number | null {

@@ -92,4 +92,17 @@ describe("workouts", () => {
     // sport_0 … sport_39 keep their type; sport_40 … sport_44 become other
     expect([new Set(types).size, types.slice(38)]).toEqual([41, ["sport_38", "sport_39", "other", "other", "other", "other", "other"]]);
   });
+
+  test("a workout re-sent unchanged, or with totals missing, is no change; a new or revised field is one", () => {
+    const ledger = new Ledger(":memory:");
+    const run = { id: "R1", name: "Running", start: 1_767_225_600, end: 1_767_227_400, durationS: 1800, distanceKm: 5, avgHeartRate: 150 };
+    const changed = (w: typeof run | Omit<typeof run, "distanceKm" | "avgHeartRate"> & Partial<typeof run>) =>
+      ledger.ingest("me", [], [], undefined, { gauges: [], sleep: [], workouts: [w] }).recordsChanged;
+    const { distanceKm: _, avgHeartRate: __, ...partial } = run;
+    expect([changed(run), changed(run), changed(partial), changed({ ...partial, maxHeartRate: 170 }), changed({ ...run, avgHeartRate: 151 }), changed({ ...run, end: run.end + 1 })]).toEqual([
+      1, 0, 0, 1, 1, 1,
+    ]);
+    // the partial payloads filled maxHeartRate without wiping distance; the last full one set the average back to 150
+    expect(ledger.records.update("me").workouts!.map((w) => [w.distanceKm, w.avgHeartRate, w.maxHeartRate, w.end - w.start])).toEqual([[5, 150, 170, 1801]]);
+  });
 });

@@ -263,23 +263,28 @@ export class RecordLedger {
     return true;
   }
 
-  /** Merged by id: a later partial payload fills fields but never wipes them. `types` are the person's workout types so far. */
+  /**
+   * Merged by id: a later partial payload fills fields but never wipes them. `types` are the person's workout
+   * types so far. The upsert's WHERE skips a row nothing would change, so its change count says whether it changed.
+   */
   private mergeWorkout(user: string, w: Workout, types: Set<string>): boolean {
-    const before = this.db.query<Record<string, unknown>, [string, string]>("SELECT * FROM workout WHERE user = ? AND id = ?").get(user, w.id);
     let type = workoutType(w.name);
     if (!types.has(type)) {
       if (types.size >= MAX_WORKOUT_TYPES) type = "other";
       types.add(type);
       this.db.query("INSERT OR IGNORE INTO workout_type (user, type) VALUES (?, ?)").run(user, type);
     }
-    this.db
+    const { changes } = this.db
       .query(
-        `INSERT INTO workout (user, id, type, name, start, end, duration_s, distance_km, energy_kcal, avg_hr, max_hr)
+        `INSERT INTO workout AS w (user, id, type, name, start, end, duration_s, distance_km, energy_kcal, avg_hr, max_hr)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (user, id) DO UPDATE SET type = excluded.type, name = excluded.name, start = excluded.start, end = excluded.end,
-           duration_s = excluded.duration_s, distance_km = COALESCE(excluded.distance_km, distance_km),
-           energy_kcal = COALESCE(excluded.energy_kcal, energy_kcal), avg_hr = COALESCE(excluded.avg_hr, avg_hr),
-           max_hr = COALESCE(excluded.max_hr, max_hr)`,
+           duration_s = excluded.duration_s, distance_km = COALESCE(excluded.distance_km, w.distance_km),
+           energy_kcal = COALESCE(excluded.energy_kcal, w.energy_kcal), avg_hr = COALESCE(excluded.avg_hr, w.avg_hr),
+           max_hr = COALESCE(excluded.max_hr, w.max_hr)
+         WHERE (w.type, w.name, w.start, w.end, w.duration_s) IS NOT (excluded.type, excluded.name, excluded.start, excluded.end, excluded.duration_s)
+           OR w.distance_km IS NOT COALESCE(excluded.distance_km, w.distance_km) OR w.energy_kcal IS NOT COALESCE(excluded.energy_kcal, w.energy_kcal)
+           OR w.avg_hr IS NOT COALESCE(excluded.avg_hr, w.avg_hr) OR w.max_hr IS NOT COALESCE(excluded.max_hr, w.max_hr)`,
       )
       .run(
         user,
@@ -294,8 +299,7 @@ export class RecordLedger {
         w.avgHeartRate ?? null,
         w.maxHeartRate ?? null,
       );
-    const after = this.db.query<Record<string, unknown>, [string, string]>("SELECT * FROM workout WHERE user = ? AND id = ?").get(user, w.id);
-    return JSON.stringify(before) !== JSON.stringify(after);
+    return changes > 0;
   }
 
   /** Users with records not yet in the store. */
@@ -396,10 +400,6 @@ export class RecordLedger {
   }
 }
 
-/**
- * Two sources (a watch and a sleep app) often report the same night: counting both would double it. Of
- * nights that overlap, the one with the most staged sleep counts, then the most sleep, then the least source.
- */
 /** Rows mapped one by one, pausing (yield) every few thousand. */
 function* inSteps<R, T>(rows: Iterable<R>, map: (row: R) => T): Generator<void, T[]> {
   const out: T[] = [];
@@ -413,6 +413,10 @@ function* inSteps<R, T>(rows: Iterable<R>, map: (row: R) => T): Generator<void, 
 /** Rows read between pauses of updateSteps: ~20 ms. */
 const ROWS_PER_STEP = 10_000;
 
+/**
+ * Two sources (a watch and a sleep app) often report the same night: counting both would double it. Of
+ * nights that overlap, the one with the most staged sleep counts, then the most sleep, then the least source.
+ */
 export function onePerNight(nights: NightRecord[]): NightRecord[] {
   const staged = (n: NightRecord) => n.stageSeconds.deep + n.stageSeconds.core + n.stageSeconds.rem;
   const slept = (n: NightRecord) => staged(n) + n.stageSeconds.asleep;

@@ -1,5 +1,6 @@
 // GET /api/load?from=YYYY-MM-DD&to=YYYY-MM-DD: training load, form, weekly minutes and baselines (Bearer, like /api/summary).
 import { Elysia, t } from "elysia";
+import type { bearerAuth } from "../auth";
 import { HttpError } from "../errors";
 import { localDate } from "../render/format";
 import type { Store } from "../store/store";
@@ -14,8 +15,8 @@ const MAX_DAYS = 3660;
 export interface LoadDeps {
   store: Store;
   settings: LoadSettings;
-  /** The person the request's bearer token belongs to; throws the 401. */
-  authenticate: (authorization: string | null) => { user: string };
+  /** Bearer auth (the app's, so both share one list of people): routes get `person`. */
+  auth: ReturnType<typeof bearerAuth>;
   /** The person's first heart-rate instant (the ledger's), or null. */
   firstTs: (user: string) => number | null;
   clock: () => Date;
@@ -24,9 +25,9 @@ export interface LoadDeps {
 const DATE = "^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])$";
 const date = (name: string) => t.Optional(t.String({ pattern: DATE, error: `${name} must be a date YYYY-MM-DD` }));
 
-export function loadRoutes({ store, settings, authenticate, firstTs, clock }: LoadDeps) {
+export function loadRoutes({ store, settings, auth, firstTs, clock }: LoadDeps) {
   return new Elysia({ name: "load" })
-    .derive(({ request }) => ({ person: authenticate(request.headers.get("authorization")) }))
+    .use(auth)
     .get(
       "/api/load",
       async ({ person, query }) => {

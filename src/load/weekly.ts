@@ -1,9 +1,6 @@
 // Weekly minutes against the activity guideline (150–300 moderate minutes, a vigorous minute counts twice). Pure.
 import type { ZoneSeconds } from "../transform/zones";
 
-export const GUIDELINE_MIN = 150;
-export const GUIDELINE_MORE_MIN = 300;
-
 export interface WeekMinutes {
   /** Minutes in z2..z5. */
   z2plus: number;

@@ -46,9 +46,19 @@ describe.each([
     expect(blackPixels(png)).toBeGreaterThan(2000);
   });
 
-  test("no goal set still renders", async () => {
-    const png = await renderDashboard(typicalData, { ...opts, weeklyZ2GoalH: undefined });
-    expect(readPngHeader(png).width).toBe(opts.width);
+  test("the weekly goal is a tick at the goal's place on the week bar; without a goal there is none", async () => {
+    // the week panel is at (16, 16), 232 high: its bar starts at y = 16 + 232 − 36 = 212, and the tick reaches 8 px above it.
+    // The typical week has 379 min in z2+ (6.3 h), under the 10 h goal: the bar's scale is the goal, so the tick's
+    // 4 px end at the panel's right edge, x = 16 + panel width.
+    const panelW = opts.width > opts.height ? 340 : opts.width - 32;
+    const tickColumns = async (goal: number | undefined) => {
+      const image = decodePng1Bit(await renderDashboard(typicalData, { ...opts, weeklyZ2GoalH: goal }));
+      const columns = new Set<number>();
+      for (let y = 204; y < 212; y++) for (let x = 16; x < 16 + panelW; x++) if (!isWhite(image, x, y)) columns.add(x);
+      return [...columns];
+    };
+    expect(await tickColumns(10)).toEqual([12, 13, 14, 15].map((d) => panelW + d));
+    expect(await tickColumns(undefined)).toEqual([]);
   });
 });
 

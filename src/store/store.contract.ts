@@ -1,4 +1,5 @@
-// One contract, run against both stores: the summary for any range equals one transform over the union.
+// One contract, run against both stores, over every Store method: the summary for any range equals one transform
+// over the union; series, daily values, records, device readings, health, lost writes and clear as the interface says.
 import { describe, expect, test } from "bun:test";
 import { Ledger } from "../ledger/ledger";
 import type { HeartRateSample, SleepSegment, SleepStage } from "../normalize/model";
@@ -187,6 +188,66 @@ export function storeContract(name: string, target: ContractTarget | null) {
       expect((await store.summary(user, base + 86400, base + 86400 + 600)).zone_seconds).toEqual({ z1: 0, z2: 0, z3: 600, z4: 0, z5: 0 });
       // each late hour: 30 intervals of 5 s; its first sample follows a long pause and earns 10 s
       expect((await store.summary(user, base, base + 86400 - 1)).zone_seconds.z2).toBe(4 * 150 + 3 * 10);
+      await store.close();
+    });
+
+    test("heartRateSeries: the last reading of each step from < ts <= to, revisions included", async () => {
+      const store = await target!.open();
+      const ledger = new Ledger(":memory:");
+      const user = newUser();
+      // 121 readings 5 s apart, bpm 100 + i: then the reading at base + 60 (i = 12) revised to 150
+      await post(store, ledger, user, Array.from({ length: 121 }, (_, i) => hr(base + 5 * i, 100 + i)));
+      await post(store, ledger, user, [hr(base + 60, 150)]);
+      await target!.settle();
+      // steps of 60 s from base: (base, base + 60] ends with i = 12 (revised: 150), then i = 24, 36 … 120
+      expect(await store.heartRateSeries(user, base, base + 600, 60)).toEqual(
+        Array.from({ length: 10 }, (_, k) => ({ ts: base + 60 * (k + 1), bpm: k === 0 ? 150 : 100 + 12 * (k + 1) })),
+      );
+      // steps of 5 s: every reading after `from`; none before the first or for another user
+      expect((await store.heartRateSeries(user, base + 300, base + 330, 5)).map((p) => p.bpm)).toEqual([161, 162, 163, 164, 165, 166]);
+      expect([await store.heartRateSeries(user, base - 600, base - 60, 60), await store.heartRateSeries(newUser(), base, base + 600, 60)]).toEqual([[], []]);
+      await store.close();
+    });
+
+    test("a revised gauge point replaces the old one: the summary's resting rate is the newest value", async () => {
+      const store = await target!.open();
+      const ledger = new Ledger(":memory:");
+      const user = newUser();
+      const rest = (value: number) => ({ gauges: [{ name: "hae_resting_heart_rate", unit: "count/min", ts: base, value, source: "watch" }], sleep: [], workouts: [] });
+      ledger.ingest(user, [], bounds, undefined, rest(58));
+      await deliverPending(ledger, store);
+      ledger.ingest(user, [], bounds, undefined, rest(52));
+      await deliverPending(ledger, store);
+      await target!.settle();
+      expect((await store.summary(user, base - 60, base + 60)).resting_heart_rate).toEqual({ ts: base, bpm: 52 });
+      await store.close();
+    });
+
+    test("health, lostWrites and clear: a working store is reachable, has lost nothing, and forgets only the users cleared", async () => {
+      const store = await target!.open();
+      const ledger = new Ledger(":memory:");
+      const [gone, kept] = [newUser(), newUser()];
+      const gauge = { name: "hae_resting_heart_rate", unit: "count/min", ts: base + 600, value: 55, source: "watch" };
+      const night = { source: "Watch", start: base, end: base + 3600, stageSeconds: { core: 3600 } };
+      for (const user of [gone, kept]) {
+        ledger.ingest(user, Array.from({ length: 121 }, (_, i) => hr(base + 5 * i, 130)), bounds, undefined, { gauges: [gauge], sleep: [night], workouts: [] });
+      }
+      await deliverPending(ledger, store);
+      await target!.settle();
+      const health = await store.health();
+      expect([health.kind, health.reachable, health.detail]).toEqual([store.kind, true, undefined]);
+      expect(await store.lostWrites()).toEqual([]);
+      const before = await store.summary(kept, base - 60, base + 3600);
+      await store.clear([gone]);
+      await target!.settle();
+      // the cleared user answers as one never written: no zone seconds, heart rate, resting rate or night
+      const nobody = await store.summary(newUser(), base - 60, base + 3600);
+      expect([nobody.zone_seconds, nobody.last_heart_rate, nobody.resting_heart_rate, nobody.last_sleep]).toEqual([emptyZoneSeconds(), null, null, null]);
+      expect(await store.summary(gone, base - 60, base + 3600)).toEqual({ ...nobody, user: gone });
+      expect(await store.heartRateSeries(gone, base - 60, base + 600, 60)).toEqual([]);
+      // the other user as before: 600 s of z2, the night and the resting rate
+      expect(await store.summary(kept, base - 60, base + 3600)).toEqual(before);
+      expect([before.zone_seconds.z2, before.last_sleep?.end, before.resting_heart_rate]).toEqual([600, base + 3600, { ts: base + 600, bpm: 55 }]);
       await store.close();
     });
 

@@ -4,21 +4,18 @@ import {
   creditTimeline,
   emptyZoneSeconds,
   MAX_CREDIT_S,
+  preferSample,
   sampleProblem,
   sumZones,
   zoneBoundsBpm,
   ZONES,
+  type Origin,
   type ZoneProfile,
   type ZoneSeconds,
 } from "../transform/zones";
-import type { HeartRateSample } from "../normalize/model";
 import type { HeartRatePoint } from "../render/sparkline";
 
-/** Who sent a reading: the server keeps one timeline sample per instant and picks it by these. */
-export interface Origin {
-  source: string;
-  device: string;
-}
+export type { Origin };
 
 const NO_ORIGIN: Origin = Object.freeze({ source: "", device: "" });
 /** Readings handed to creditTimeline at once: bounded memory however long the series. */
@@ -72,18 +69,16 @@ export class HeartRateSeries {
   }
 
   /**
-   * The server's rules (pipeline → ledger): invalid readings dropped; of the rest, one per instant, the
-   * one whose (source, device) sorts first (as the ledger's ORDER BY), and of one (source, device) the
-   * last in file order (a revision replaces the value); then creditTimeline's dt = min(gap, 10 s)
-   * credited to the later reading's zone. Cadence and gaps are read on the same timeline.
+   * The server's rules (pipeline → ledger): invalid readings dropped; of the rest, one per instant, folded in
+   * file order with preferSample (of one origin the later is a revision); then creditTimeline. Cadence and
+   * gaps are read on the same instants.
    */
   facts(profile: ZoneProfile, now: number): HeartRateFacts {
     const n = this.length;
-    const { ts, bpm, origin } = this;
-    const rank = this.originRanks();
+    const { ts, bpm, origin, origins } = this;
     const order = new Uint32Array(n);
     for (let i = 0; i < n; i++) order[i] = i;
-    order.sort((a, b) => ts[a]! - ts[b]! || rank[origin[a]!]! - rank[origin[b]!]! || b - a);
+    order.sort((a, b) => ts[a]! - ts[b]! || a - b);
 
     const facts: HeartRateFacts = {
       samples: n,
@@ -98,59 +93,48 @@ export class HeartRateSeries {
       duplicates: { count: 0, firstTs: null },
     };
     const boundsBpm = zoneBoundsBpm(profile);
-    let chunk: HeartRateSample[] = [];
+    const chunk = { length: 0, ts: new Float64Array(CREDIT_CHUNK), bpm: new Float64Array(CREDIT_CHUNK) };
     let chunkPreviousTs: number | null = null;
     const credit = () => {
       const zones = sumZones(creditTimeline(chunk, chunkPreviousTs, boundsBpm));
       for (const zone of ZONES) facts.zoneSeconds[zone] += zones[zone];
-      chunkPreviousTs = chunk.at(-1)?.ts ?? chunkPreviousTs;
-      chunk = [];
+      if (chunk.length) chunkPreviousTs = chunk.ts[chunk.length - 1]!;
+      chunk.length = 0;
     };
-    let previousAll: number | null = null;
-    let previousKept: number | null = null;
-    for (let k = 0; k < n; k++) {
-      const i = order[k]!;
-      const t = ts[i]!;
-      const b = bpm[i]!;
-      if (facts.minBpm === null || b < facts.minBpm) facts.minBpm = b;
-      if (facts.maxBpm === null || b > facts.maxBpm) facts.maxBpm = b;
-      if (previousAll !== null && t === previousAll) {
-        facts.duplicates.count++;
-        facts.duplicates.firstTs ??= t;
-      } else if (previousAll !== null) {
-        const interval = t - previousAll;
+    let previous: number | null = null;
+    for (let k = 0; k < n; ) {
+      const t = ts[order[k]!]!;
+      if (previous !== null) {
+        const interval = t - previous;
         facts.intervals.set(interval, (facts.intervals.get(interval) ?? 0) + 1);
         if (interval > MAX_CREDIT_S) {
           facts.gaps.count++;
-          if (interval > facts.gaps.longestS) facts.gaps = { ...facts.gaps, longestS: interval, longestFromTs: previousAll };
+          if (interval > facts.gaps.longestS) facts.gaps = { ...facts.gaps, longestS: interval, longestFromTs: previous };
         }
       }
-      previousAll = t;
-      if (t === previousKept) continue;
-      const { source, device } = this.origins[origin[i]!]!;
-      const sample = { ts: t, bpm: b, source, device };
-      if (sampleProblem(sample, now)) continue;
-      chunk.push(sample);
+      previous = t;
+      let kept = -1;
+      for (let first = k; k < n && ts[order[k]!] === t; k++) {
+        const i = order[k]!;
+        const b = bpm[i]!;
+        if (facts.minBpm === null || b < facts.minBpm) facts.minBpm = b;
+        if (facts.maxBpm === null || b > facts.maxBpm) facts.maxBpm = b;
+        if (k > first) {
+          facts.duplicates.count++;
+          facts.duplicates.firstTs ??= t;
+        }
+        if (sampleProblem({ ts: t, bpm: b, source: "", device: "" }, now)) continue;
+        const candidate = origins[origin[i]!]!;
+        if (kept === -1 || preferSample(origins[origin[kept]!]!, candidate) === candidate) kept = i;
+      }
+      if (kept === -1) continue;
+      chunk.ts[chunk.length] = t;
+      chunk.bpm[chunk.length++] = bpm[kept]!;
       facts.credited++;
-      previousKept = t;
       if (chunk.length === CREDIT_CHUNK) credit();
     }
     credit();
     return facts;
-  }
-
-  /** Each origin's place in (source, device) order, JS string comparison like SQLite's ORDER BY on TEXT; equal pairs share one. */
-  private originRanks(): Uint32Array {
-    const { origins } = this;
-    const compare = (a: Origin, b: Origin) =>
-      a.source !== b.source ? (a.source < b.source ? -1 : 1) : a.device !== b.device ? (a.device < b.device ? -1 : 1) : 0;
-    const byOrder = origins.map((_, i) => i).sort((i, j) => compare(origins[i]!, origins[j]!));
-    const rank = new Uint32Array(origins.length);
-    byOrder.forEach((index, place) => {
-      const previous = byOrder[place - 1];
-      rank[index] = previous !== undefined && compare(origins[previous]!, origins[index]!) === 0 ? rank[previous]! : place;
-    });
-    return rank;
   }
 
   /** At most two readings (lowest, highest) per slot of time: what a plot `columns` wide can show. */

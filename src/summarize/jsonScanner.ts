@@ -131,11 +131,6 @@ export class JsonScanner {
     this.consumed = 0;
   }
 
-  /** Whether any document has started on the current line or input. */
-  get started(): boolean {
-    return this.docStarted;
-  }
-
   private keepDocText(upTo: number): void {
     if (!this.docParts || upTo <= this.docFrom) return;
     this.docLength += upTo - this.docFrom;

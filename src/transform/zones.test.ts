@@ -1,11 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import type { HeartRateSample } from "../normalize/model";
-import { creditTimeline, sampleProblem, transformBatch, zoneBoundsBpm, zoneIndex, type ZoneProfile } from "./zones";
+import { creditTimeline, preferSample, sampleProblem, transformBatch, zoneBoundsBpm, zoneIndex, type ZoneProfile } from "./zones";
 
 const maxProfile: ZoneProfile = { mode: "max", hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] };
 const NOW = 1_767_225_600; // 2026-01-01T00:00:00Z
 const T0 = NOW - 3600;
-const hr = (ts: number, bpm: number, source = "watch"): HeartRateSample => ({ ts, bpm, source, device: "" });
+const hr = (ts: number, bpm: number, source = "watch", device = ""): HeartRateSample => ({ ts, bpm, source, device });
 
 describe("zones", () => {
   test("bounds are lower-inclusive: with HR_MAX=200, 120 bpm is z2 and 140 bpm is z3", () => {
@@ -64,8 +64,31 @@ describe("transformBatch", () => {
 describe("creditTimeline", () => {
   test("continues from the previous instant of the merged timeline", () => {
     // a sync starting 5 s after the previous one ended credits those 5 s
-    expect(creditTimeline([{ ts: T0 + 5, bpm: 130 }], T0, zoneBoundsBpm(maxProfile))).toEqual([
+    // a sync starting 5 s after the previous one ended credits those 5 s; then 12 s earns the cap of 10
+    const stretch = { length: 2, ts: Float64Array.of(T0 + 5, T0 + 17), bpm: Float64Array.of(130, 150) };
+    expect(creditTimeline(stretch, T0, zoneBoundsBpm(maxProfile))).toEqual([
       { ts: T0 + 5, bpm: 130, zone: 1, seconds: 5 },
+      { ts: T0 + 17, bpm: 150, zone: 2, seconds: 10 },
     ]);
+    // zones held with the stretch (credited when merged, under older zones) are kept
+    expect(creditTimeline({ ...stretch, zones: Uint8Array.of(3, 4) }, null).map((c) => [c.zone, c.seconds])).toEqual([[3, 0], [4, 10]]);
+  });
+});
+
+describe("preferSample: which of two readings at one instant counts", () => {
+  test("of one source and device the later is a revision and wins, whether it is higher or lower", () => {
+    expect(preferSample(hr(T0, 120), hr(T0, 150)).bpm).toBe(150);
+    expect(preferSample(hr(T0, 150), hr(T0, 120)).bpm).toBe(120);
+  });
+
+  test("of two origins the least source, then device, counts whatever arrived first", () => {
+    const [phone, watch, watchA] = [hr(T0, 90, "phone"), hr(T0, 140, "watch"), hr(T0, 100, "watch", "a")];
+    expect([preferSample(phone, watch), preferSample(watch, phone), preferSample(watchA, watch), preferSample(watch, watchA)]).toEqual([phone, phone, watch, watch]);
+  });
+
+  test("transformBatch folds a batch with it: a revised same-instant reading replaces the first one", () => {
+    // 130 bpm (z2) at T0+5 revised to 150 (z3): the 5 s up to T0+5 are z3, the 5 s to T0+10 z2
+    const out = transformBatch([hr(T0, 130), hr(T0 + 5, 130), hr(T0 + 10, 130), hr(T0 + 5, 150)], maxProfile, NOW);
+    expect({ duplicates: out.duplicates, zones: out.zoneSeconds }).toEqual({ duplicates: 1, zones: { z1: 0, z2: 5, z3: 5, z4: 0, z5: 0 } });
   });
 });

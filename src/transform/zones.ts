@@ -55,60 +55,97 @@ export function sampleProblem(sample: HeartRateSample, now: number): SampleProbl
   return null;
 }
 
-/** Of several samples at one instant, the one the timeline keeps: deterministic whatever the arrival order. */
-export function preferSample(a: HeartRateSample, b: HeartRateSample): HeartRateSample {
-  if (a.source !== b.source) return a.source < b.source ? a : b;
-  if (a.device !== b.device) return a.device < b.device ? a : b;
-  return a.bpm <= b.bpm ? a : b;
+/** Who sent a reading. */
+export interface Origin {
+  source: string;
+  device: string;
+}
+
+/** The order of origins at one instant: the least source, then device (JS string order, as SQLite orders TEXT). */
+export function compareOrigins(a: Origin, b: Origin): number {
+  if (a.source !== b.source) return a.source < b.source ? -1 : 1;
+  if (a.device !== b.device) return a.device < b.device ? -1 : 1;
+  return 0;
 }
 
 /**
- * Credits for a stretch of the merged timeline. `samples` must be sorted by ts with one sample per ts;
- * `previousTs` is the timeline's sample just before them (null when they start the user's history).
- * dt = min(ts_i - ts_{i-1}, 10 s), credited to the later sample's zone at the later sample's instant.
+ * THE rule for two readings at one instant, `earlier` received before `later`: of one origin the later is a
+ * revision and replaces the earlier (HAE re-sends a window with corrected values); of two, the least origin
+ * counts, whatever arrived first. Every path (hook, replay, import, summarize) folds an instant's readings with it.
  */
-export function creditTimeline(
-  samples: readonly { ts: number; bpm: number }[],
-  previousTs: number | null,
-  boundsBpm: number[],
-): Credit[] {
-  const credits: Credit[] = new Array(samples.length);
-  let prev = previousTs;
-  for (let i = 0; i < samples.length; i++) {
-    const { ts, bpm } = samples[i]!;
-    const seconds = prev === null ? 0 : Math.min(ts - prev, MAX_CREDIT_S);
-    credits[i] = { ts, bpm, zone: zoneIndex(bpm, boundsBpm), seconds };
-    prev = ts;
+export function preferSample<S extends Origin>(earlier: S, later: S): S {
+  return compareOrigins(earlier, later) < 0 ? earlier : later;
+}
+
+/** The seed's gap rule: what a timeline instant earns after the one before it (nothing when it starts the history). */
+export function creditSeconds(ts: number, previousTs: number | null): number {
+  return previousTs === null ? 0 : Math.min(ts - previousTs, MAX_CREDIT_S);
+}
+
+/** A stretch of the merged timeline, sorted by ts, one reading per instant, as columns (a packed day's too). */
+export interface Stretch {
+  length: number;
+  ts: Float64Array;
+  bpm: Float64Array;
+  /** The zone each instant was credited when it was merged (the ledger's; zones may have changed since). */
+  zones?: Uint8Array;
+}
+
+/**
+ * Credits for a stretch of the merged timeline; `previousTs` is the timeline's instant just before it (null when
+ * it starts the user's history). Each instant earns creditSeconds in its zone: the stretch's own, else by `boundsBpm`.
+ */
+export function creditTimeline(stretch: Stretch, previousTs: number | null, boundsBpm: number[] = []): Credit[] {
+  const { ts, bpm, zones } = stretch;
+  const credits: Credit[] = new Array(stretch.length);
+  let previous = previousTs;
+  for (let i = 0; i < stretch.length; i++) {
+    credits[i] = { ts: ts[i]!, bpm: bpm[i]!, zone: zones ? zones[i]! : zoneIndex(bpm[i]!, boundsBpm), seconds: creditSeconds(ts[i]!, previous) };
+    previous = ts[i]!;
   }
   return credits;
 }
 
 /**
- * The seed's transform over one batch on its own: sort by ts, drop a sample whose ts is not after the
- * previous one, drop invalid ones, credit the rest. The reference the store contract and the transform
- * bench hold the server to; the server applies the same rules on the merged timeline of everything ever
- * received (see ledger), where a revised value for one (instant, source) replaces the old one.
+ * The seed's transform over one batch on its own: drop invalid readings, sort by ts, keep one reading per
+ * instant (preferSample, in arrival order), credit the rest. The reference the store contract and the
+ * transform bench hold the server to; the ledger applies the same rules to everything ever received.
  */
 export function transformBatch(samples: readonly HeartRateSample[], profile: ZoneProfile, now: number) {
   let invalid = 0;
-  const valid: HeartRateSample[] = [];
-  for (const sample of samples) {
+  const stretch: Stretch = { length: 0, ts: new Float64Array(samples.length), bpm: new Float64Array(samples.length) };
+  // exports arrive in time order nearly always: then the valid samples are the stretch, with nothing to sort or drop
+  let unordered: HeartRateSample[] | null = null;
+  for (let i = 0; i < samples.length; i++) {
+    const sample = samples[i]!;
     if (sampleProblem(sample, now)) invalid++;
-    else valid.push(sample);
-  }
-  // exports arrive in time order nearly always: then there is nothing to sort and nothing to drop
-  const ordered = isStrictlyIncreasing(valid);
-  let timeline = valid;
-  let duplicates = 0;
-  if (!ordered) {
-    valid.sort((a, b) => a.ts - b.ts || (preferSample(a, b) === a ? -1 : 1));
-    timeline = [];
-    for (const sample of valid) {
-      if (timeline.length && timeline[timeline.length - 1]!.ts >= sample.ts) duplicates++;
-      else timeline.push(sample);
+    else if (unordered) unordered.push(sample);
+    else if (stretch.length && sample.ts <= stretch.ts[stretch.length - 1]!) {
+      unordered = samples.slice(0, i + 1).filter((s) => !sampleProblem(s, now));
+    } else {
+      stretch.ts[stretch.length] = sample.ts;
+      stretch.bpm[stretch.length++] = sample.bpm;
     }
   }
-  const credits = creditTimeline(timeline, null, zoneBoundsBpm(profile));
+  let duplicates = 0;
+  if (unordered) {
+    // a stable sort: an instant's readings stay in arrival order for preferSample
+    unordered.sort((a, b) => a.ts - b.ts);
+    stretch.length = 0;
+    let kept = unordered[0]!;
+    for (let i = 1; i <= unordered.length; i++) {
+      const sample = unordered[i];
+      if (sample?.ts === kept.ts) {
+        kept = preferSample(kept, sample);
+        duplicates++;
+        continue;
+      }
+      stretch.ts[stretch.length] = kept.ts;
+      stretch.bpm[stretch.length++] = kept.bpm;
+      if (sample) kept = sample;
+    }
+  }
+  const credits = creditTimeline(stretch, null, zoneBoundsBpm(profile));
   return { credits, invalid, duplicates, zoneSeconds: sumZones(credits) };
 }
 
@@ -116,9 +153,4 @@ export function sumZones(credits: readonly Credit[]): ZoneSeconds {
   const byIndex = [0, 0, 0, 0, 0];
   for (const c of credits) byIndex[c.zone]! += c.seconds;
   return { z1: byIndex[0]!, z2: byIndex[1]!, z3: byIndex[2]!, z4: byIndex[3]!, z5: byIndex[4]! };
-}
-
-function isStrictlyIncreasing(samples: readonly HeartRateSample[]): boolean {
-  for (let i = 1; i < samples.length; i++) if (samples[i]!.ts <= samples[i - 1]!.ts) return false;
-  return true;
 }

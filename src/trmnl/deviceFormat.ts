@@ -4,7 +4,6 @@ import type { BitDepth } from "../render/pngGrey";
 import { OG_MAX_PNG_BYTES } from "../render/rasterize";
 
 export type DeviceMode = "1bit" | "grey" | "kindle";
-export const DEVICE_MODES: readonly DeviceMode[] = ["1bit", "grey", "kindle"];
 
 /** What a request says about its device; every field may be missing (old firmware, Kindle/Kobo/Pi clients). */
 export interface DeviceHeaders {

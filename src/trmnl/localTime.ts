@@ -44,8 +44,3 @@ export function lastLocalDates(now: number, timeZone: string, count: number): st
 }
 
 export const lastSevenDates = (now: number, timeZone: string) => lastLocalDates(now, timeZone, 7);
-
-/** Throws RangeError for a name Intl does not know. */
-export function checkTimeZone(timeZone: string): void {
-  new Intl.DateTimeFormat("en-GB", { timeZone });
-}

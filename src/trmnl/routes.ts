@@ -83,9 +83,8 @@ export function trmnlRoutes(deps?: TrmnlDeps) {
     throw deviceUnauthorized();
   };
   /** The TRMNL_TOKEN routes do not exist unless it is set. */
-  const checkToken = (request: Request) => {
+  const checkToken = (given: string | undefined) => {
     if (!config.token) throw notFound();
-    const given = new URL(request.url).searchParams.get("token") ?? "";
     if (!given || !sameSecret(given, config.token)) throw tokenUnauthorized();
     return config.token;
   };
@@ -174,10 +173,9 @@ export function trmnlRoutes(deps?: TrmnlDeps) {
       },
       { parse: "none" },
     )
-    .get("/trmnl/img/:filename", async ({ params, request }) => {
+    .get("/trmnl/img/:filename", async ({ params, query, request }) => {
       // the device sends its ID/Access-Token with the download; the Redirect plugin's URL carries ?token=
-      const viaToken = new URL(request.url).searchParams.has("token");
-      const found = viaToken ? (checkToken(request), null) : device(request);
+      const found = query.token !== undefined ? (checkToken(query.token), null) : device(request);
       const user = found ? found.user : deps.userLabel;
       let image = dashboards.find(params.filename);
       if (!image || image.user !== user) {
@@ -192,8 +190,8 @@ export function trmnlRoutes(deps?: TrmnlDeps) {
       setupBmp ??= renderDashboard(emptyData, { ...dashboards.options, width: 800, height: 480 }).then((p) => encodeBmp1Bit(decodePng1Bit(p)));
       return new Response(await setupBmp, { headers: { "content-type": "image/bmp" } });
     })
-    .get("/trmnl/redirect", async ({ request }) => {
-      const token = checkToken(request);
+    .get("/trmnl/redirect", async ({ query, request }) => {
+      const token = checkToken(query.token);
       const image = await dashboards.current(deps.userLabel);
       // a URL per image, so what the device downloads always matches the filename it was told
       return Response.json({
@@ -202,8 +200,8 @@ export function trmnlRoutes(deps?: TrmnlDeps) {
         refresh_rate: config.refreshS,
       });
     })
-    .get("/trmnl/dashboard.png", async ({ request }) => {
-      checkToken(request);
+    .get("/trmnl/dashboard.png", async ({ query, request }) => {
+      checkToken(query.token);
       const image = await dashboards.current(deps.userLabel);
       const headers = { etag: image.etag, "cache-control": "no-cache" };
       const seen = request.headers.get("if-none-match");

@@ -302,7 +302,8 @@ export function reference(samples: Samples, now: number): Reference {
   const bounds = zoneBoundsBpm(PROFILE);
   const SLICE = 100_000;
   for (let at = 0; at < n; at += SLICE) {
-    const slice = Array.from({ length: Math.min(SLICE, n - at) }, (_, i) => ({ ts: ts[at + i]!, bpm: bpm[at + i]! }));
+    const end = Math.min(at + SLICE, n);
+    const slice = { length: end - at, ts: Float64Array.from(ts.subarray(at, end)), bpm: Float64Array.from(bpm.subarray(at, end)) };
     creditTimeline(slice, at ? ts[at - 1]! : null, bounds).forEach((c, i) => {
       zone[at + i] = c.zone;
       seconds[at + i] = c.seconds;
