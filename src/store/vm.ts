@@ -244,6 +244,7 @@ export class VmStore implements Store {
     if (workouts?.length) {
       const types = [...new Set(workouts.map((w) => w.type))];
       const items = { metrics: WORKOUT_ITEM_METRICS, points: workoutPoints(workouts) };
+      await nextTurn();
       await this.writeFamily(user, "workouts", WORKOUT_METRICS, items, workouts, workouts.map((w) => w.end), types, (instants, labels, generation) =>
         workoutLines(user, workouts, instants, labels, generation),
       );
@@ -269,9 +270,11 @@ export class VmStore implements Store {
     labelsNow: readonly string[],
     build: (instants: number[], labelValues: string[], generation: number) => string[],
   ) {
+    // 100 k workouts: each step below is tens of ms, with a turn of the event loop between them
     const hash = await contentHash(content);
     let held = this.state.family(user, family);
     if (held?.contentHash === hash) return;
+    await nextTurn();
     if (held && held.generation + 1 > this.maxGeneration) {
       await this.deleteSeries(user, metrics);
       this.state.forgetFamily(user, family);
@@ -279,9 +282,12 @@ export class VmStore implements Store {
     }
     const lost = held !== null && this.state.losesPoints(user, family, items.points);
     if (lost) await this.deleteSeries(user, items.metrics);
+    await nextTurn();
     const generation = held ? held.generation + 1 : 0;
     const sorted = mergeSorted(instantsNow);
+    await nextTurn();
     const instants = mergeSorted(held?.instants ?? [], sorted, prepointsFor(sorted, null, PREPOINT_GAP_S));
+    await nextTurn();
     const labelValues = [...new Set([...(held?.labels ?? []), ...labelsNow])].sort();
     await this.state.saveFamily(user, family, generation, labelValues, instants);
     await this.state.savePoints(user, family, items.points, lost);
