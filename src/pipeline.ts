@@ -60,11 +60,10 @@ const RETRY_MAX_MS = 60_000;
 const RECHECK_MIN_MS = 2_000;
 
 /** Rewrites each user's store series from the earliest instant the ledger changed since the last delivery. */
-export async function deliverPending(ledger: Ledger, store: Store, sliceSize = CREDITS_PER_DELIVERY): Promise<void> {
+export async function deliverPending(ledger: Ledger, store: Store, sliceSize = CREDITS_PER_DELIVERY, memory = new MemoryGuard()): Promise<void> {
   // an import running beside `serve` holds this until its one final delivery: the backlog waits for it
   using _lock = acquireDeliveryLock(lockPathFor(ledger.db.filename), "deliver");
   // a backfill's slices leave their import text behind: collected when it adds up, not after every slice
-  const memory = new MemoryGuard();
   for (const { user, since } of ledger.pending()) {
     for (const rewrite of ledger.zoneRewrites(user, since, sliceSize)) {
       await store.writeZones(rewrite, () => ledger.zoneRewrites(user, ledger.firstTs(user) ?? since, sliceSize));
