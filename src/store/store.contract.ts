@@ -19,9 +19,10 @@ export interface ContractTarget {
 
 const profile: ZoneProfile = { mode: "max", hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] };
 const bounds = zoneBoundsBpm(profile);
-const hr = (ts: number, bpm: number, source = "watch"): HeartRateSample => ({ ts, bpm, source, device: "" });
+export const hr = (ts: number, bpm: number, source = "watch"): HeartRateSample => ({ ts, bpm, source, device: "" });
 
-function rng(seed: number) {
+/** A seeded generator in [0, 1): the same draws for a seed, so a failing randomized case can be replayed. */
+export function rng(seed: number) {
   return () => {
     seed = (seed * 1664525 + 1013904223) >>> 0;
     return seed / 2 ** 32;
@@ -29,7 +30,7 @@ function rng(seed: number) {
 }
 
 /** Zone seconds the union's credits give for from < ts <= to. */
-function expectedRange(credits: Credit[], from: number, to: number) {
+export function expectedRange(credits: Credit[], from: number, to: number) {
   const totals = emptyZoneSeconds();
   for (const c of credits) if (c.ts > from && c.ts <= to) totals[ZONES[c.zone]!] += c.seconds;
   return totals;

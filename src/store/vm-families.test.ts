@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { NightRecord, WorkoutRecord } from "../ledger/records";
+import { rng } from "./store.contract";
 import { sleepLines, workoutLines } from "./vm-families";
 import { mergeSorted } from "./vm-lines";
 
@@ -16,12 +17,8 @@ function points(lines: string[]): Map<string, Map<number, number>> {
   return out;
 }
 
-function random(seed: number) {
-  return () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
-}
-
 describe("family lines written in slices of instants are the lines of the whole family", () => {
-  const r = random(7);
+  const r = rng(7);
   const types = ["run", "cycle", "swim", "yoga"];
   const workouts: WorkoutRecord[] = Array.from({ length: 3000 }, (_, i) => {
     const end = 1_700_000_000 + Math.floor(r() * 5_000_000);

@@ -7,8 +7,9 @@ import { join } from "node:path";
 import { Ledger } from "../../src/ledger/ledger";
 import type { HeartRateSample } from "../../src/normalize/model";
 import { deliverPending } from "../../src/pipeline";
+import { expectedRange, hr, rng } from "../../src/store/store.contract";
 import { VmStore } from "../../src/store/vm";
-import { emptyZoneSeconds, transformBatch, zoneBoundsBpm, ZONES, type Credit, type ZoneProfile } from "../../src/transform/zones";
+import { transformBatch, zoneBoundsBpm, type ZoneProfile } from "../../src/transform/zones";
 import { startVm, vmUnavailable, type VmProcess } from "../support/vm";
 
 const skip = vmUnavailable();
@@ -22,23 +23,9 @@ afterAll(async () => {
 
 const profile: ZoneProfile = { mode: "max", hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] };
 const bounds = zoneBoundsBpm(profile);
-const hr = (ts: number, bpm: number, source = "watch"): HeartRateSample => ({ ts, bpm, source, device: "" });
 const DAY = 86400;
 // a UTC midnight a week ago (inside VM's default retention of a month)
 const MIDNIGHT = Math.floor(Date.now() / 1000 / DAY) * DAY - 7 * DAY;
-
-function rng(seed: number) {
-  return () => {
-    seed = (seed * 1664525 + 1013904223) >>> 0;
-    return seed / 2 ** 32;
-  };
-}
-
-function expectedRange(credits: Credit[], from: number, to: number) {
-  const totals = emptyZoneSeconds();
-  for (const c of credits) if (c.ts > from && c.ts <= to) totals[ZONES[c.zone]!] += c.seconds;
-  return totals;
-}
 
 const openStore = (url = vm.url) => new VmStore({ writeUrl: url, readUrl: url, stateDir: mkdtempSync(join(tmpdir(), "fitstack-vmstate-")) });
 
