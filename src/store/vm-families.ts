@@ -1,7 +1,7 @@
 // Nights and workouts as VictoriaMetrics series: counters credited at each one's end, plus per-item gauges.
 // Pure: the caller decides instants, label values and the generation.
 import { SLEEP_STAGES, type NightRecord, type WorkoutRecord } from "../ledger/records";
-import { counterLines, seriesLines, type CounterCredit } from "./vm-lines";
+import { counterLines, firstAfter, seriesLines } from "./vm-lines";
 
 export const SLEEP_METRICS = ["sleep_stage_seconds_total", "sleep_start_timestamp_seconds", "sleep_end_timestamp_seconds", "sleep_night_stage_seconds"];
 /** Series holding one point per night (at its end): a night that moves leaves a point VM must lose. */
@@ -62,18 +62,6 @@ function running<T extends { end: number }>(all: readonly T[], labels: readonly 
   return held!;
 }
 
-/** Index of the first end > ts (ends sorted). */
-function after(ends: readonly number[], ts: number): number {
-  let lo = 0;
-  let hi = ends.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (ends[mid]! <= ts) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * The items of a slice of instants and the counters' bases: every item ending before the slice is added to the
  * running totals (`amounts(item)` per counter: [label index, amount]), the slice's own items returned.
@@ -81,7 +69,7 @@ function after(ends: readonly number[], ts: number): number {
 function slice<T extends { end: number }>(all: readonly T[], instants: readonly number[], labels: readonly string[], amounts: ((item: T) => [number, number])[]) {
   const first = instants[0]!;
   const state = running(all, labels, amounts.length, first);
-  const start = after(state.ends, first - 1);
+  const start = firstAfter(state.ends, first - 1);
   for (; state.next < start; state.next++) {
     const item = state.items[state.next]!;
     amounts.forEach((amount, c) => {
@@ -90,7 +78,7 @@ function slice<T extends { end: number }>(all: readonly T[], instants: readonly 
       if (label >= 0 && Number.isFinite(value)) state.totals[c]![label]! += value;
     });
   }
-  const inside = state.items.slice(start, after(state.ends, instants.at(-1)!));
+  const inside = state.items.slice(start, firstAfter(state.ends, instants.at(-1)!));
   return { inside, bases: state.totals.map((totals) => [...totals]) };
 }
 

@@ -83,3 +83,15 @@ export function prepointsFor(instants: readonly number[], previous: number | nul
   }
   return out;
 }
+
+/** Index of the first value > ts in sorted values (values.length when none is). */
+export function firstAfter(values: ArrayLike<number>, ts: number): number {
+  let lo = 0;
+  let hi = values.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (values[mid]! <= ts) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -6,6 +6,7 @@
 // the day, so its series exists on every day with data.
 import { ZONES, type Credit } from "../transform/zones";
 import { DAY_S } from "../ledger/day-block";
+import { firstAfter } from "./vm-lines";
 
 /** A zone's run continues across at most this many seconds without it (VM 1.79 finds a baseline ≥ 5 min back). */
 export const RUN_GAP_S = 60;
@@ -75,13 +76,7 @@ export function drawDay(credits: readonly Credit[], before: DayEnd | null): Draw
  */
 export function valueAt(day: DrawnDay, zone: number, second: number, dayStart: number): number {
   const ts = day.ts[zone]!;
-  let lo = 0;
-  let hi = ts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (ts[mid]! <= second) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = firstAfter(ts, second);
   if (lo === 0) return 0;
   const at = ts[lo - 1]!;
   if (at === second) return day.values[zone]![lo - 1]!;
