@@ -5,6 +5,9 @@
 // scanner against saxes (SAXES_MODULE=path/to/saxes.js; skipped when not resolvable) on the same bytes.
 // IMPORT_BENCH_SIZES=1000000,5000000 by default; generated zips are cached in $TMPDIR/fitstack-import-bench.
 // IMPORT_BENCH_STORES=vm (or sqlite) runs only that store's rows, without the parser comparison.
+// IMPORT_BENCH_HELD=0 leaves out the VM row with 90 days of webhook data held; IMPORT_BENCH_RUNS=3 runs each row
+// that many times and reports the median wall time (e.g. just VM's fresh 1 M row: SIZES=1000000 STORES=vm HELD=0).
+// IMPORT_BENCH_BEFORE=<another checkout's src/main.ts> adds that version's VM fresh rows, runs alternating with these.
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,6 +19,8 @@ import { startServer } from "../tests/support/process";
 import { startVm, vmUnavailable, type VmProcess } from "../tests/support/vm";
 
 const MAIN = join(import.meta.dir, "../src/main.ts");
+const BEFORE = process.env.IMPORT_BENCH_BEFORE;
+const RUNS = Number(process.env.IMPORT_BENCH_RUNS ?? 1);
 const SIZES = (process.env.IMPORT_BENCH_SIZES ?? "1000000,5000000").split(",").map(Number);
 const STORES = (process.env.IMPORT_BENCH_STORES ?? "sqlite,vm").split(",");
 const CACHE = join(tmpdir(), "fitstack-import-bench");
@@ -189,14 +194,14 @@ async function vmCounters(vm: VmProcess | null): Promise<{ rows: number; cpuS: n
   return { rows, cpuS };
 }
 
-async function importRun(name: string, path: string, records: number, env: Record<string, string>, vm: VmProcess | null, prefill = false): Promise<ImportRow> {
+async function importRun(name: string, path: string, records: number, env: Record<string, string>, vm: VmProcess | null, prefill = false, main = MAIN): Promise<ImportRow> {
   const dataDir = mkdtempSync(join(tmpdir(), "fitstack-import-bench-"));
   const all = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", AUTH_TOKEN: "bench-token-0123456789", SECRET_PATH: "bench", DATA_DIR: dataDir, ...env };
   try {
     if (prefill) await webhookDays(all, 90);
     const before = await vmCounters(vm);
     const started = performance.now();
-    const proc = Bun.spawn(["bun", "run", MAIN, "import", path], { env: all, stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn(["bun", "run", main, "import", path], { env: all, stdout: "pipe", stderr: "pipe" });
     const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
     const wallS = (performance.now() - started) / 1000;
     if (code !== 0) process.stderr.write(`${name}: exit ${code}\n${stdout}\n${stderr}\n`);
@@ -215,6 +220,13 @@ async function importRun(name: string, path: string, records: number, env: Recor
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** The run with the median wall time, named with how many runs it is the median of. */
+function median(runs: ImportRow[]): ImportRow {
+  const sorted = [...runs].sort((a, b) => a.wallS - b.wallS);
+  const middle = sorted[Math.floor((sorted.length - 1) / 2)]!;
+  return runs.length > 1 ? { ...middle, name: `${middle.name} (median of ${runs.length}: ${runs.map((r) => r.wallS.toFixed(1)).join(", ")} s)` } : middle;
 }
 
 /** `days` of per-minute heart rate posted through the real server's webhook, then the server stopped. */
@@ -244,14 +256,24 @@ if (STORES.includes("sqlite")) for (const { records, path } of files) rows.push(
 let vm: VmProcess | null = null;
 if (STORES.includes("vm") && !vmUnavailable()) {
   vm = await startVm();
-  for (const { records, path } of files) rows.push(await importRun("VictoriaMetrics, fresh", path, records, { VM_URL: vm.url }, vm));
+  for (const { records, path } of files) {
+    // runs alternate with the other version's, so both see the same load
+    const runs: ImportRow[] = [];
+    const before: ImportRow[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      runs.push(await importRun("VictoriaMetrics, fresh", path, records, { VM_URL: vm.url }, vm));
+      if (BEFORE) before.push(await importRun(`VictoriaMetrics, fresh, before (${BEFORE})`, path, records, { VM_URL: vm.url }, vm, false, BEFORE));
+    }
+    rows.push(median(runs));
+    if (BEFORE) rows.push(median(before));
+  }
   const biggest = files.at(-1)!;
-  rows.push(await importRun("VictoriaMetrics, 90 days of webhook data held", biggest.path, biggest.records, { VM_URL: vm.url }, vm, true));
+  if (process.env.IMPORT_BENCH_HELD !== "0") rows.push(await importRun("VictoriaMetrics, 90 days of webhook data held", biggest.path, biggest.records, { VM_URL: vm.url }, vm, true));
   await vm.stop();
 }
 
 const mb = (n: number) => (n / 1e6).toFixed(0);
-console.log(`Generated exports: ${files.map((f) => `${f.records.toLocaleString("en")} records = ${mb(f.xmlBytes)} MB of XML, ${mb(Bun.file(f.path).size)} MB zipped`).join("; ")}. One run each (the 5 M runs take minutes); 2 cores shared with other work (load average was ${(await Bun.file("/proc/loadavg").text()).split(" ")[0]} at the end), so wall times are noisy: CPU time is the steadier figure.\n`);
+console.log(`Generated exports: ${files.map((f) => `${f.records.toLocaleString("en")} records = ${mb(f.xmlBytes)} MB of XML, ${mb(Bun.file(f.path).size)} MB zipped`).join("; ")}. ${RUNS > 1 ? `VM rows: the median of ${RUNS} runs` : "One run each (the 5 M runs take minutes)"}; 2 cores shared with other work (load average was ${(await Bun.file("/proc/loadavg").text()).split(" ")[0]} at the end), so wall times are noisy: CPU time is the steadier figure.\n`);
 if (parseRows.length) {
   console.log(`Parser alone on the ${files[0]!.records.toLocaleString("en")}-record file (in-process, no ledger):\n`);
   console.log("| reader | records | CPU (s) | wall (s) | MB/s of XML (CPU) | × scanner |");

@@ -31,6 +31,9 @@ const PREPOINT_GAP_S = 60;
 export const REQUIRED_DEDUP = "1s";
 /** Zone instants gathered into one post (a post is split into requests by VmClient). */
 const POINTS_PER_POST = 50_000;
+/** A rewrite this long is a backfill's full slice (pipeline's CREDITS_PER_DELIVERY): its flush is left to the last,
+ * and its last post is still in flight while the next slice is read and drawn. */
+const BACKFILL_SLICE = 50_000;
 /** VM persists in-memory data every -inmemoryDataFlushInterval (5 s); a write it has held this long is on disk. */
 const DURABILITY_WINDOW_S = 30;
 const ZONE_METRICS = ["zone_seconds_total", "heart_rate_bpm"];
@@ -72,6 +75,8 @@ export class VmStore implements Store {
   /** vm_rows_invalid_total{type="vmimport"} at the last look, and VM's start time then (a restart resets it). */
   private invalidSeen: number | null = null;
   private invalidStarted: number | null = null;
+  /** A backfill slice's last post while VM ingests it (the next slice is drawn meanwhile); awaited by every write. */
+  private posting: InFlight | null = null;
 
   constructor(private readonly options: VmStoreOptions) {
     this.state = new VmWriterState(options.stateDir);
@@ -86,25 +91,42 @@ export class VmStore implements Store {
     await this.invalidBaseline();
     const { user, since } = rewrite;
     this.training?.noteChange(user, since);
-    if (this.state.needsRebuild(user) || !(await this.postZones(rewrite))) {
+    if (this.posting?.user !== user) await this.settle();
+    const backfill = rewrite.credits.length >= BACKFILL_SLICE;
+    const posted = this.state.needsRebuild(user) ? false : await this.postZones(rewrite, backfill);
+    if (!posted) {
       await this.rebuildZones(user, history);
       return;
     }
-    // searchable now rather than in a few seconds, so /api/summary and the e-ink screen reflect the sync; a backfill's
-    // full slices skip it (VM's force_flush costs ~0.1 s each): its last slice, or finishDelivery, flushes
-    if (rewrite.credits.length < POINTS_PER_POST) await this.vm.flush();
-    this.state.rememberWrite(user, since, false, Date.now() / 1000);
-    await this.vm.resetCache();
+    const written = posted.done.then(async () => {
+      // searchable now rather than in a few seconds, so /api/summary and the e-ink screen reflect the sync; a
+      // backfill's full slices skip it (VM's force_flush costs ~0.1 s each): its last slice, or finishDelivery, flushes
+      if (!backfill) await this.vm.flush();
+      this.state.rememberWrite(user, since, false, Date.now() / 1000);
+      await this.vm.resetCache();
+    });
+    if (!backfill) return written;
+    // a failed post must not go unobserved: settle() (the next write, finishDelivery) throws it
+    written.catch(() => {});
+    this.posting = { user, day: posted.day, end: posted.end, done: written };
+  }
+
+  /** Waits for a backfill slice's post still in flight (and throws its error). */
+  private async settle() {
+    const posting = this.posting;
+    this.posting = null;
+    await posting?.done;
   }
 
   /** Deletes the user's zone series and writes the whole history again from generation 0. */
   private async rebuildZones(user: string, history: () => Iterable<ZoneRewrite>) {
+    await this.settle();
     this.state.startRebuild(user);
     await this.deleteSeries(user, ZONE_METRICS);
     let first: number | null = null;
     for (const slice of history()) {
       first ??= slice.since;
-      if (!(await this.postZones(slice))) throw new Error(`VictoriaMetrics: a rebuild of ${user}'s zone series ran out of generations`);
+      if (!(await this.postZones(slice, false))) throw new Error(`VictoriaMetrics: a rebuild of ${user}'s zone series ran out of generations`);
     }
     this.state.finishRebuild(user);
     await this.vm.flush();
@@ -115,17 +137,22 @@ export class VmStore implements Store {
   /**
    * Draws the days a rewrite covers and posts what changed: `since`'s day from `since` on, a later day only when
    * what it is drawn from differs from what was written (so a late sample costs its own day, and the next day's
-   * first points when VM's reset reading makes them depend on it). Returns false when a day ran out of generations.
+   * first points when VM's reset reading makes them depend on it). Returns false when a day ran out of generations,
+   * else the last post (still in flight when `leaveInFlight`) and the last day drawn with its end.
    */
-  private async postZones(rewrite: ZoneRewrite): Promise<boolean> {
+  private async postZones(rewrite: ZoneRewrite, leaveInFlight: boolean): Promise<Posted | false> {
     const { user, since } = rewrite;
     const credits = rewrite.earlier.length ? [...rewrite.earlier, ...rewrite.credits] : rewrite.credits;
+    // the slice before's last post may still be in flight: its state is not recorded yet, but how its last day ended is known
+    const carried = this.posting;
+    this.posting = null;
     let before: DayEnd | null = null;
+    let lastDay: number | null = null;
     // days are gathered into posts of about POINTS_PER_POST, planned in one transaction (the state file syncs
     // each one to disk); one post is in flight while the next is drawn, and the state follows each post
     let batch: DayWrite[] = [];
     let points = 0;
-    let inFlight: Promise<void> = Promise.resolve();
+    let inFlight: Promise<void> = carried?.done ?? Promise.resolve();
     const send = async (): Promise<boolean> => {
       const days = batch;
       batch = [];
@@ -144,8 +171,16 @@ export class VmStore implements Store {
       let end = start;
       while (end < credits.length && dayOf(credits[end]!.ts) === day) end++;
       const dayCredits = credits.slice(start, end);
-      if (start === 0) before = this.state.endBefore(user, day);
+      if (start === 0) {
+        // a day's drawing depends on the day before only when that day is the one just drawn (see drawDay)
+        if (carried && carried.day === day - 1) before = carried.end;
+        else {
+          await inFlight;
+          before = this.state.endBefore(user, day);
+        }
+      }
       start = end;
+      lastDay = day;
       const dayBefore = before;
       const digest = dayDigest(dayCredits, dayBefore);
       const held = this.state.day(user, day);
@@ -168,8 +203,8 @@ export class VmStore implements Store {
       }
     }
     const sent = batch.length ? await send() : true;
-    await inFlight;
-    return sent;
+    if (!sent || !leaveInFlight) await inFlight;
+    return sent && { done: inFlight, day: lastDay, end: before };
   }
 
   /**
@@ -223,6 +258,7 @@ export class VmStore implements Store {
   }
 
   async writeRecords({ user, gauges, movedSeries, nights, workouts }: RecordsUpdate): Promise<void> {
+    await this.settle();
     await this.invalidBaseline();
     // VM deletes whole series only: one a point moved out of is deleted, then written again from what it still holds
     if (movedSeries.length) await this.vm.flush();
@@ -318,6 +354,7 @@ export class VmStore implements Store {
   }
 
   async lostWrites(): Promise<LostWrite[]> {
+    await this.settle();
     const started = await this.vm.startTime();
     if (started === null) return [];
     // VM skips an invalid import line with a 204 and counts it a second later: the writes since are delivered again
@@ -342,6 +379,7 @@ export class VmStore implements Store {
   }
 
   async finishDelivery(user: string, firstTs: number | null): Promise<void> {
+    await this.settle();
     await this.vm.flush();
     await this.training?.rewrite(user, firstTs);
   }
@@ -352,6 +390,7 @@ export class VmStore implements Store {
   }
 
   async writeDeviceReading(r: DeviceReading): Promise<void> {
+    await this.settle();
     const values: [string, number | null][] = [
       ["trmnl_last_seen_timestamp_seconds", r.ts],
       ["trmnl_battery_volts", r.batteryVolts],
@@ -401,6 +440,7 @@ export class VmStore implements Store {
   }
 
   async clear(users: string[]): Promise<void> {
+    await this.settle();
     for (const user of users) {
       await this.deleteSeries(user, [...ZONE_METRICS, ...SLEEP_METRICS, ...WORKOUT_METRICS, ...TRAINING_METRICS, "hae_.+"]);
       this.state.forgetUser(user);
@@ -410,9 +450,23 @@ export class VmStore implements Store {
   }
 
   async close(): Promise<void> {
+    // a post that failed after the last write: its slice is still pending in the ledger, delivered again later
+    await this.settle().catch(() => {});
     this.state.close();
     this.training?.close();
   }
+}
+
+/** A post of zone lines and the last day drawn for it (so the next slice can be drawn before VM answered). */
+interface Posted {
+  done: Promise<void>;
+  day: number | null;
+  end: DayEnd | null;
+}
+
+/** A backfill slice's post in flight, for `user`. */
+interface InFlight extends Posted {
+  user: string;
 }
 
 /** One day to write: what it was drawn from and as, from which second, and what its plan records. */

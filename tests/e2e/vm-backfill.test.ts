@@ -1,0 +1,113 @@
+// A backfill delivered to VictoriaMetrics in full slices: each slice is drawn while VM still ingests the one before
+// (vm.ts `posting`), so a slice's first day is drawn from the previous slice's end before that post is answered.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Ledger } from "../../src/ledger/ledger";
+import type { HeartRateSample } from "../../src/normalize/model";
+import { deliverPending } from "../../src/pipeline";
+import { expectedRange, hr, rng } from "../../src/store/store.contract";
+import { VmStore } from "../../src/store/vm";
+import { transformBatch, zoneBoundsBpm, type ZoneProfile } from "../../src/transform/zones";
+import { startVm, vmUnavailable, type VmProcess } from "../support/vm";
+
+const skip = vmUnavailable();
+let vm: VmProcess;
+beforeAll(async () => {
+  if (!skip) vm = await startVm();
+});
+afterAll(async () => {
+  await vm?.stop();
+});
+
+const profile: ZoneProfile = { mode: "max", hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] };
+const bounds = zoneBoundsBpm(profile);
+const DAY = 86400;
+// a UTC midnight a week ago (inside VM's default retention of a month)
+const MIDNIGHT = Math.floor(Date.now() / 1000 / DAY) * DAY - 7 * DAY;
+
+const openStore = (url = vm.url) => new VmStore({ writeUrl: url, readUrl: url, stateDir: mkdtempSync(join(tmpdir(), "fitstack-vmstate-")) });
+
+/**
+ * Three UTC days at 1 Hz (86,400 instants each: every day closes a 50 k slice, so each midnight is a slice boundary
+ * 1 s apart) with zones that change every few seconds, plus a 20-minute gap before the last day.
+ */
+function threeDays(seed: number): HeartRateSample[] {
+  const random = rng(seed);
+  const samples: HeartRateSample[] = [];
+  let bpm = 120;
+  for (let ts = MIDNIGHT - 3 * DAY; ts < MIDNIGHT; ts++) {
+    if (ts >= MIDNIGHT - DAY - 1200 && ts < MIDNIGHT - DAY) continue;
+    bpm = Math.min(195, Math.max(100, bpm + Math.round((random() - 0.5) * 12)));
+    samples.push(hr(ts, bpm));
+  }
+  return samples;
+}
+
+/** A proxy in front of VM that answers 503 to the `failing`-th import (1-based) instead of passing it on. */
+function failingProxy(failing: number) {
+  let imports = 0;
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    async fetch(request) {
+      const url = new URL(request.url);
+      const body = request.method === "GET" ? undefined : await request.text();
+      if (url.pathname.endsWith("/api/v1/import") && ++imports === failing) return new Response("overloaded", { status: 503 });
+      const res = await fetch(`${vm.url}${url.pathname}${url.search}`, { method: request.method, body });
+      return new Response(await res.arrayBuffer(), { status: res.status });
+    },
+  });
+  return { url: `http://127.0.0.1:${server.port}`, imports: () => imports, stop: () => server.stop(true) };
+}
+
+/** Ranges around each slice boundary (the midnights), the gap, and the whole. */
+function ranges(samples: HeartRateSample[]): [number, number][] {
+  const out: [number, number][] = [[samples[0]!.ts - 1, samples.at(-1)!.ts]];
+  for (const at of [MIDNIGHT - 2 * DAY, MIDNIGHT - DAY]) {
+    for (const k of [-2, -1, 0, 1, 2]) out.push([at + k, at + 300], [at - 300, at + k]);
+  }
+  out.push([MIDNIGHT - DAY - 1300, MIDNIGHT - DAY + 60]);
+  return out;
+}
+
+describe.skipIf(!!skip)("VictoriaMetrics backfill in slices", () => {
+  test("slices drawn while the one before is in flight: every range across their boundaries equals the union", async () => {
+    const user = "slices";
+    const store = openStore();
+    const ledger = new Ledger(":memory:");
+    const samples = threeDays(7);
+    ledger.ingest(user, samples, bounds);
+    // three slices of one day each (the ledger closes a slice at the end of the day that reaches 50 k credits)
+    expect([...ledger.zoneRewrites(user, samples[0]!.ts, 50_000)].map((s) => s.credits.length)).toEqual([86_400, 86_400 - 1200, 86_400]);
+    await deliverPending(ledger, store);
+    await vm.flush();
+    const union = transformBatch(samples, profile, MIDNIGHT + DAY).credits;
+    const asked = ranges(samples);
+    const got = await Promise.all(asked.map(async ([from, to]) => ({ from, to, zones: (await store.summary(user, from, to)).zone_seconds })));
+    expect(got).toEqual(asked.map(([from, to]) => ({ from, to, zones: expectedRange(union, from, to) })));
+    await store.close();
+  }, 60_000);
+
+  test("a slice's post that fails while the next is drawn fails the delivery; the next delivery writes everything exactly", async () => {
+    const user = "slices_failing";
+    // the second slice's post is refused: the first slice's state is recorded, the delivery throws, nothing is marked delivered
+    const proxy = failingProxy(2);
+    const store = openStore(proxy.url);
+    const ledger = new Ledger(":memory:");
+    const samples = threeDays(11);
+    ledger.ingest(user, samples, bounds);
+    await expect(deliverPending(ledger, store)).rejects.toThrow(/503/);
+    expect(ledger.pending().map((p) => p.user)).toEqual([user]);
+    await deliverPending(ledger, store);
+    expect(ledger.pending()).toEqual([]);
+    await vm.flush();
+    const union = transformBatch(samples, profile, MIDNIGHT + DAY).credits;
+    const asked = ranges(samples);
+    const got = await Promise.all(asked.map(async ([from, to]) => ({ from, to, zones: (await store.summary(user, from, to)).zone_seconds })));
+    expect(got).toEqual(asked.map(([from, to]) => ({ from, to, zones: expectedRange(union, from, to) })));
+    await store.close();
+    proxy.stop();
+  }, 60_000);
+});
