@@ -2,6 +2,7 @@
 // (≈150 MB, MAX_BODY_MB=200) posted to the server already holding the first, on both stores. Time until
 // answered and until /api/summary shows it, the server's peak RSS, and each as a ratio to JSON.parse of
 // the same body in this process (same run, same noise); BENCH_BEFORE adds another version's figures.
+// BIG_BODY_STORES=vm (or sqlite) runs only that store's rows (BENCH_BEFORE then that store's too).
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -72,14 +73,20 @@ async function run(store: string, env: Record<string, string>, command?: string[
   return rows;
 }
 
-const rows = await run("embedded sqlite", {});
-// BENCH_BEFORE=<another checkout's src/main.ts>: the same bodies on that version's embedded store, same run
+const stores = (process.env.BIG_BODY_STORES ?? "sqlite,vm").split(",");
+const rows = stores.includes("sqlite") ? await run("embedded sqlite", {}) : [];
+// BENCH_BEFORE=<another checkout's src/main.ts>: the same bodies on that version's store, same run
 const before = process.env.BENCH_BEFORE;
-if (before) rows.push(...(await run(`embedded sqlite, before (${before})`, {}, ["bun", "run", before, "serve"])));
-if (existsSync(process.env.VM_BIN ?? "/usr/bin/victoria-metrics")) {
-  const vm = await startVm();
-  rows.push(...(await run("VictoriaMetrics", { VM_URL: vm.url })));
-  await vm.stop();
+if (before && stores.includes("sqlite")) rows.push(...(await run(`embedded sqlite, before (${before})`, {}, ["bun", "run", before, "serve"])));
+if (stores.includes("vm") && existsSync(process.env.VM_BIN ?? "/usr/bin/victoria-metrics")) {
+  // a fresh VM for each version: the second must not write onto the first's series
+  const versions: { name: string; command?: string[] }[] = [{ name: "VictoriaMetrics" }];
+  if (before) versions.push({ name: `VictoriaMetrics, before (${before})`, command: ["bun", "run", before, "serve"] });
+  for (const { name, command } of versions) {
+    const vm = await startVm();
+    rows.push(...(await run(name, { VM_URL: vm.url }, command)));
+    await vm.stop();
+  }
 }
 console.log(`\nBig bodies: the 3-year body goes to a server already holding the 1-year one (its first two years are new). CPU = the server's CPU time until it answered, against JSON.parse's CPU time for the same body in the bench process (median of 3): on a loaded machine CPU time is the comparable figure, wall time is not\n`);
 console.log("| store | body | MB | HTTP | new samples | JSON.parse CPU (s) | server CPU until answered (s) | × parse | answered, wall (s) | visible in /api/summary, wall (s) | peak RSS so far (MB) |");

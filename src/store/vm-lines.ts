@@ -61,11 +61,31 @@ export function seriesLines(metric: Record<string, string>, allInstants: readonl
   const head = `{"metric":${JSON.stringify(metric)},"values":[`;
   for (let i = 0; i < instants.length; i += POINTS_PER_LINE) {
     const end = Math.min(i + POINTS_PER_LINE, instants.length);
-    const stamps: number[] = [];
-    for (let j = i; j < end; j++) stamps.push(stamp(instants[j]!, typeof revision === "number" ? revision : revision[j]!));
-    lines.push(`${head}${values.slice(i, end).join(",")}],"timestamps":[${stamps.join(",")}]}`);
+    lines.push(`${head}${values.slice(i, end).join(",")}],"timestamps":[${joinedStamps(instants, i, end, revision)}]}`);
   }
   return lines;
+}
+
+/**
+ * The stamps of instants[from, end) joined with commas. At one revision below MAX_REVISION a stamp is s - 1 followed
+ * by the three digits of revision + 1, so the digits of whole seconds are joined (3× faster than 13-digit numbers).
+ */
+export function joinedStamps(instants: readonly number[], from: number, end: number, revision: number | readonly number[]): string {
+  if (typeof revision === "number" && Number.isInteger(revision) && revision >= 0 && revision < MAX_REVISION) {
+    const before = new Array<number>(end - from);
+    let whole = true;
+    for (let j = from; j < end; j++) {
+      const s = instants[j]! - 1;
+      // a second before 1970-01-01T00:00:02 would lose its leading digit
+      whole &&= Number.isInteger(s) && s >= 1;
+      before[j - from] = s;
+    }
+    const digits = String(revision + 1).padStart(3, "0");
+    if (whole && before.length) return `${before.join(`${digits},`)}${digits}`;
+  }
+  const stamps = new Array<number>(end - from);
+  for (let j = from; j < end; j++) stamps[j - from] = stamp(instants[j]!, typeof revision === "number" ? revision : revision[j]!);
+  return stamps.join(",");
 }
 
 /** Merges sorted number arrays into one sorted array without repeats. */

@@ -31,7 +31,8 @@ describe("zone days", () => {
   test("a write that overwrites a day moves it to the next generation; a day only added to keeps its own; running out asks for a rebuild", () => {
     const state = new VmWriterState(":memory:");
     expect(state.plan("me", [{ day: 10, rewrite: false, lastSecond: 10 * day + 5 }, { day: 11, rewrite: false, lastSecond: 11 * day + 9 }], [10 * day + 4], 2)).toBe(true);
-    expect(state.generations("me", [10 * day + 1, 11 * day + 1])).toEqual([0, 0]);
+    // one number when every day spanned has the same generation
+    expect(state.generations("me", [10 * day + 1, 11 * day + 1])).toBe(0);
     expect(state.plan("me", [{ day: 10, rewrite: true, lastSecond: 10 * day + 3 }], [], 2)).toBe(true);
     expect(state.plan("me", [{ day: 10, rewrite: true, lastSecond: 10 * day + 3 }], [], 2)).toBe(true);
     expect(state.generations("me", [10 * day + 1, 11 * day + 1])).toEqual([2, 0]);

@@ -136,13 +136,18 @@ export class VmWriterState {
       .map((row) => row.ts);
   }
 
-  /** Generation to stamp each second with (its day's). */
-  generations(user: string, seconds: readonly number[]): number[] {
-    if (!seconds.length) return [];
+  /** Generation to stamp each second (ascending) with, its day's: one number when all those days have the same. */
+  generations(user: string, seconds: readonly number[]): number | number[] {
+    if (!seconds.length) return 0;
+    const [first, last] = [dayOf(seconds[0]!), dayOf(seconds.at(-1)!)];
     const rows = this.db
       .query<{ day: number; generation: number }, [string, number, number]>("SELECT day, generation FROM zone_day WHERE user = ? AND day BETWEEN ? AND ?")
-      .all(user, dayOf(seconds[0]!), dayOf(seconds.at(-1)!));
+      .all(user, first, last);
     const byDay = new Map(rows.map((r) => [r.day, r.generation]));
+    // a day without a row is at generation 0
+    const held = new Set(rows.map((r) => r.generation));
+    if (rows.length < last - first + 1) held.add(0);
+    if (held.size === 1) return [...held][0]!;
     return seconds.map((s) => byDay.get(dayOf(s)) ?? 0);
   }
 
