@@ -228,11 +228,13 @@ export class VmStore implements Store {
         perZone[z]!.values = [...early.map(() => 0), ...seconds.map((s) => valueAt(drawn, z, s, dayStart))];
       });
     } else {
+      const zeros = ZONES.map(() => [] as number[]);
+      for (const [ts, z] of resets) zeros[z]!.push(ts);
       ZONES.forEach((_, z) => {
         // the zone's own points from `from` and its reset points, both ascending, merged
         const own = drawn.ts[z]!;
         const values = drawn.values[z]!;
-        const zero = resets.filter(([, rz]) => rz === z).map(([ts]) => ts);
+        const zero = zeros[z]!;
         const out = perZone[z]!;
         let i = own.findIndex((ts) => ts >= from);
         if (i < 0) i = own.length;
@@ -474,7 +476,7 @@ interface DayWrite {
   day: number;
   drawn: DrawnDay;
   digest: string;
-  instants: Credit[];
+  instants: readonly Credit[];
   resets: [number, number][];
   from: number;
   rewrite: boolean;
@@ -485,7 +487,7 @@ interface DayWrite {
 function planDay(day: number, drawn: DrawnDay, digest: string, credits: readonly Credit[], from: number, held: HeldDay | null): DayWrite {
   const rewrite = held !== null && from <= held.lastWritten;
   const resets = drawn.resets.filter(([ts]) => ts >= from - 1);
-  const instants = credits.filter((c) => c.ts >= from);
+  const instants = credits[0] && credits[0].ts >= from ? credits : credits.filter((c) => c.ts >= from);
   const lastSecond = Math.max(instants.at(-1)?.ts ?? -1, resets.at(-1)?.[0] ?? -1);
   const plans: DayPlan[] = [{ day, rewrite, lastSecond }];
   // a reset point one second before the day is the day before's last second
