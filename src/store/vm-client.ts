@@ -18,7 +18,9 @@ export class VmClient {
 
   async post(lines: string[]) {
     for (let i = 0; i < lines.length; i += LINES_PER_REQUEST) {
-      await this.ok(`${this.writeUrl}/api/v1/import`, { method: "POST", body: lines.slice(i, i + LINES_PER_REQUEST).join("\n") + "\n" });
+      // a Blob of the lines (one UTF-8 copy) rather than one joined string and its UTF-8 copy
+      const body = new Blob(lines.slice(i, i + LINES_PER_REQUEST).flatMap((line) => [line, "\n"]));
+      await this.ok(`${this.writeUrl}/api/v1/import`, { method: "POST", body });
     }
   }
 

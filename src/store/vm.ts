@@ -160,8 +160,10 @@ export class VmStore implements Store {
       const plans = days.flatMap((d) => d.plans);
       if (!this.state.plan(user, plans, days.flatMap((d) => d.resets.map(([ts]) => ts)), this.maxGeneration)) return false;
       const lines = days.flatMap((d) => this.dayLines(user, d));
+      // only this much of the days is kept while VM ingests them
+      const written = days.map((d) => ({ day: d.day, digest: d.digest, end: d.drawn.end }));
       await inFlight;
-      inFlight = this.vm.post(lines).then(() => this.state.daysWritten(user, days.map((d) => ({ day: d.day, digest: d.digest, end: d.drawn.end }))));
+      inFlight = this.vm.post(lines).then(() => this.state.daysWritten(user, written));
       // a failed post must not go unobserved until the next one
       inFlight.catch(() => {});
       return true;
