@@ -8,6 +8,16 @@ type Vector = { metric: Record<string, string>; value: [number, string] }[];
 
 const LINES_PER_REQUEST = 50;
 
+/**
+ * Import lines as request bodies of LINES_PER_REQUEST lines: Blobs (one UTF-8 copy, no joined string), so the
+ * lines' strings are garbage as soon as these are made, even while VM still ingests them.
+ */
+export function importBodies(lines: readonly string[]): Blob[] {
+  const bodies: Blob[] = [];
+  for (let i = 0; i < lines.length; i += LINES_PER_REQUEST) bodies.push(new Blob(lines.slice(i, i + LINES_PER_REQUEST).flatMap((line) => [line, "\n"])));
+  return bodies;
+}
+
 /** HTTP to VictoriaMetrics: imports, admin calls, and the queries behind /api/summary. */
 export class VmClient {
   constructor(
@@ -16,12 +26,13 @@ export class VmClient {
     private readonly timeoutMs: number,
   ) {}
 
-  async post(lines: string[]) {
-    for (let i = 0; i < lines.length; i += LINES_PER_REQUEST) {
-      // a Blob of the lines (one UTF-8 copy) rather than one joined string and its UTF-8 copy
-      const body = new Blob(lines.slice(i, i + LINES_PER_REQUEST).flatMap((line) => [line, "\n"]));
-      await this.ok(`${this.writeUrl}/api/v1/import`, { method: "POST", body });
-    }
+  async post(lines: readonly string[]) {
+    await this.postBodies(importBodies(lines));
+  }
+
+  /** Import bodies made by importBodies, one request each. */
+  async postBodies(bodies: readonly Blob[]) {
+    for (const body of bodies) await this.ok(`${this.writeUrl}/api/v1/import`, { method: "POST", body });
   }
 
   /**

@@ -20,7 +20,7 @@ import { vmDaily } from "./vm-daily";
 import { TRAINING_METRICS, VmTraining, type TrainingOptions } from "./vm-training";
 import { SLEEP_ITEM_METRICS, SLEEP_METRICS, sleepLines, sleepPoints, WORKOUT_ITEM_METRICS, WORKOUT_METRICS, workoutLines, workoutPoints } from "./vm-families";
 import { mergeSorted, prepointsFor, seriesLines, MAX_REVISION } from "./vm-lines";
-import { VmClient } from "./vm-client";
+import { importBodies, VmClient } from "./vm-client";
 import { dayOf, VmWriterState, type DayPlan, type HeldDay } from "./vm-state";
 import { dayDigest, drawDay, valueAt, type DayEnd, type DrawnDay } from "./vm-zones";
 import { DAY_S } from "../ledger/day-block";
@@ -29,8 +29,9 @@ import type { Credit } from "../transform/zones";
 /** A timeline instant further than this from its predecessor gets a pre-point (VM's lookback is >= 5 min). */
 const PREPOINT_GAP_S = 60;
 export const REQUIRED_DEDUP = "1s";
-/** Zone instants gathered into one post (a post is split into requests by VmClient). */
-const POINTS_PER_POST = 50_000;
+/** Zone instants gathered into one post (a post is split into requests by VmClient); a backfill slice is two or
+ * more posts, so one is in flight while the next is drawn without a whole slice's lines held twice. */
+const POINTS_PER_POST = 25_000;
 /** A rewrite this long is a backfill's full slice (pipeline's CREDITS_PER_DELIVERY): its flush is left to the last,
  * and its last post is still in flight while the next slice is read and drawn. */
 const BACKFILL_SLICE = 50_000;
@@ -159,11 +160,11 @@ export class VmStore implements Store {
       points = 0;
       const plans = days.flatMap((d) => d.plans);
       if (!this.state.plan(user, plans, days.flatMap((d) => d.resets.map(([ts]) => ts)), this.maxGeneration)) return false;
-      const lines = days.flatMap((d) => this.dayLines(user, d));
+      const bodies = importBodies(days.flatMap((d) => this.dayLines(user, d)));
       // only this much of the days is kept while VM ingests them
       const written = days.map((d) => ({ day: d.day, digest: d.digest, end: d.drawn.end }));
       await inFlight;
-      inFlight = this.vm.post(lines).then(() => this.state.daysWritten(user, written));
+      inFlight = this.vm.postBodies(bodies).then(() => this.state.daysWritten(user, written));
       // a failed post must not go unobserved until the next one
       inFlight.catch(() => {});
       return true;
