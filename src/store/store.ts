@@ -78,7 +78,9 @@ export interface Store {
   readonly kind: StoreHealth["kind"];
   /**
    * Replaces the user's zone series and heart-rate gauge from `rewrite.since` on. `history` gives the
-   * rewrite from the user's first sample in slices, for a store that must rebuild a series whole.
+   * rewrite from the user's first sample in slices, for a store that must rebuild a series whole. A store may
+   * still be writing a backfill's slice when this resolves (VM draws the next meanwhile): its next write or
+   * `finishDelivery`, which the caller always runs after a user's slices, completes it or throws its error.
    */
   writeZones(rewrite: ZoneRewrite, history: () => Iterable<ZoneRewrite>): Promise<void>;
   /** Stores gauge points that changed (and rewrites moved series) and rebuilds whole each night or workout family given (null: unchanged). */
