@@ -247,3 +247,19 @@ export class Ledger {
     this.db.close();
   }
 }
+
+/**
+ * Merges a few days of minute samples and syncs after them into an in-memory ledger, `rounds` times, and hands each
+ * rewrite to `deliver`: the first year-long body then finds the merge and the rewrite compiled.
+ */
+export function warmUpLedger(deliver: (rewrite: ZoneRewrite) => void, rounds = 2, n = 3_000): void {
+  const start = 1_700_006_400;
+  for (let round = 0; round < rounds; round++) {
+    const ledger = new Ledger(":memory:");
+    const samples = Array.from({ length: n }, (_, i): HeartRateSample => ({ ts: start + 60 * i, bpm: 50 + ((i * 37) % 140), source: "warm-up", device: "" }));
+    ledger.ingest("warm-up", samples, [120, 140, 160, 180]);
+    for (let i = 1; i <= 60; i++) ledger.ingest("warm-up", [{ ...samples[0]!, ts: start + 60 * (n + i) }], [120, 140, 160, 180]);
+    for (const rewrite of ledger.zoneRewrites("warm-up", start, 50_000)) deliver(rewrite);
+    ledger.close();
+  }
+}
