@@ -226,7 +226,8 @@ async function importRun(name: string, path: string, records: number, env: Recor
 function median(runs: ImportRow[]): ImportRow {
   const sorted = [...runs].sort((a, b) => a.wallS - b.wallS);
   const middle = sorted[Math.floor((sorted.length - 1) / 2)]!;
-  return runs.length > 1 ? { ...middle, name: `${middle.name} (median of ${runs.length}: ${runs.map((r) => r.wallS.toFixed(1)).join(", ")} s)` } : middle;
+  const all = `${runs.map((r) => r.wallS.toFixed(1)).join(", ")} s; peak RSS ${runs.map((r) => r.peakRssMb).join(", ")} MB`;
+  return runs.length > 1 ? { ...middle, name: `${middle.name} (median of ${runs.length}: ${all})` } : middle;
 }
 
 /** `days` of per-minute heart rate posted through the real server's webhook, then the server stopped. */
