@@ -55,6 +55,18 @@ describe("zone days", () => {
     expect(state.day("me", 10)?.digest).toBeNull();
   });
 
+  test("a day's digest after its write is kept without its own sync; every other commit (a plan's generation) still syncs", () => {
+    const state = new VmWriterState(mkdtempSync(join(tmpdir(), "fitstack-vmstate-")));
+    const synchronous = () => state["db"].query<{ synchronous: number }, []>("PRAGMA synchronous").get()!.synchronous;
+    // 2 = FULL
+    expect(synchronous()).toBe(2);
+    state.plan("me", [{ day: 10, rewrite: false, lastSecond: 11 * day - 1 }], [], 3);
+    state.daysWritten("me", [{ day: 10, digest: "abc", end: { ts: 11 * day - 1, zone: 2, value: 40 } }]);
+    expect(synchronous()).toBe(2);
+    expect(state.day("me", 10)).toEqual({ generation: 0, lastWritten: 11 * day - 1, digest: "abc", endTs: 11 * day - 1 });
+    state.close();
+  });
+
   test("an interrupted rebuild is remembered until finished", () => {
     const state = new VmWriterState(":memory:");
     state.plan("me", [{ day: 0, rewrite: false, lastSecond: 200 }], [], 3);

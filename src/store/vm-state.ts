@@ -120,12 +120,20 @@ export class VmWriterState {
     })();
   }
 
-  /** After days were written: what each was drawn from and how it ended. */
+  /**
+   * After days were written: what each was drawn from and how it ended. Not synced to disk on its own (the next
+   * plan's sync carries it): lost in a power cut, the days are only drawn and written again at a newer generation.
+   */
   daysWritten(user: string, days: readonly { day: number; digest: string; end: DayEnd | null }[]) {
     const update = this.db.query("UPDATE zone_day SET digest = ?, end_ts = ?, end_zone = ?, end_value = ? WHERE user = ? AND day = ?");
-    this.db.transaction(() => {
-      for (const { day, digest, end } of days) update.run(digest, end?.ts ?? null, end?.zone ?? 0, end?.value ?? 0, user, day);
-    })();
+    this.db.exec("PRAGMA synchronous = NORMAL");
+    try {
+      this.db.transaction(() => {
+        for (const { day, digest, end } of days) update.run(digest, end?.ts ?? null, end?.zone ?? 0, end?.value ?? 0, user, day);
+      })();
+    } finally {
+      this.db.exec("PRAGMA synchronous = FULL");
+    }
   }
 
   /** Reset points ever written in [from, to]. */
