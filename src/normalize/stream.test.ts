@@ -190,6 +190,8 @@ describe("bad bodies: the same refusal as for the whole body", () => {
       { data: { metrics: [{ name: "heart_rate", data: [] }], workouts } },
       { data: { metrics: [{ name: "heart_rate", data: [] }, { name: "resting_heart_rate", data: [{ date: "2024-03-01 07:00:00 +0100", qty: 1, source: 5 }] }] } },
       { data: { metrics: [{ name: "heart_rate", data: [] }, "not a metric"] } },
+      // the message names the point, the field one of its keys
+      { data: { metrics: [{ name: "heart_rate", data: points.map((p, i) => (i === 291 ? { date: p.date } : i === 237 ? points[0] : p)) }] } },
       { type: "heart_rate", samples: [...Array.from({ length: 999 }, (_, i) => ({ ts: i, bpm: 60 })), { ts: 1, bpm: "sixty" }] },
     ];
     for (const body of cases) {
