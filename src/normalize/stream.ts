@@ -394,6 +394,8 @@ function escapeTo(out: Uint8Array, at: number, code: number): number {
 function* planBody(src: ByteSource, sizes: PieceSizes, keepCut = false): Generator<void, { plan: Plan; cut: HttpError | null }> {
   const scanner = new Scanner(src, sizes, keepCut);
   const plan = yield* scanner.plan(BODY, 0);
+  // a body that is not an object is refused anyway: first say what is wrong with it (`<html>`, `not json`)
+  if (plan.kind === "value") parsePiece(src, plan.start, plan.end);
   if (!scanner.cut && scanner.next() !== -1) throw invalidJson(`unexpected data after the body at byte ${scanner.pos}`);
   return { plan, cut: scanner.cut };
 }

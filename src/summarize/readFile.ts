@@ -63,7 +63,7 @@ export async function readFile(path: string, format: FileFormat, options: ReadOp
       // a line too big to hold is read from the file, as replay reads it
       const source = bytes ? null : new FileSource(path, start, complete ? end - 1 : end);
       try {
-        readLine(analyzer, source ?? memorySource(bytes!), `line ${line}`);
+        readLine(analyzer, source ?? memorySource(bytes!), `line ${line}`, complete);
       } finally {
         source?.close();
       }
@@ -75,13 +75,14 @@ export async function readFile(path: string, format: FileFormat, options: ReadOp
 }
 
 /** A payload, or a raw-log entry whose body is the payload (recognised as the raw log recognises its lines). */
-function readLine(analyzer: FileAnalyzer, line: ByteSource, where: string): void {
+function readLine(analyzer: FileAnalyzer, line: ByteSource, where: string, complete: boolean): void {
   let entry: ReturnType<typeof rawEntryFields>;
   try {
     entry = rawEntryFields(line);
   } catch (err) {
     if (!(err instanceof HttpError)) throw err;
-    return analyzer.failed(where, err.message);
+    // a raw log's last line without a newline is the entry a crash cut: replay skips it too
+    return analyzer.failed(where, `${complete ? "" : "incomplete last line (no newline): "}${err.message}`);
   }
   const { fields, body } = entry;
   if (body && isRawEntry({ ...fields, body })) {
