@@ -84,18 +84,19 @@ export class FileAnalyzer {
     const { stats } = this;
     const items = n.at?.items ?? "";
     const first = n.at?.first ?? 0;
-    // a metric's points and fixture samples are one reading each; a run of workouts holds several series
+    // a heart-rate point or fixture sample is one reading, so its path is exact; elsewhere a run's ("[first…]")
     const workouts = items === "data.workouts";
+    const metric = workouts || !n.heartRate.length ? null : this.metric(HEART_RATE, "count/min");
+    if (workouts) stats.workoutHeartRatePoints += n.heartRate.length;
     n.heartRate.forEach((sample, k) => {
       const where = workouts ? () => `${prefix}${items}[${first}…]` : () => `${prefix}${items}[${first + k}]`;
-      if (workouts) stats.workoutHeartRatePoints++;
-      this.reading(sample, where, workouts ? null : this.metric(HEART_RATE, "count/min"), previous, items);
+      this.reading(sample, where, metric, previous, items);
     });
     for (const gauge of n.gauges) {
       const name = gauge.name.replace(/^hae_/, "");
       const metric = this.metric(name, gauge.unit);
       metric.points++;
-      const ts = this.instant(gauge.ts, () => `${prefix}${name}`);
+      const ts = this.instant(gauge.ts, () => `${prefix}${items}[${first}…] ${name}`);
       if (ts !== null) this.step(metric, name, ts, previous);
     }
     for (const night of n.sleep) {
