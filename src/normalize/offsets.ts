@@ -1,5 +1,5 @@
 // The UTC offsets HAE dates were written with, counted for summarize (the model keeps instants only).
-import { parseHaeInstant } from "./dates";
+import { parseCommonHaeDate, parseHaeInstant } from "./dates";
 
 /** Which dates an array's items carry: a metric's points (one instant each) or workouts (start, end, heart rate). */
 export type DatedItems = "points" | "workouts";
@@ -7,10 +7,10 @@ export type DatedItems = "points" | "workouts";
 /** Consecutive dates nearly always share their offset's spelling: it is parsed once per spelling in a row. */
 let last = { suffix: "\u0000none", offset: 0 };
 
-/** Seconds east of UTC a date was written with; null when it is not a full timestamp (a sleep night's bare day). */
+/** Seconds east of UTC a valid date was written with; null for anything else (a sleep night's bare day, a bad date). */
 export function dateOffset(value: unknown): number | null {
   if (typeof value !== "string") return null;
-  if (value.length === 25 && value.endsWith(last.suffix)) return last.offset;
+  if (value.length === 25 && value.endsWith(last.suffix) && parseCommonHaeDate(value) !== undefined) return last.offset;
   try {
     const offset = parseHaeInstant(value).offsetSeconds;
     if (value.length === 25) last = { suffix: value.slice(19), offset };

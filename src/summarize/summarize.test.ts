@@ -165,3 +165,18 @@ test("files it does not read are listed as skipped with the reason, in the repor
     "▸ skipped 3 files (not read)\n    link.json: a symbolic link (not followed)\n    notes.txt: not .json, .ndjson or .jsonl\n    sub/export.csv: not .json, .ndjson or .jsonl\n",
   );
 });
+
+test("what the old scanner held to, through the reader: deep nesting, a huge string, data after the value, an empty file", async () => {
+  const deep = `{"data":{"ecg":${"[".repeat(70)}${"]".repeat(70)}}}`;
+  const huge = hae([{ ...hr("2026-01-01 10:00:00 +0100", 130), source: "W".repeat(3 << 20) }, hr("2026-01-01 10:00:05 +0100", 130)]);
+  const files = { "deep.json": deep, "huge.json": huge, "trailing.json": `${fixture([[T0, 100]])} x`, "empty.json": "" };
+  const { report } = await summarize({ dir: folder(files), profile, now: NOW, sizes: { windowBytes: 64 << 10 } });
+  expect(report.files.map((f) => [f.path, f.status, f.heartRate?.samples ?? 0, f.problems.map((p) => p.message)])).toEqual([
+    ["deep.json", "unreadable", 0, ["body is nested deeper than 64 levels of arrays and objects"]],
+    ["empty.json", "unreadable", 0, ["empty file: no JSON value"]],
+    // the 3 MiB source crosses 48 reading windows: both points are read, and they share that source
+    ["huge.json", "ok", 2, []],
+    // the fixture is 61 bytes, a space, then "x" at byte 62: the hook refuses the whole body
+    ["trailing.json", "unreadable", 0, ["body is not valid JSON: unexpected data after the body at byte 62"]],
+  ]);
+});
