@@ -496,7 +496,7 @@ export function* normalizedPieces(src: ByteSource, sizes: PieceSizes = {}, lenie
   if (cut) throw cut;
 }
 
-/** Where a run of items sits: the array's path, the index of its first item, and the normalizing of any of its runs. */
+/** An array split into runs: its path, how a run of its items is normalized and placed, which dates its items carry. */
 interface RunOf {
   path: string;
   normalize: (items: unknown[]) => Normalized;
