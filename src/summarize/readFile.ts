@@ -91,15 +91,18 @@ function readLine(analyzer: FileAnalyzer, line: ByteSource, where: string, compl
   } else analyzer.document(line, where);
 }
 
-/** The file as a source that tells how far into it reading has got. */
+/** The file as a source that tells how far reading has got: the reader goes over it twice (plan, then pieces). */
 function reporting(file: ByteSource, onBytes?: (bytes: number) => void): ByteSource {
   if (!onBytes) return file;
-  let seen = 0;
+  let read = 0;
+  let told = 0;
   return {
     size: file.size,
     read(start, end, into) {
-      if (end > seen) onBytes(end - seen);
-      seen = Math.max(seen, end);
+      read += end - start;
+      const now = Math.min(file.size, Math.floor(read / 2));
+      if (now > told) onBytes(now - told);
+      told = Math.max(told, now);
       return file.read(start, end, into);
     },
   };
