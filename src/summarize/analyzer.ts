@@ -14,8 +14,11 @@ import { addProblem, bump, emptyMetric, emptyStats, maxTs, minTs, note, type Met
 const MILLISECONDS_ABOVE = 1e11;
 const HEART_RATE = "heart_rate";
 
-/** Per document: the last instant of each series in file order (cadence, steps back in time). */
-type Previous = Map<string, number>;
+/** Per document, in file order: each metric's last instant (its cadence), each heart-rate series' (steps back in time). */
+interface Previous {
+  metrics: Map<string, number>;
+  series: Map<string, number>;
+}
 
 export class FileAnalyzer {
   readonly stats = emptyStats();
@@ -41,7 +44,7 @@ export class FileAnalyzer {
       },
     };
     let shape: Normalized["shape"] | null = null;
-    const previous: Previous = new Map();
+    const previous: Previous = { metrics: new Map(), series: new Map() };
     let thrown: HttpError | null = null;
     try {
       for (const piece of normalizedPieces(src, this.sizes, lenient)) {
@@ -128,9 +131,9 @@ export class FileAnalyzer {
     const ts = this.instant(sample.ts, where);
     if (ts === null) return;
     if (metric) this.step(metric, HEART_RATE, ts, previous);
-    const before = previous.get(series);
+    const before = previous.series.get(series);
     if (before !== undefined && ts <= before) note(this.stats.nonIncreasing, () => `${where()}: ${ts} after ${before}`);
-    previous.set(series, ts);
+    previous.series.set(series, ts);
     const { bpm } = sample;
     if (bpm < MIN_BPM || bpm > MAX_BPM) note(this.stats.bpmOutOfRange, () => `${where()}: ${bpm} bpm`);
     this.heartRate.push(ts, bpm, this.origin(sample));
@@ -147,10 +150,9 @@ export class FileAnalyzer {
   private step(metric: MetricStats, name: string, ts: number, previous: Previous): void {
     metric.firstTs = minTs(metric.firstTs, ts);
     metric.lastTs = maxTs(metric.lastTs, ts);
-    const key = `metric:${name}`;
-    const before = previous.get(key);
+    const before = previous.metrics.get(name);
     if (before !== undefined && ts > before) bump(metric.intervals, ts - before);
-    previous.set(key, ts);
+    previous.metrics.set(name, ts);
   }
 
   /** The instant, or null when it is not usable (counted as the anomaly it is). */
