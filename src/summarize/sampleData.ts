@@ -107,7 +107,7 @@ function messyFiles(): Record<string, string> {
     Array.from({ length: n }, (_, i) => hrPoint(from + i * step, offset, bpm(i)));
   const truncated = appStyle(hae(run(at("06:00:00"), 40, 5, (i) => 70 + (i % 7))));
   return {
-    // a sync cut off mid-transfer: the scanner still reads the points before the cut
+    // a sync cut off mid-transfer: summarize still reads the points before the cut
     "truncated-sync.json": truncated.slice(0, Math.floor(truncated.length * 0.6)),
     // a proxy's error page saved instead of the export
     "not-json.json": "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n",
