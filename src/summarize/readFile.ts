@@ -4,7 +4,7 @@
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { HttpError } from "../errors";
-import { FileSource, memorySource, rawEntryFields, type ByteSource, type PieceSizes } from "../normalize/stream";
+import { FileSource, memorySource, rawEntryFields, sliceSource, type ByteSource, type PieceSizes } from "../normalize/stream";
 import { isRawEntry, ndjsonLines } from "../raw/rawlog";
 import { FileAnalyzer } from "./analyzer";
 
@@ -50,8 +50,9 @@ export async function readFile(path: string, format: FileFormat, options: ReadOp
   if (format === "json") {
     const file = new FileSource(path);
     try {
-      if (file.size === 0) analyzer.failed("", "empty file: no JSON value");
-      else analyzer.document(reporting(file, options.onBytes), "");
+      const body = withoutBom(file);
+      if (body.size === 0) analyzer.failed("", "empty file: no JSON value");
+      else analyzer.document(reporting(body, options.onBytes), "");
     } finally {
       file.close();
     }
@@ -63,7 +64,8 @@ export async function readFile(path: string, format: FileFormat, options: ReadOp
       // a line too big to hold is read from the file, as replay reads it
       const source = bytes ? null : new FileSource(path, start, complete ? end - 1 : end);
       try {
-        readLine(analyzer, source ?? memorySource(bytes!), `line ${line}`, complete);
+        const text = source ?? memorySource(bytes!);
+        readLine(analyzer, line === 1 ? withoutBom(text) : text, `line ${line}`, complete);
       } finally {
         source?.close();
       }
@@ -106,6 +108,12 @@ function reporting(file: ByteSource, onBytes?: (bytes: number) => void): ByteSou
       return file.read(start, end, into);
     },
   };
+}
+
+/** A UTF-8 byte-order mark is not JSON: it is skipped, as the hook skips it on a spooled body. */
+function withoutBom(src: ByteSource): ByteSource {
+  const head = src.read(0, Math.min(3, src.size));
+  return head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? sliceSource(src, 3, src.size) : src;
 }
 
 /** JSON whitespace only (a blank line between entries is not a document). */

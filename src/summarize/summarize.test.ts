@@ -166,12 +166,16 @@ test("files it does not read are listed as skipped with the reason, in the repor
   );
 });
 
-test("what the old scanner held to, through the reader: deep nesting, a huge string, data after the value, an empty file", async () => {
+test("what the old scanner held to, through the reader: a byte-order mark, deep nesting, a huge string, data after the value, an empty file", async () => {
   const deep = `{"data":{"ecg":${"[".repeat(70)}${"]".repeat(70)}}}`;
   const huge = hae([{ ...hr("2026-01-01 10:00:00 +0100", 130), source: "W".repeat(3 << 20) }, hr("2026-01-01 10:00:05 +0100", 130)]);
-  const files = { "deep.json": deep, "huge.json": huge, "trailing.json": `${fixture([[T0, 100]])} x`, "empty.json": "" };
+  const bom = `\ufeff${fixture([[T0, 130], [T0 + 5, 130]])}`;
+  const files = { "bom.json": bom, "bom.ndjson": bom, "deep.json": deep, "huge.json": huge, "trailing.json": `${fixture([[T0, 100]])} x`, "empty.json": "" };
   const { report } = await summarize({ dir: folder(files), profile, now: NOW, sizes: { windowBytes: 64 << 10 } });
   expect(report.files.map((f) => [f.path, f.status, f.heartRate?.samples ?? 0, f.problems.map((p) => p.message)])).toEqual([
+    // a byte-order mark before the JSON is skipped, as the hook skips it
+    ["bom.json", "ok", 2, []],
+    ["bom.ndjson", "ok", 2, []],
     ["deep.json", "unreadable", 0, ["body is nested deeper than 64 levels of arrays and objects"]],
     ["empty.json", "unreadable", 0, ["empty file: no JSON value"]],
     // the 3 MiB source crosses 48 reading windows: both points are read, and they share that source
