@@ -10,6 +10,7 @@ import type { FixturePayload } from "./fixture";
 import { normalizeFixtureBody } from "./index";
 import { HAE_KEYS, metricName, normalizeHaeData } from "./hae";
 import type { Normalized } from "./model";
+import { countOffsets, type DatedItems } from "./offsets";
 
 /** Bytes addressed from 0 to `size`: a body in memory, or a spooled body or raw-log line on disk. */
 export interface ByteSource {
@@ -77,6 +78,16 @@ export interface PieceSizes {
   maxItemBytes?: number;
 }
 
+/**
+ * What summarize asks of the reader beyond the hook's all or nothing: a bad item (point, workout, sample) is
+ * reported and left out instead of ending the body; a body cut short yields the items before the cut, then
+ * throws; the UTC offsets the dates were written with are counted (seconds east of UTC → dates).
+ */
+export interface Lenient {
+  onBadItem(err: HttpError): void;
+  offsets: Map<number, number>;
+}
+
 const invalidJson = (reason: string) => new HttpError(400, "invalid_json", `body is not valid JSON: ${reason}`);
 const tooDeep = () => new HttpError(400, "too_deep", `body is nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`);
 
@@ -125,10 +136,14 @@ class Scanner {
   private readonly pieceBytes: number;
   private readonly windowBytes: number;
   private readonly maxItemBytes: number;
+  /** With keepCut: why the body ended early, once the arrays planned so far are closed (summarize). */
+  cut: HttpError | null = null;
+  private atEnd = false;
 
   constructor(
     private readonly src: ByteSource,
     sizes: PieceSizes = {},
+    private readonly keepCut = false,
   ) {
     this.pieceBytes = sizes.pieceBytes ?? PIECE_BYTES;
     this.windowBytes = sizes.windowBytes ?? WINDOW_BYTES;
@@ -168,7 +183,7 @@ class Scanner {
     const size = this.src.size;
     let p = this.pos;
     const first = this.byteAt(p);
-    if (first === -1) throw invalidJson("unexpected end of body");
+    if (first === -1) throw this.ended();
     if (first !== 34 && first !== 123 && first !== 91) {
       // a number, true, false or null: up to the next delimiter (JSON.parse of the piece checks its spelling)
       while (p < size) {
@@ -206,7 +221,12 @@ class Scanner {
         if (--level === 0) return (this.pos = p + 1);
       }
     }
-    throw invalidJson("unexpected end of body");
+    throw this.ended();
+  }
+
+  private ended(): HttpError {
+    this.atEnd = true;
+    return invalidJson("unexpected end of body");
   }
 
   /** Plans the value at pos; yields after each piece it closes, so a caller can let other work run. */
@@ -235,6 +255,7 @@ class Scanner {
       const key = parsePiece(this.src, keyStart, this.skipValue(depth + 1)) as string;
       this.expect(58, '":"');
       keys.push([key, yield* this.plan(rules[key] ?? rules["*"], depth + 1)]);
+      if (this.cut) return { kind: "object", keys };
       const b = this.next();
       this.pos++;
       if (b === 125) return { kind: "object", keys };
@@ -244,7 +265,7 @@ class Scanner {
 
   private *elements(rule: Rule, depth: number): Generator<void, Plan> {
     const items: Plan[] = [];
-    for (let more = this.openArray(depth); more; more = this.nextItem()) items.push(yield* this.plan(rule, depth + 1));
+    for (let more = this.openArray(depth); more; more = !this.cut && this.nextItem()) items.push(yield* this.plan(rule, depth + 1));
     return { kind: "elements", items };
   }
 
@@ -252,18 +273,24 @@ class Scanner {
     const pieces: Piece[] = [];
     let piece: Piece | null = null;
     let index = 0;
-    for (let more = this.openArray(depth); more; more = this.nextItem()) {
-      const start = this.pos;
-      const end = this.skipValue(depth + 1);
-      if (end - start > this.maxItemBytes) throw tooBig(`item ${index} of the array at byte ${start}`, this.maxItemBytes);
-      if (!piece) pieces.push((piece = { start, end, first: index, count: 0 }));
-      piece.end = end;
-      piece.count++;
-      index++;
-      if (piece.end - piece.start >= this.pieceBytes) {
-        piece = null;
-        yield;
+    try {
+      for (let more = this.openArray(depth); more; more = this.nextItem()) {
+        const start = this.pos;
+        const end = this.skipValue(depth + 1);
+        if (end - start > this.maxItemBytes) throw tooBig(`item ${index} of the array at byte ${start}`, this.maxItemBytes);
+        if (!piece) pieces.push((piece = { start, end, first: index, count: 0 }));
+        piece.end = end;
+        piece.count++;
+        index++;
+        if (piece.end - piece.start >= this.pieceBytes) {
+          piece = null;
+          yield;
+        }
       }
+    } catch (err) {
+      // the body ends inside this array: its whole items are kept, and every enclosing value closes here
+      if (!this.keepCut || !(this.atEnd || this.next() === -1) || !(err instanceof HttpError)) throw err;
+      this.cut = err;
     }
     return { kind: "pieces", pieces };
   }
@@ -364,11 +391,13 @@ function escapeTo(out: Uint8Array, at: number, code: number): number {
 }
 
 /** Plans the whole body: structure and depth are checked here, so a bad body is refused before any piece is used. */
-function* planBody(src: ByteSource, sizes: PieceSizes): Generator<void, Plan> {
-  const scanner = new Scanner(src, sizes);
+function* planBody(src: ByteSource, sizes: PieceSizes, keepCut = false): Generator<void, { plan: Plan; cut: HttpError | null }> {
+  const scanner = new Scanner(src, sizes, keepCut);
   const plan = yield* scanner.plan(BODY, 0);
-  if (scanner.next() !== -1) throw invalidJson(`unexpected data after the body at byte ${scanner.pos}`);
-  return plan;
+  // a body that is not an object is refused anyway: first say what is wrong with it (`<html>`, `not json`)
+  if (plan.kind === "value") parsePiece(src, plan.start, plan.end);
+  if (!scanner.cut && scanner.next() !== -1) throw invalidJson(`unexpected data after the body at byte ${scanner.pos}`);
+  return { plan, cut: scanner.cut };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -434,8 +463,9 @@ function placed<T>(normalize: () => T, ...moves: Move[]): T {
     for (const [from, to, first] of moves) {
       const match = prefixPattern(from).exec(err.field);
       if (!match) continue;
-      const field = `${to}${first + Number(match[1])}]${err.field.slice(match[0].length)}`;
-      throw new HttpError(err.status, err.code, err.message.split(err.field).join(field), field, err.headers);
+      const item = `${to}${first + Number(match[1])}]`;
+      // the message names the item (or a field of it) by the same prefix
+      throw new HttpError(err.status, err.code, err.message.split(match[0]).join(item), item + err.field.slice(match[0].length), err.headers);
     }
     throw err;
   }
@@ -446,43 +476,80 @@ const prefixPattern = (from: string) => new RegExp(`^${from.replace(/[.[\]]/g, "
 /**
  * Normalizes a body from its bytes a piece at a time. The whole body's structure is checked first (400),
  * then each piece is parsed and normalized (400 / 422 at the first bad one, named as in the whole body).
+ * Each piece says where its items sit (`at`). With `lenient` (summarize), bad items are left out instead.
  */
-export function* normalizedPieces(src: ByteSource, sizes: PieceSizes = {}): Generator<Normalized | null> {
-  const planning = planBody(src, sizes);
+export function* normalizedPieces(src: ByteSource, sizes: PieceSizes = {}, lenient?: Lenient): Generator<Normalized | null> {
+  const planning = planBody(src, sizes, !!lenient);
   let step = planning.next();
   // null: still planning, nothing to merge yet (a moment for the caller to let other work run)
   for (; !step.done; step = planning.next()) yield null;
-  const plan = step.value;
+  const { plan, cut } = step.value;
   const data = keyOf(plan, "data");
   if (data?.kind === "object" && (data.keys.length === 0 || data.keys.some(([key]) => HAE_KEYS.includes(key)))) {
-    yield* haePieces(src, data, sizes.maxItemBytes ?? MAX_ITEM_BYTES);
-    return;
+    yield* haePieces(src, data, sizes.maxItemBytes ?? MAX_ITEM_BYTES, lenient);
+  } else if (plan.kind === "object" && plan.keys.some(([key]) => key === "samples" || key === "type")) {
+    yield* fixturePieces(src, plan, lenient);
+  } else {
+    // the same answer as for a small body of this kind (valid JSON is not checked further: it is refused anyway)
+    throw cut ?? invalidPayload('unrecognised payload: expected {"type":"heart_rate","samples":[…]} or a Health Auto Export {"data":{…}} body');
   }
-  if (plan.kind === "object" && plan.keys.some(([key]) => key === "samples" || key === "type")) {
-    yield* fixturePieces(src, plan);
-    return;
-  }
-  // the same answer as for a small body of this kind (valid JSON is not checked further: it is refused anyway)
-  throw invalidPayload('unrecognised payload: expected {"type":"heart_rate","samples":[…]} or a Health Auto Export {"data":{…}} body');
+  if (cut) throw cut;
 }
 
-function* haePieces(src: ByteSource, data: Plan & { kind: "object" }, maxItemBytes: number): Generator<Normalized> {
+/** An array split into runs: its path, how a run of its items is normalized and placed, which dates its items carry. */
+interface RunOf {
+  path: string;
+  normalize: (items: unknown[]) => Normalized;
+  moves: (first: number) => Move[];
+  dated?: DatedItems;
+}
+
+/**
+ * One run normalized, placed and marked with where it sits. With `lenient`, a run that fails is normalized again
+ * an item at a time: each bad item is reported and left out (a fault outside the items ends the run).
+ */
+function* normalizedRun(run: RunOf, items: unknown, first: number, lenient?: Lenient): Generator<Normalized> {
+  if (lenient && run.dated) countOffsets(items, run.dated, lenient.offsets);
+  try {
+    yield { ...placed(() => run.normalize(items as unknown[]), ...run.moves(first)), at: { items: run.path, first } };
+    return;
+  } catch (err) {
+    if (!lenient || !(err instanceof HttpError) || !Array.isArray(items)) throw err;
+  }
+  for (const [i, item] of items.entries()) {
+    let one: Normalized;
+    try {
+      one = placed(() => run.normalize([item]), ...run.moves(first + i));
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      lenient.onBadItem(err);
+      if (err.field?.startsWith(`${run.path}[${first + i}]`)) continue;
+      return;
+    }
+    yield { ...one, at: { items: run.path, first: first + i } };
+  }
+}
+
+function* haePieces(src: ByteSource, data: Plan & { kind: "object" }, maxItemBytes: number, lenient?: Lenient): Generator<Normalized> {
   if (!data.keys.length) yield normalizeHaeData({});
   for (const [key, value] of lastValues(src, data)) {
     if (key === "metrics" && value.kind === "elements") {
-      for (const [i, metric] of value.items.entries()) yield* metricPieces(src, metric, i, maxItemBytes);
+      for (const [i, metric] of value.items.entries()) yield* metricPieces(src, metric, i, maxItemBytes, lenient);
       continue;
     }
     const at = `data.${key}[`;
-    for (const { items, first } of runs(src, value)) yield placed(() => normalizeHaeData({ [key]: items }), [at, at, first]);
+    const run: RunOf = { path: `data.${key}`, normalize: (items) => normalizeHaeData({ [key]: items }), moves: (first) => [[at, at, first]] };
+    if (key === "workouts") run.dated = "workouts";
+    for (const { items, first } of runs(src, value)) yield* normalizedRun(run, items, first, lenient);
   }
 }
 
-function* metricPieces(src: ByteSource, metric: Plan, index: number, maxItemBytes: number): Generator<Normalized> {
+function* metricPieces(src: ByteSource, metric: Plan, index: number, maxItemBytes: number, lenient?: Lenient): Generator<Normalized> {
   const points = keyOf(metric, "data");
   const to = `data.metrics[${index}]`;
   if (metric.kind !== "object" || !points) {
-    yield placed(() => normalizeHaeData({ metrics: [valueOf(src, metric)] }), ["data.metrics[", "data.metrics[", index]);
+    const run: RunOf = { path: "data.metrics", normalize: (metrics) => normalizeHaeData({ metrics }), moves: (first) => [["data.metrics[", "data.metrics[", first]] };
+    yield* normalizedRun(run, [valueOf(src, metric)], index, lenient);
     return;
   }
   // the metric's other fields, parsed once (each is small); its points a piece at a time
@@ -494,13 +561,16 @@ function* metricPieces(src: ByteSource, metric: Plan, index: number, maxItemByte
     throw tooBig(`${to}.data (sleep segments, read together)`, maxItemBytes);
   }
   const pieces = whole ? [{ items: valueOf(src, points), first: 0 }] : runs(src, points);
-  for (const { items, first } of pieces) {
-    const piece = () => normalizeHaeData({ metrics: [{ ...fields, data: items }] });
-    yield placed(piece, ["data.metrics[0].data[", `${to}.data[`, first], ["data.metrics[", "data.metrics[", index]);
-  }
+  const run: RunOf = {
+    path: `${to}.data`,
+    normalize: (data) => normalizeHaeData({ metrics: [{ ...fields, data }] }),
+    moves: (first) => [["data.metrics[0].data[", `${to}.data[`, first], ["data.metrics[", "data.metrics[", index]],
+    dated: "points",
+  };
+  for (const { items, first } of pieces) yield* normalizedRun(run, items, first, lenient);
 }
 
-function* fixturePieces(src: ByteSource, plan: Plan & { kind: "object" }): Generator<Normalized> {
+function* fixturePieces(src: ByteSource, plan: Plan & { kind: "object" }, lenient?: Lenient): Generator<Normalized> {
   const fields: Record<string, unknown> = {};
   let samples: Plan | undefined;
   for (const [key, value] of lastValues(src, plan)) {
@@ -511,7 +581,8 @@ function* fixturePieces(src: ByteSource, plan: Plan & { kind: "object" }): Gener
     yield normalizeFixtureBody(fields as FixturePayload);
     return;
   }
-  for (const { items, first } of runs(src, samples)) yield placed(() => normalizeFixtureBody({ ...fields, samples: items } as FixturePayload), ["samples[", "samples[", first]);
+  const run: RunOf = { path: "samples", normalize: (items) => normalizeFixtureBody({ ...fields, samples: items } as FixturePayload), moves: (first) => [["samples[", "samples[", first]] };
+  for (const { items, first } of runs(src, samples)) yield* normalizedRun(run, items, first, lenient);
 }
 
 /** Bytes [start, end) of another source. */
