@@ -58,16 +58,16 @@ const DATES = [
   ...BODY.data.workouts.flatMap((w) => [w.start, w.end, ...w.heartRateData.map((p) => p.date)]),
 ].filter((value): value is string => typeof value === "string");
 
-/** The date strings parsed while `run` runs: a timestamp by parseHaeDate, a bare day by parseHaeDateOrDay. */
+/** The dates parsed while `run` runs: by parseHaeDate, parseHaeDateBytes (a big body's heart rate) or parseHaeDateOrDay. */
 function parsedWhile(run: () => void): string[] {
-  const timestamps = spyOn(dates, "parseHaeDate");
-  const days = spyOn(dates, "parseHaeDateOrDay");
+  const spies = [spyOn(dates, "parseHaeDate"), spyOn(dates, "parseHaeDateOrDay")];
+  const fromBytes = spyOn(dates, "parseHaeDateBytes");
   try {
     run();
-    return [...timestamps.mock.calls.map(([value]) => value), ...days.mock.calls.map(([value]) => value).filter((value) => /^\d{4}-\d\d-\d\d$/.test(value))];
+    const strings = spies.flatMap((spy) => spy.mock.calls.map(([value]) => value));
+    return [...strings, ...fromBytes.mock.calls.map(([bytes, start, end]) => new TextDecoder().decode(bytes.subarray(start, end)))];
   } finally {
-    timestamps.mockRestore();
-    days.mockRestore();
+    for (const spy of [...spies, fromBytes]) spy.mockRestore();
   }
 }
 

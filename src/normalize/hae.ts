@@ -54,16 +54,7 @@ function addMetric(out: Normalized, metric: HaeMetric, path: string): void {
   if (name === "heart_rate") {
     // the error path is only spelled out for a point that fails the fast check
     const { data } = metric;
-    for (let i = 0; i < data.length; i++) {
-      let sample: HeartRateSample | null;
-      try {
-        sample = plainHeartRateSample(data[i]);
-      } catch (error) {
-        // a plain point but for its date: the schema would name the date
-        throw error instanceof HaeDateError ? badDateAt(error, `${path}.data[${i}].date`) : error;
-      }
-      out.heartRate.push(sample ?? heartRateSample(data[i], `${path}.data[${i}]`));
-    }
+    for (let i = 0; i < data.length; i++) out.heartRate.push(heartRatePoint(data[i], `${path}.data`, i));
   } else if (name === "sleep_analysis") {
     const { nights, ignored, outOfRange } = sleepNights(metric.data, `${path}.data`);
     for (const night of nights) out.sleep.push(night);
@@ -72,6 +63,18 @@ function addMetric(out: Normalized, metric: HaeMetric, path: string): void {
   } else {
     metric.data.forEach((point, i) => addGauges(out, name, metric.units ?? "", point, `${path}.data[${i}]`));
   }
+}
+
+/** A heart_rate metric's point `points[i]` (its path spelled out only for an error). */
+export function heartRatePoint(point: unknown, points: string, i: number): HeartRateSample {
+  let sample: HeartRateSample | null;
+  try {
+    sample = plainHeartRateSample(point);
+  } catch (error) {
+    // a plain point but for its date: the schema would name the date
+    throw error instanceof HaeDateError ? badDateAt(error, `${points}[${i}].date`) : error;
+  }
+  return sample ?? heartRateSample(point, `${points}[${i}]`);
 }
 
 function heartRateSample(point: unknown, path: string, ts?: number): HeartRateSample {

@@ -7,8 +7,9 @@ import { HttpError, invalidPayload } from "../errors";
 import { MAX_JSON_DEPTH } from "../body";
 import type { FixturePayload } from "./fixture";
 import { normalizeFixtureBody } from "./index";
-import { HAE_KEYS, metricName, normalizeHaeData } from "./hae";
-import type { Normalized } from "./model";
+import { HAE_KEYS, heartRatePoint, metricName, normalizeHaeData } from "./hae";
+import { heartRateSamples } from "./hae-points";
+import type { HeartRateSample, Normalized } from "./model";
 
 /** Bytes addressed from 0 to `size`: a body in memory, or a spooled body or raw-log line on disk. */
 export interface ByteSource {
@@ -463,8 +464,9 @@ function placed<T>(normalize: () => T, ...moves: Move[]): T {
     for (const [from, to, first] of moves) {
       const match = prefixPattern(from).exec(err.field);
       if (!match) continue;
-      const field = `${to}${first + Number(match[1])}]${err.field.slice(match[0].length)}`;
-      throw new HttpError(err.status, err.code, err.message.split(err.field).join(field), field, err.headers);
+      // the message may name the point rather than the field ("… has neither Avg nor qty"): its path moves too
+      const moved = `${to}${first + Number(match[1])}]`;
+      throw new HttpError(err.status, err.code, err.message.split(match[0]).join(moved), moved + err.field.slice(match[0].length), err.headers);
     }
     throw err;
   }
@@ -523,10 +525,41 @@ function* metricParts(src: ByteSource, metric: Plan, index: number, maxItemBytes
   if (whole && points.kind === "pieces" && points.pieces.length && points.pieces.at(-1)!.end - points.pieces[0]!.start > maxItemBytes) {
     throw tooBig(`${to}.data (sleep segments, read together)`, maxItemBytes);
   }
+  const moves: Move[] = [["data.metrics[", "data.metrics[", index]];
+  const normalize = (items: unknown, first: number) =>
+    placed(() => normalizeHaeData({ metrics: [{ ...fields, data: items }] }), ["data.metrics[0].data[", `${to}.data[`, first], ...moves);
+  if (points.kind === "pieces" && metricName(String(fields.name)) === "heart_rate" && accepts(() => normalizeHaeData({ metrics: [{ ...fields, data: [] }] }))) {
+    // read from the bytes, or as any other run when the reader gives up on it (then the same answer, or the same error)
+    for (const piece of points.pieces) {
+      const samples = heartRatePiece(src, piece);
+      const out: Normalized = samples ? { shape: "hae", heartRate: samples, gauges: [], sleep: [], workouts: [], ignored: {} } : normalize(parsePiece(src, piece.start, piece.end, true), piece.first);
+      yield { out, bytes: piece.end - piece.start };
+    }
+    return;
+  }
   const pieces = whole ? [{ items: valueOf(src, points), first: 0, bytes: bytesOf(points) }] : runs(src, points);
-  for (const { items, first, bytes } of pieces) {
-    const piece = () => normalizeHaeData({ metrics: [{ ...fields, data: items }] });
-    yield { out: placed(piece, ["data.metrics[0].data[", `${to}.data[`, first], ["data.metrics[", "data.metrics[", index]), bytes };
+  for (const { items, first, bytes } of pieces) yield { out: normalize(items, first), bytes };
+}
+
+function accepts(run: () => unknown): boolean {
+  try {
+    run();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A heart-rate run read from its bytes (normalize/hae-points.ts), or null when anything in it was refused. */
+function heartRatePiece(src: ByteSource, piece: Piece): HeartRateSample[] | null {
+  const length = piece.end - piece.start;
+  if (parseBuffer.length < length) parseBuffer = new Uint8Array(length);
+  const bytes = src.read(piece.start, piece.end, parseBuffer.subarray(0, length));
+  try {
+    // a point the reader leaves alone is parsed and normalized on its own; if that refuses it, so will the run
+    return heartRateSamples(bytes, (point, i) => heartRatePoint(JSON.parse(utf8.decode(point)), "", i));
+  } catch {
+    return null;
   }
 }
 
