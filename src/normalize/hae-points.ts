@@ -31,6 +31,7 @@ export function heartRateSamples(bytes: Uint8Array, odd: OddPoint): HeartRateSam
 }
 
 class PointReader {
+  /** Where reading is; each step takes it from here and leaves it past what it read. */
   private p = 0;
   private readonly text: Buffer;
   /** The last sources read, as bytes and as strings (a run has one or two). */
@@ -44,79 +45,78 @@ class PointReader {
     const out: HeartRateSample[] = [];
     const { bytes } = this;
     const n = bytes.length;
-    this.space();
+    this.p = skipSpace(bytes, 0);
     for (let index = 0; this.p < n; index++) {
       const start = this.p;
       const sample = this.point();
       if (sample) out.push(sample);
       else {
-        this.p = start;
-        this.skipValue();
+        this.p = skipValue(bytes, start);
         out.push(odd(bytes.subarray(start, this.p), index));
       }
-      this.space();
-      // the scan checked the commas between elements
-      this.p++;
-      this.space();
+      // the scan checked the comma between elements
+      this.p = skipSpace(bytes, skipSpace(bytes, this.p) + 1);
     }
     return out;
   }
 
-  private space() {
-    const { bytes } = this;
-    let b = bytes[this.p];
-    while (b === 32 || b === 10 || b === 13 || b === 9) b = bytes[++this.p];
-  }
-
-  /** A point in the shape nearly all have, or null (p anywhere inside it). */
+  /** A point in the shape nearly all have (p then past it), or null (p anywhere inside it). */
   private point(): HeartRateSample | null {
     const { bytes } = this;
-    if (bytes[this.p] !== 123) return null;
-    this.p++;
-    this.space();
+    // p is a local here: this loop runs for every byte of every point
+    let p = this.p;
+    if (bytes[p] !== 123) return null;
+    p = skipSpace(bytes, p + 1);
+    if (bytes[p] === 125) return null;
     let seen = 0;
     let dateStart = -1;
     let dateEnd = -1;
     let source = "";
     let avg: number | undefined;
     let qty: number | undefined;
-    if (bytes[this.p] === 125) return null;
     for (;;) {
-      if (bytes[this.p] !== 34) return null;
-      const key = this.key();
-      if (key < 0) return null;
-      this.space();
-      if (bytes[this.p] !== 58) return null;
-      this.p++;
-      this.space();
+      if (bytes[p] !== 34) return null;
+      const keyEnd = stringEnd(bytes, p);
+      if (keyEnd < 0) return null;
+      const key = keyOf(bytes, p + 1, keyEnd);
+      p = skipSpace(bytes, keyEnd + 1);
+      if (bytes[p] !== 58) return null;
+      p = skipSpace(bytes, p + 1);
       if (key > 0) {
         // a key given twice: JSON.parse keeps the last, which normalize then reads
         if (seen & (1 << key)) return null;
         seen |= 1 << key;
       }
       if (key === DATE) {
-        dateStart = this.p + 1;
-        dateEnd = this.asciiStringEnd();
+        if (bytes[p] !== 34) return null;
+        dateStart = p + 1;
+        dateEnd = stringEnd(bytes, p);
         if (dateEnd < 0) return null;
+        for (let i = dateStart; i < dateEnd; i++) if (bytes[i]! >= 128) return null;
+        p = dateEnd + 1;
       } else if (key === SOURCE) {
-        const value = this.source();
-        if (value === null) return null;
-        source = value;
+        if (bytes[p] !== 34) return null;
+        const end = stringEnd(bytes, p);
+        if (end < 0) return null;
+        source = this.source(p + 1, end);
+        p = end + 1;
       } else if (key === 0) {
-        if (!this.skipScalar()) return null;
+        p = this.skipScalar(p);
+        if (p < 0) return null;
       } else {
         // Min and Max are only checked (finite numbers), as normalize does
-        const value = this.number();
-        if (value === null) return null;
-        if (key === AVG) avg = value;
-        else if (key === QTY) qty = value;
+        p = this.number(p);
+        if (p < 0) return null;
+        if (key === AVG) avg = this.value;
+        else if (key === QTY) qty = this.value;
       }
-      this.space();
-      const b = bytes[this.p++];
+      p = skipSpace(bytes, p);
+      const b = bytes[p++];
       if (b === 125) break;
       if (b !== 44) return null;
-      this.space();
+      p = skipSpace(bytes, p);
     }
+    this.p = p;
     const bpm = avg ?? qty;
     if (dateEnd < 0 || bpm === undefined) return null;
     // the date last, once the point is known to be plain: it is parsed once, here or by normalize
@@ -129,57 +129,9 @@ class PointReader {
     return { ts, bpm, source, device: "" };
   }
 
-  /** A key at p (on its quote): one of the fields, 0 for any other plain key, -1 for one with an escape. */
-  private key(): number {
+  /** The source in bytes [start, end) (no escapes), decoded once per distinct source. */
+  private source(start: number, end: number): string {
     const { bytes } = this;
-    const start = this.p + 1;
-    const end = this.stringEnd();
-    if (end < 0) return -1;
-    const length = end - start;
-    const a = bytes[start];
-    if (length === 4 && a === 100 && bytes[start + 1] === 97 && bytes[start + 2] === 116 && bytes[start + 3] === 101) return DATE;
-    if (length === 6 && a === 115 && bytes[start + 1] === 111 && bytes[start + 2] === 117 && bytes[start + 3] === 114 && bytes[start + 4] === 99 && bytes[start + 5] === 101) return SOURCE;
-    if (length === 3) {
-      const b = bytes[start + 1];
-      const c = bytes[start + 2];
-      if (a === 77 && b === 105 && c === 110) return MIN;
-      if (a === 65 && b === 118 && c === 103) return AVG;
-      if (a === 77 && b === 97 && c === 120) return MAX;
-      if (a === 113 && b === 116 && c === 121) return QTY;
-    }
-    return 0;
-  }
-
-  /** From a string's opening quote at p: p past its closing quote, the quote's index; -1 for an escape or a control character. */
-  private stringEnd(): number {
-    const { bytes } = this;
-    let i = this.p + 1;
-    let b = bytes[i]!;
-    while (b !== 34) {
-      // past the end reads undefined, refused like a control character
-      if (!(b >= 32) || b === 92) return -1;
-      b = bytes[++i]!;
-    }
-    this.p = i + 1;
-    return i;
-  }
-
-  /** An ASCII string without escapes at p: its closing quote's index, or -1. */
-  private asciiStringEnd(): number {
-    if (this.bytes[this.p] !== 34) return -1;
-    const start = this.p + 1;
-    const end = this.stringEnd();
-    for (let i = start; i < end; i++) if (this.bytes[i]! >= 128) return -1;
-    return end;
-  }
-
-  /** A source string without escapes at p (decoded once per distinct source), or null. */
-  private source(): string | null {
-    const { bytes } = this;
-    if (bytes[this.p] !== 34) return null;
-    const start = this.p + 1;
-    const end = this.stringEnd();
-    if (end < 0) return null;
     for (const known of this.sources) if (sameBytes(known.bytes, bytes, start, end)) return known.text;
     const text = utf8.decode(bytes.subarray(start, end));
     if (this.sources.length === 4) this.sources.pop();
@@ -187,15 +139,17 @@ class PointReader {
     return text;
   }
 
-  /** A JSON number at p, or null (not a number, or one this reader leaves to JSON.parse). */
-  private number(): number | null {
+  /** The last number read. */
+  private value = 0;
+
+  /** A JSON number at p: the index past it (its value in `value`), or -1 (not one, or one left to JSON.parse). */
+  private number(start: number): number {
     const { bytes } = this;
-    const start = this.p;
     let i = start;
     const negative = bytes[i] === 45;
     if (negative) i++;
     let b = bytes[i]!;
-    if (b < 48 || b > 57) return null;
+    if (!(b >= 48 && b <= 57)) return -1;
     let mantissa = 0;
     let digits = 0;
     if (b === 48) b = bytes[++i]!;
@@ -209,7 +163,7 @@ class PointReader {
     let scale = 0;
     if (b === 46) {
       b = bytes[++i]!;
-      if (b < 48 || b > 57) return null;
+      if (!(b >= 48 && b <= 57)) return -1;
       while (b >= 48 && b <= 57) {
         mantissa = mantissa * 10 + (b - 48);
         digits++;
@@ -222,57 +176,89 @@ class PointReader {
       exact = false;
       b = bytes[++i]!;
       if (b === 43 || b === 45) b = bytes[++i]!;
-      if (b < 48 || b > 57) return null;
+      if (!(b >= 48 && b <= 57)) return -1;
       while (b >= 48 && b <= 57) b = bytes[++i]!;
     }
-    this.p = i;
     // up to 15 digits the mantissa and 10^scale are exact, so one division rounds as JSON.parse does
     const value = exact ? mantissa / POWERS[scale]! : Number(this.text.toString("latin1", negative ? start + 1 : start, i));
-    if (!Number.isFinite(value)) return null;
-    return negative ? -value : value;
+    if (!Number.isFinite(value)) return -1;
+    this.value = negative ? -value : value;
+    return i;
   }
 
-  /** Skips a string without escapes, a number, true, false or null at p; false for anything else. */
-  private skipScalar(): boolean {
+  /** Skips a string without escapes, a number, true, false or null at p: the index past it, or -1 for anything else. */
+  private skipScalar(p: number): number {
     const { bytes } = this;
-    const b = bytes[this.p];
-    if (b === 34) return this.stringEnd() >= 0;
-    if (b === 45 || (b! >= 48 && b! <= 57)) return this.number() !== null;
-    for (const word of WORDS) {
-      if (word.every((c, i) => bytes[this.p + i] === c)) {
-        this.p += word.length;
-        return true;
+    const b = bytes[p];
+    if (b === 34) {
+      const end = stringEnd(bytes, p);
+      return end < 0 ? -1 : end + 1;
+    }
+    if (b === 45 || (b! >= 48 && b! <= 57)) return this.number(p);
+    for (const word of WORDS) if (word.every((c, i) => bytes[p + i] === c)) return p + word.length;
+    return -1;
+  }
+}
+
+function skipSpace(bytes: Uint8Array, p: number): number {
+  let b = bytes[p];
+  while (b === 32 || b === 10 || b === 13 || b === 9) b = bytes[++p];
+  return p;
+}
+
+/** From a string's opening quote at p: the index of its closing quote, or -1 for an escape or a control character. */
+function stringEnd(bytes: Uint8Array, p: number): number {
+  let i = p + 1;
+  let b = bytes[i]!;
+  while (b !== 34) {
+    // past the end reads undefined, refused like a control character
+    if (!(b >= 32) || b === 92) return -1;
+    b = bytes[++i]!;
+  }
+  return i;
+}
+
+/** Which field the key [start, end) names: one of normalize's, or 0 for any other. */
+function keyOf(bytes: Uint8Array, start: number, end: number): number {
+  const length = end - start;
+  const a = bytes[start];
+  if (length === 4 && a === 100 && bytes[start + 1] === 97 && bytes[start + 2] === 116 && bytes[start + 3] === 101) return DATE;
+  if (length === 6 && a === 115 && bytes[start + 1] === 111 && bytes[start + 2] === 117 && bytes[start + 3] === 114 && bytes[start + 4] === 99 && bytes[start + 5] === 101) return SOURCE;
+  if (length === 3) {
+    const b = bytes[start + 1];
+    const c = bytes[start + 2];
+    if (a === 77 && b === 105 && c === 110) return MIN;
+    if (a === 65 && b === 118 && c === 103) return AVG;
+    if (a === 77 && b === 97 && c === 120) return MAX;
+    if (a === 113 && b === 116 && c === 121) return QTY;
+  }
+  return 0;
+}
+
+/** From a whole element at p (its brackets and strings balanced, as the scan found them): the index past it. */
+function skipValue(bytes: Uint8Array, p: number): number {
+  const n = bytes.length;
+  const first = bytes[p];
+  if (first !== 123 && first !== 91 && first !== 34) {
+    // a scalar: up to the next delimiter
+    for (let b = bytes[p]; p < n && b !== 44 && b !== 32 && b !== 10 && b !== 13 && b !== 9; b = bytes[++p]);
+    return p;
+  }
+  let level = 0;
+  let inString = false;
+  for (; p < n; p++) {
+    const b = bytes[p];
+    if (inString) {
+      if (b === 92) p++;
+      else if (b === 34) {
+        inString = false;
+        if (level === 0) break;
       }
-    }
-    return false;
+    } else if (b === 34) inString = true;
+    else if (b === 123 || b === 91) level++;
+    else if ((b === 125 || b === 93) && --level === 0) break;
   }
-
-  /** Skips a whole element at p (its brackets and strings balanced, as the scan found them). */
-  private skipValue() {
-    const { bytes } = this;
-    const n = bytes.length;
-    const first = bytes[this.p];
-    if (first !== 123 && first !== 91 && first !== 34) {
-      // a scalar: up to the next delimiter
-      for (let b = bytes[this.p]; this.p < n && b !== 44 && b !== 32 && b !== 10 && b !== 13 && b !== 9; b = bytes[++this.p]);
-      return;
-    }
-    let level = 0;
-    let inString = false;
-    for (; this.p < n; this.p++) {
-      const b = bytes[this.p];
-      if (inString) {
-        if (b === 92) this.p++;
-        else if (b === 34) {
-          inString = false;
-          if (level === 0) break;
-        }
-      } else if (b === 34) inString = true;
-      else if (b === 123 || b === 91) level++;
-      else if ((b === 125 || b === 93) && --level === 0) break;
-    }
-    this.p++;
-  }
+  return p + 1;
 }
 
 const POWERS = Array.from({ length: 16 }, (_, i) => 10 ** i);
