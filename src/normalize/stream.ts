@@ -1,7 +1,8 @@
 // A big body, normalized without ever holding it: one pass over its bytes finds where each metric's points,
-// each workout and each sample lie, then those are parsed and normalized ~1 MB at a time as small bodies of
-// the same shape. Memory is one read window and one piece, whatever the body's size; every byte is still
-// checked (structure here, the pieces by JSON.parse), and an error names the same field the whole body would.
+// each workout and each sample lie, then those are parsed and normalized 512 KB at a time as small bodies of
+// the same shape (heart-rate points read from their bytes by hae-points.ts). Memory is one read window and one
+// piece, whatever the body's size; every byte is still checked (structure here, the pieces by JSON.parse or the
+// heart-rate reader), and an error names the same field the whole body would.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { HttpError, invalidPayload } from "../errors";
 import { MAX_JSON_DEPTH } from "../body";
@@ -60,7 +61,7 @@ export class FileSource implements ByteSource {
 const PIECE_BYTES = 512 * 1024;
 /**
  * Bytes handed to one JSON.parse (a piece is parsed in runs of this size): small strings reuse the same memory,
- * where a 512 KB one is fresh pages each time (a year's body: 0.74 → 0.47 s of CPU, bench/parse-body.ts).
+ * where a 512 KB one is fresh pages each time (bench/results.md "Reading a big body").
  */
 const PARSE_BYTES = 32 * 1024;
 /** Bytes read from a file at a time while scanning. */
