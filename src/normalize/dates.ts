@@ -45,7 +45,7 @@ let lastDay = { prefix: "\u0000never", suffix: "\u0000never", base: 0 };
  * codes (4x faster than the pattern). Returns only fully valid results; anything else, including
  * every error, goes through parseHaeInstant.
  */
-function parseCommonHaeDate(v: string): number | undefined {
+export function parseCommonHaeDate(v: string): number | undefined {
   if (v.length !== 25) return undefined;
   if (v.startsWith(lastDay.prefix) && v.endsWith(lastDay.suffix) && v.charCodeAt(13) === 58 && v.charCodeAt(16) === 58) {
     const hour = digits(v, 11, 2), minute = digits(v, 14, 2), second = digits(v, 17, 2);
