@@ -37,7 +37,7 @@ async function child(mode: string, stream: string, file: string) {
     for (const piece of normalizedPieces(source)) {
       if (!piece) continue;
       points += piece.heartRate.length;
-      memory.check();
+      memory.check(piece.heartRate.length + piece.gauges.length + piece.sleep.length + piece.workouts.length);
     }
     source.close();
   }

@@ -6,6 +6,7 @@
 // same raw log replayed into VictoriaMetrics and the same syncs and summaries there (skipped without VM).
 //   bun run bench/scale.ts                          # 1 M and 10 M samples
 //   BENCH_SCALE=200000 bun run bench/scale.ts
+//   BENCH_VM=0 …                                   # the embedded store only
 import { Database } from "bun:sqlite";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -229,7 +230,7 @@ async function scale(samples: number) {
   const servers = [await startServer(env(dataDir)), await startServer(env(emptyDir)), await startServer(env(tmpfsDir))];
   const { rows: [full, empty, tmpfs], load } = await latencies(servers, lastDay);
   for (const server of servers) await server.stop();
-  const vm = vmUnavailable() ? null : await onVm(dataDir, lastDay);
+  const vm = vmUnavailable() || process.env.BENCH_VM === "0" ? null : await onVm(dataDir, lastDay);
   for (const dir of [dataDir, emptyDir, tmpfsDir]) rmSync(dir, { recursive: true, force: true });
   return { samples: held, replay: replayed, bytesPerSample, rowBytesPerSample, full: full!, empty: empty!, tmpfs: tmpfs!, load, vm };
 }

@@ -18,6 +18,8 @@ function startTime(pid: number): string {
   }
 }
 
+let ownStart: string | null = null;
+
 function alive(pid: number, started: string): boolean {
   try {
     process.kill(pid, 0);
@@ -55,7 +57,7 @@ export function acquireDeliveryLock(path: string | null, holder: string): Dispos
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, "wx", 0o600);
-      writeSync(fd, `${process.pid} ${startTime(process.pid) || "-"} ${holder}\n`);
+      writeSync(fd, `${process.pid} ${(ownStart ??= startTime(process.pid)) || "-"} ${holder}\n`);
       closeSync(fd);
       held.set(path, 1);
       return handle;

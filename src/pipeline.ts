@@ -67,7 +67,7 @@ export async function deliverPending(ledger: Ledger, store: Store, sliceSize = C
   for (const { user, since } of ledger.pending()) {
     for (const rewrite of ledger.zoneRewrites(user, since, sliceSize)) {
       await store.writeZones(rewrite, () => ledger.zoneRewrites(user, ledger.firstTs(user) ?? since, sliceSize));
-      memory.check();
+      memory.check(rewrite.credits.length);
     }
     await store.finishDelivery?.(user, ledger.firstTs(user));
     ledger.delivered(user, since);
@@ -279,7 +279,7 @@ export class Pipeline {
       tally.changed += records.changed;
       tally.dropped += records.dropped;
       if (samples.length >= SAMPLES_PER_INGEST) ingest();
-      memory.check();
+      memory.check(piece.heartRate.length + piece.gauges.length + piece.sleep.length + piece.workouts.length);
       if (turns && performance.now() - turn > TURN_MS) {
         await nextTurn();
         turn = performance.now();

@@ -7,6 +7,8 @@ import { createMetrics } from "../metrics/fitstack";
 import { Freshness } from "../metrics/freshness";
 import { countedFetch } from "../metrics/requests";
 import { warmUp } from "../normalize/stream";
+import { warmUpLedger } from "../ledger/ledger";
+import { SqliteStore } from "../store/sqlite";
 import { renderDashboard } from "../render/dashboard";
 import { VERSION } from "../version";
 import { createTrmnl } from "../trmnl/index";
@@ -45,7 +47,10 @@ export async function serve(config: Config, log: Logger): Promise<void> {
     );
   } else {
     runtime.rawLog.clearSpool(); // bodies a crashed server was receiving: never acknowledged
-    warmUp(); // the big-body reader compiled before the first backfill needs it
+    // the big-body reader, the ledger's merge and the embedded store's write compiled before the first backfill needs them
+    warmUp();
+    const scratch = runtime.store.kind === "sqlite" ? new SqliteStore(":memory:") : null;
+    warmUpLedger((rewrite) => void scratch?.writeZones(rewrite));
     await runtime.pipeline.recover();
     await runtime.pipeline.recheckStore().catch(() => 0);
   }

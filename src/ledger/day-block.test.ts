@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { DAY_S, decodeSamples, emptySamples, encodeSamples, mergeDay, timelineOf, type DaySamples } from "./day-block";
+import { appendSamples, DAY_S, decodeSamples, emptySamples, encodeSamples, mergeDay, timelineFrom, timelineOf, type DaySamples } from "./day-block";
 
 const DAY = 20_454; // 2026-01-01
 const block = (rows: [number, number, number][]): DaySamples => {
@@ -39,5 +39,30 @@ describe("day block", () => {
       [10, 11],
       [180, 121],
     ]);
+  });
+
+  test("appending samples after the last instant gives the bytes of encoding them all at once", () => {
+    const all = [[5, 1, 130], [5, 2, 72.5], [60, 1, 0.1 + 0.2], [61, 1, 90], [61, 3, 91], [86_399, 1, 100]] as [number, number, number][];
+    for (let cut = 0; cut <= all.length; cut++) {
+      if (cut && cut < all.length && all[cut]![0] === all[cut - 1]![0]) continue; // an append starts after the last instant
+      const held = encodeSamples(DAY, block(all.slice(0, cut)));
+      const lastTs = cut ? DAY * DAY_S + all[cut - 1]![0] : DAY * DAY_S;
+      expect(appendSamples(held, lastTs, block(all.slice(cut)))).toEqual(encodeSamples(DAY, block(all)));
+    }
+  });
+
+  test("the timeline from an instant: the instants at or after it, their zones, and the instant before", () => {
+    const samples = block([[5, 1, 130], [5, 2, 72], [60, 1, 80], [61, 2, 90], [61, 3, 91], [300, 1, 100]]);
+    const bytes = encodeSamples(DAY, samples);
+    const zones = Uint8Array.from([4, 0, 1, 2]); // one per instant: 5, 60, 61, 300
+    const at = (since: number) => {
+      const { before, stretch } = timelineFrom(DAY, bytes, zones, DAY * DAY_S + since);
+      const ts = Array.from(stretch.ts.subarray(0, stretch.length), (t) => t - DAY * DAY_S);
+      return { before: before === null ? null : before - DAY * DAY_S, ts, bpm: Array.from(stretch.bpm.subarray(0, stretch.length)), zones: Array.from(stretch.zones!) };
+    };
+    expect(at(0)).toEqual({ before: null, ts: [5, 60, 61, 300], bpm: [130, 80, 90, 100], zones: [4, 0, 1, 2] });
+    expect(at(61)).toEqual({ before: 60, ts: [61, 300], bpm: [90, 100], zones: [1, 2] });
+    expect(at(62)).toEqual({ before: 61, ts: [300], bpm: [100], zones: [2] });
+    expect(at(301)).toEqual({ before: 300, ts: [], bpm: [], zones: [] });
   });
 });

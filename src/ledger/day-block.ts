@@ -2,6 +2,7 @@
 // Samples are sorted by instant and, within an instant, by origin (compareOrigins), each origin once with its
 // latest value: the first sample of each instant is the one preferSample keeps.
 import { ByteReader, ByteWriter } from "./packed";
+import type { Stretch } from "../transform/zones";
 
 export const DAY_S = 86_400;
 
@@ -28,7 +29,7 @@ export function emptySamples(capacity = 0): DaySamples {
 
 /** count, then per sample: seconds since the previous one (the first: since midnight UTC), origin, bpm. */
 export function encodeSamples(day: number, samples: DaySamples): Uint8Array {
-  const out = new ByteWriter();
+  const out = new ByteWriter(6 * samples.length + 8);
   out.uint(samples.length);
   let previous = day * DAY_S;
   for (let i = 0; i < samples.length; i++) {
@@ -38,6 +39,64 @@ export function encodeSamples(day: number, samples: DaySamples): Uint8Array {
     previous = samples.ts[i]!;
   }
   return out.bytes();
+}
+
+/**
+ * The block of `held` (whose last instant is `heldLastTs`) followed by `later`, all after that instant: the same
+ * bytes encodeSamples gives for the two together, without decoding the held samples.
+ */
+export function appendSamples(held: Uint8Array, heldLastTs: number, later: DaySamples): Uint8Array {
+  const reader = new ByteReader(held);
+  const count = reader.uint();
+  const out = new ByteWriter(held.length + 16 * later.length + 8);
+  out.uint(count + later.length);
+  out.raw(held.subarray(reader.offset));
+  let previous = heldLastTs;
+  for (let i = 0; i < later.length; i++) {
+    out.uint(later.ts[i]! - previous);
+    out.uint(later.origin[i]!);
+    out.bpm(later.bpm[i]!);
+    previous = later.ts[i]!;
+  }
+  return out.bytes();
+}
+
+/**
+ * The day's timeline from `since` on (its instants at or after it, with the zone each was credited) and the
+ * timeline instant before it on that day (null when none), walking the block without decoding what comes before.
+ */
+export function timelineFrom(day: number, bytes: Uint8Array, zones: Uint8Array, since: number): { before: number | null; stretch: Stretch } {
+  const reader = new ByteReader(bytes);
+  const count = reader.uint();
+  let ts = day * DAY_S;
+  let before: number | null = null;
+  let instant = -1;
+  for (let i = 0; i < count; i++) {
+    const next = ts + reader.uint();
+    if (next >= since) {
+      // the rest, from sample i (its delta is read), is decoded; every instant before it is < since
+      const rest = emptySamples(count - i);
+      rest.length = count - i;
+      rest.ts[0] = next;
+      rest.origin[0] = reader.uint();
+      rest.bpm[0] = reader.bpm();
+      for (let k = 1; k < rest.length; k++) {
+        rest.ts[k] = rest.ts[k - 1]! + reader.uint();
+        rest.origin[k] = reader.uint();
+        rest.bpm[k] = reader.bpm();
+      }
+      const timeline = timelineOf(rest);
+      return { before, stretch: { ...timeline, zones: zones.subarray(instant + 1, instant + 1 + timeline.length) } };
+    }
+    ts = next;
+    reader.uint();
+    reader.bpm();
+    if (ts !== before) {
+      instant++;
+      before = ts;
+    }
+  }
+  return { before, stretch: { length: 0, ts: new Float64Array(0), bpm: new Float64Array(0), zones: new Uint8Array(0) } };
 }
 
 export function decodeSamples(day: number, bytes: Uint8Array): DaySamples {

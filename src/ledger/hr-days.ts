@@ -6,7 +6,7 @@ import { UserIds } from "./user-ids";
 import type { HeartRateSample } from "../normalize/model";
 import { compareOrigins, creditSeconds, creditTimeline, zoneIndex, type Credit, type Origin } from "../transform/zones";
 import type { ZoneBounds } from "./ledger";
-import { DAY_S, dayOf, decodeSamples, emptySamples, encodeSamples, mergeDay, timelineOf, type DaySamples, type DayTimeline } from "./day-block";
+import { appendSamples, DAY_S, dayOf, decodeSamples, emptySamples, encodeSamples, mergeDay, timelineFrom, timelineOf, type DaySamples, type DayTimeline } from "./day-block";
 
 /** A row's key is user id × 2^20 + UTC day number (day 2^20 falls in the year 4840). */
 const USER_SPAN = 2 ** 20;
@@ -106,21 +106,49 @@ export class HeartRateDays {
     if (!samples.length) return result;
     const uid = this.userId(user, true)!;
     for (const [day, incoming] of this.byDay(samples)) {
-      const held = this.load(uid, day);
+      const row = this.row(uid, day);
+      // a sync of the latest minutes: every sample after the day's last instant, appended without decoding the day
+      const appended = row !== null && incoming.ts[0]! > row.last_ts;
+      const held = row && !appended ? this.decode(day, row) : null;
       const merge = mergeDay(held?.samples ?? emptySamples(), incoming, this.order);
       result.accepted += merge.accepted;
       result.duplicates += merge.duplicates;
       if (merge.firstChanged === null) continue;
       result.changedFrom ??= merge.firstChanged;
-      const lastTs = this.save(uid, day, merge.merged, held, [merge.firstChanged, Infinity], boundsBpm, result.added);
+      const lastTs = appended
+        ? this.append(uid, day, row, merge.merged, boundsBpm, result.added)
+        : this.save(uid, day, merge.merged, held, [merge.firstChanged, Infinity], boundsBpm, result.added);
       // the next held day's first credit is earned since this day's last instant
-      if (held && held.lastTs === lastTs) continue;
+      if (row && row.last_ts === lastTs) continue;
       const next = this.nextDay(uid, day);
       if (next === null) continue;
-      const following = this.load(uid, next)!;
+      const following = this.decode(next, this.row(uid, next)!);
       this.save(uid, next, following.samples, following, [following.firstTs, following.firstTs], boundsBpm, result.added);
     }
     return result;
+  }
+
+  /** Adds `later` (all after the held day's last instant) to its end: only their own credits are new. */
+  private append(uid: number, day: number, row: DayRow, later: DaySamples, boundsBpm: ZoneBounds, added: number[]) {
+    const boundsAt = typeof boundsBpm === "function" ? boundsBpm : () => boundsBpm;
+    const timeline = timelineOf(later);
+    const zones = new Uint8Array(row.zones.length + timeline.length);
+    zones.set(row.zones);
+    const totals = [row.s0, row.s1, row.s2, row.s3, row.s4];
+    let previous = row.last_ts;
+    for (let i = 0; i < timeline.length; i++) {
+      const ts = timeline.ts[i]!;
+      const zone = zoneIndex(timeline.bpm[i]!, boundsAt(ts));
+      zones[row.zones.length + i] = zone;
+      const seconds = creditSeconds(ts, previous);
+      totals[zone]! += seconds;
+      added[zone]! += seconds;
+      previous = ts;
+    }
+    this.db
+      .query("UPDATE hr_day SET last_ts = ?, s0 = ?, s1 = ?, s2 = ?, s3 = ?, s4 = ?, samples = ?, zones = ? WHERE key = ?")
+      .run(previous, ...(totals as [number, number, number, number, number]), appendSamples(row.samples, row.last_ts, later), zones, uid * USER_SPAN + day);
+    return previous;
   }
 
   /**
@@ -220,9 +248,11 @@ export class HeartRateDays {
     return lastTs;
   }
 
-  private load(uid: number, day: number): HeldDay | null {
-    const row = this.db.query<DayRow, [number]>("SELECT * FROM hr_day WHERE key = ?").get(uid * USER_SPAN + day);
-    if (!row) return null;
+  private row(uid: number, day: number): DayRow | null {
+    return this.db.query<DayRow, [number]>("SELECT * FROM hr_day WHERE key = ?").get(uid * USER_SPAN + day);
+  }
+
+  private decode(day: number, row: DayRow): HeldDay {
     const samples = decodeSamples(day, row.samples);
     return { samples, timeline: timelineOf(samples), zones: row.zones, totals: [row.s0, row.s1, row.s2, row.s3, row.s4], firstTs: row.first_ts, lastTs: row.last_ts };
   }
@@ -243,41 +273,29 @@ export class HeartRateDays {
     return row ? row.key - uid * USER_SPAN : null;
   }
 
-  /** The timeline instant before `since`, or null. */
-  previousTs(user: string, since: number): number | null {
+  /**
+   * Every credit at or after `since`, in time order, one day's credits at a time, and the timeline instant before
+   * `since` (null when none) that the first credit is earned from.
+   */
+  creditsFrom(user: string, since: number): { previousTs: number | null; days: Generator<Credit[]> } {
     const uid = this.userId(user, false);
-    if (uid === null) return null;
-    const day = dayOf(since);
-    let previousTs = this.lastBefore(uid, day);
-    for (const credit of this.dayCredits(uid, day, previousTs)) {
-      if (credit.ts >= since) break;
-      previousTs = credit.ts;
-    }
-    return previousTs;
-  }
-
-  /** Every credit at or after `since`, in time order, one day's credits at a time. */
-  *creditsFrom(user: string, since: number): Generator<Credit[]> {
-    const uid = this.userId(user, false);
-    if (uid === null) return;
-    const next = this.db.query<{ key: number; last_ts: number }, [number, number]>(
-      "SELECT key, last_ts FROM hr_day WHERE key >= ? AND key < ? ORDER BY key LIMIT 1",
-    );
-    let previous = this.lastBefore(uid, dayOf(since));
-    for (let key = uid * USER_SPAN + dayOf(since); ; ) {
-      const row = next.get(key, (uid + 1) * USER_SPAN);
-      if (!row) return;
-      const credits = this.dayCredits(uid, row.key - uid * USER_SPAN, previous);
-      yield credits[0]!.ts >= since ? credits : credits.filter((c) => c.ts >= since);
-      previous = row.last_ts;
-      key = row.key + 1;
-    }
-  }
-
-  private dayCredits(uid: number, day: number, previousTs: number | null): Credit[] {
-    const row = this.db.query<DayRow, [number]>("SELECT samples, zones FROM hr_day WHERE key = ?").get(uid * USER_SPAN + day);
-    if (!row) return [];
-    return creditTimeline({ ...timelineOf(decodeSamples(day, row.samples)), zones: row.zones }, previousTs);
+    const next = this.db.query<DayRow, [number, number]>("SELECT key, last_ts, samples, zones FROM hr_day WHERE key >= ? AND key < ? ORDER BY key LIMIT 1");
+    if (uid === null) return { previousTs: null, days: (function* () {})() };
+    const end = (uid + 1) * USER_SPAN;
+    const earlierDays = this.lastBefore(uid, dayOf(since));
+    const row = next.get(uid * USER_SPAN + dayOf(since), end);
+    if (!row) return { previousTs: earlierDays, days: (function* () {})() };
+    const first = timelineFrom(row.key - uid * USER_SPAN, row.samples, row.zones, since);
+    const previousTs = first.before ?? earlierDays;
+    const days = function* (): Generator<Credit[]> {
+      yield creditTimeline(first.stretch, previousTs);
+      let previous = row.last_ts;
+      for (let held = next.get(row.key + 1, end); held; held = next.get(held.key + 1, end)) {
+        yield creditTimeline({ ...timelineOf(decodeSamples(held.key - uid * USER_SPAN, held.samples)), zones: held.zones }, previous);
+        previous = held.last_ts;
+      }
+    };
+    return { previousTs, days: days() };
   }
 
   firstTs(user: string): number | null {

@@ -140,3 +140,27 @@ test("firstInstant: the earliest sample, gauge point, night or workout start of 
   ledger.ingest("me", [], bounds, undefined, { gauges: [gauge], sleep: [], workouts: [] });
   expect([ledger.firstInstant("me"), ledger.firstInstant("partner")]).toEqual([T0 - 30 * 3600, null]);
 });
+
+test("syncs of the latest minutes (appended to the day) leave the rows one batch of them all leaves", () => {
+  const rand = rng(7);
+  // two sources, a day boundary, a gap over the credit cap, and repeats inside a sync
+  const samples: HeartRateSample[] = [];
+  for (let ts = T0 - 3600; ts < T0 + 7200; ts += 5 + Math.floor(rand() * 3) * 60 * (rand() < 0.02 ? 10 : 0)) {
+    samples.push(hr(ts, 60 + Math.floor(rand() * 120), rand() < 0.2 ? "phone" : "watch"));
+    if (rand() < 0.05) samples.push(hr(ts, 61 + Math.floor(rand() * 120), "watch"));
+  }
+  const rows = (ledger: Ledger) => ledger.db.query("SELECT * FROM hr_day ORDER BY key").all();
+  const whole = new Ledger(":memory:");
+  whole.ingest("me", samples, bounds);
+  const synced = new Ledger(":memory:");
+  for (let i = 0; i < samples.length; i += 60) synced.ingest("me", samples.slice(i, i + 60), bounds);
+  expect(rows(synced)).toEqual(rows(whole));
+  expect(synced.zoneRewrite("me", T0 - 3600).credits).toEqual(whole.zoneRewrite("me", T0 - 3600).credits);
+  // and a rewrite starting inside a day: the instant before it, the day's credits before it, the credits from it
+  const mid = samples[400]!.ts;
+  const rewrite = synced.zoneRewrite("me", mid);
+  const all = whole.zoneRewrite("me", T0 - 3600).credits;
+  expect(rewrite.credits).toEqual(all.filter((c) => c.ts >= mid));
+  expect(rewrite.previousTs).toBe(all.filter((c) => c.ts < mid).at(-1)!.ts);
+  expect(rewrite.earlier).toEqual(all.filter((c) => c.ts < mid && Math.floor(c.ts / 86400) === Math.floor(mid / 86400)));
+});

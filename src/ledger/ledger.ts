@@ -170,31 +170,41 @@ export class Ledger {
    * holds `sliceSize` credits, so a year-long rewrite never sits in memory at once. Yields at least one slice.
    */
   *zoneRewrites(user: string, since: number, sliceSize: number): Generator<ZoneRewrite> {
-    let previousTs = this.days.previousTs(user, since);
-    const days = this.days.creditsFrom(user, dayStartOf(since));
+    const stretch = this.days.creditsFrom(user, since);
+    const days = stretch.days;
+    let previousTs = stretch.previousTs;
     let from = since;
-    let earlier: Credit[] = [];
     let pending = days.next();
-    if (!pending.done) {
-      const first = pending.value;
-      const cut = first.findIndex((c) => c.ts >= since);
-      if (first.length && dayStartOf(first[0]!.ts) === dayStartOf(since)) {
-        earlier = cut < 0 ? first : first.slice(0, cut);
-        pending = { done: false, value: cut < 0 ? [] : first.slice(cut) };
-      }
-    }
-    for (;;) {
+    for (let first = true; ; first = false) {
       const slice: Credit[] = [];
       while (slice.length < sliceSize && !pending.done) {
         for (const c of pending.value) slice.push(c);
         pending = days.next();
       }
-      yield { user, since: from, previousTs, earlier, credits: slice };
+      yield first ? this.firstRewrite(user, since, previousTs, slice) : { user, since: from, previousTs, earlier: [], credits: slice };
       if (pending.done) return;
-      earlier = [];
       if (slice.length) previousTs = slice.at(-1)!.ts;
       from = dayStartOf(pending.value[0]!.ts);
     }
+  }
+
+  /** A rewrite's first slice: `earlier` (decoding the day before `since`) is read only by a store that asks. */
+  private firstRewrite(user: string, since: number, previousTs: number | null, credits: Credit[]): ZoneRewrite {
+    let earlier: Credit[] | null = null;
+    const days = this.days;
+    return {
+      user,
+      since,
+      previousTs,
+      credits,
+      get earlier() {
+        if (earlier === null) {
+          const [day] = days.creditsFrom(user, dayStartOf(since)).days;
+          earlier = day?.length && dayStartOf(day[0]!.ts) === dayStartOf(since) ? day.filter((c) => c.ts < since) : [];
+        }
+        return earlier;
+      },
+    };
   }
 
   /** The user's first timeline instant: a store rebuilding a series whole starts there. */
@@ -235,5 +245,21 @@ export class Ledger {
 
   close() {
     this.db.close();
+  }
+}
+
+/**
+ * Merges a few days of minute samples and syncs after them into an in-memory ledger, `rounds` times, and hands each
+ * rewrite to `deliver`: the first year-long body then finds the merge and the rewrite compiled.
+ */
+export function warmUpLedger(deliver: (rewrite: ZoneRewrite) => void, rounds = 2, n = 3_000): void {
+  const start = 1_700_006_400;
+  for (let round = 0; round < rounds; round++) {
+    const ledger = new Ledger(":memory:");
+    const samples = Array.from({ length: n }, (_, i): HeartRateSample => ({ ts: start + 60 * i, bpm: 50 + ((i * 37) % 140), source: "warm-up", device: "" }));
+    ledger.ingest("warm-up", samples, [120, 140, 160, 180]);
+    for (let i = 1; i <= 60; i++) ledger.ingest("warm-up", [{ ...samples[0]!, ts: start + 60 * (n + i) }], [120, 140, 160, 180]);
+    for (const rewrite of ledger.zoneRewrites("warm-up", start, 50_000)) deliver(rewrite);
+    ledger.close();
   }
 }

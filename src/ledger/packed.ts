@@ -1,9 +1,15 @@
 // Varint byte streams for day blocks: a minute-cadence heart-rate sample costs about 4 bytes instead of a row.
 
 export class ByteWriter {
-  private buf = new Uint8Array(1024);
-  private view = new DataView(this.buf.buffer);
+  private buf: Uint8Array;
+  private view: DataView;
   length = 0;
+
+  /** `capacity`: the bytes expected, so a big block is not grown (and copied) a dozen times. */
+  constructor(capacity = 1024) {
+    this.buf = new Uint8Array(capacity);
+    this.view = new DataView(this.buf.buffer);
+  }
 
   private room(n: number) {
     if (this.length + n <= this.buf.length) return;
@@ -37,6 +43,13 @@ export class ByteWriter {
       this.uint(1);
       this.float(value);
     }
+  }
+
+  /** Bytes already encoded (a held block's samples, kept as they are). */
+  raw(bytes: Uint8Array) {
+    this.room(bytes.length);
+    this.buf.set(bytes, this.length);
+    this.length += bytes.length;
   }
 
   bytes(): Uint8Array {

@@ -14,10 +14,8 @@ const USER_SPAN = 2 ** 20;
 /** Zone and whole seconds 0..15 share a byte; anything else escapes to a float. */
 const ESCAPE = 0x80;
 
-function encodeDay(day: number, credits: readonly Credit[]): Uint8Array {
-  const out = new ByteWriter();
-  out.uint(credits.length);
-  let previous = day * DAY_S;
+/** Credits after `previous` (a day's start or the credit before them): delta, bpm, zone and seconds each. */
+function writeCredits(out: ByteWriter, credits: readonly Credit[], previous: number) {
   for (const c of credits) {
     out.uint(c.ts - previous);
     out.bpm(c.bpm);
@@ -28,6 +26,12 @@ function encodeDay(day: number, credits: readonly Credit[]): Uint8Array {
     }
     previous = c.ts;
   }
+}
+
+function encodeDay(day: number, credits: readonly Credit[]): Uint8Array {
+  const out = new ByteWriter(5 * credits.length + 8);
+  out.uint(credits.length);
+  writeCredits(out, credits, day * DAY_S);
   return out.bytes();
 }
 
@@ -71,17 +75,48 @@ export class HeartRateDayStore {
     const uid = this.userId(user, true)!;
     const first = dayOf(since);
     this.db.query("DELETE FROM hr_day WHERE key > ? AND key < ?").run(uid * USER_SPAN + first, (uid + 1) * USER_SPAN);
-    let day = first;
-    let block = this.day(uid, first).filter((c) => c.ts < since);
-    for (const c of credits) {
-      if (dayOf(c.ts) !== day) {
-        this.write(uid, day, block);
-        day = dayOf(c.ts);
-        block = [];
-      }
-      block.push(c);
+    let end = 0;
+    while (end < credits.length && dayOf(credits[end]!.ts) === first) end++;
+    this.spliceDay(uid, first, since, credits.slice(0, end));
+    for (let start = end; start < credits.length; start = end) {
+      const day = dayOf(credits[start]!.ts);
+      while (end < credits.length && dayOf(credits[end]!.ts) === day) end++;
+      this.write(uid, day, credits.slice(start, end));
     }
-    this.write(uid, day, block);
+  }
+
+  /** The held day's credits before `since` (kept as encoded, not decoded), then `later`. */
+  private spliceDay(uid: number, day: number, since: number, later: readonly Credit[]) {
+    const key = uid * USER_SPAN + day;
+    const row = this.db.query<{ block: Uint8Array }, [number]>("SELECT block FROM hr_day WHERE key = ?").get(key);
+    const held = row?.block ?? new Uint8Array([0]);
+    const reader = new ByteReader(held);
+    const count = reader.uint();
+    const start = reader.offset;
+    const totals = [0, 0, 0, 0, 0] as [number, number, number, number, number];
+    let ts = day * DAY_S;
+    let kept = 0;
+    let keptEnd = start;
+    for (; kept < count; kept++) {
+      const next = ts + reader.uint();
+      if (next >= since) break;
+      ts = next;
+      reader.bpm();
+      const code = reader.uint();
+      if (code & ESCAPE) totals[code & 7]! += reader.float();
+      else totals[code >> 4]! += code & 15;
+      keptEnd = reader.offset;
+    }
+    if (!kept && !later.length) {
+      this.db.query("DELETE FROM hr_day WHERE key = ?").run(key);
+      return;
+    }
+    const out = new ByteWriter(keptEnd + 20 * later.length + 8);
+    out.uint(kept + later.length);
+    out.raw(held.subarray(start, keptEnd));
+    for (const c of later) totals[c.zone]! += c.seconds;
+    writeCredits(out, later, ts);
+    this.db.query("INSERT OR REPLACE INTO hr_day (key, s0, s1, s2, s3, s4, block) VALUES (?, ?, ?, ?, ?, ?, ?)").run(key, ...totals, out.bytes());
   }
 
   /** Rewrites one day as it stood in an earlier layout (upgrade). */

@@ -6,6 +6,8 @@ import { join } from "node:path";
 import type { WorkoutRecord } from "../ledger/records";
 import { SqliteStore } from "./sqlite";
 import { storeContract } from "./store.contract";
+import { HeartRateDayStore } from "./sqlite-days";
+import type { Credit } from "../transform/zones";
 
 storeContract("embedded sqlite", { open: async () => new SqliteStore(":memory:"), settle: async () => {} });
 
@@ -58,5 +60,36 @@ describe("embedded store: a big family is swapped whole", () => {
     const rows = new Database(join(dir, "metrics.sqlite")).query("SELECT COUNT(*) AS n FROM workout").get() as { n: number };
     expect(rows.n).toBe(3); // the old generation's rows are gone
     rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+describe("embedded store: a rewrite splices the day it starts in", () => {
+  test("rewrites from any instant leave the rows one whole write leaves", () => {
+    const credits = (from: number, n: number, seed: number): Credit[] =>
+      Array.from({ length: n }, (_, i) => ({ ts: from + 7 * i, bpm: 60 + ((i * seed) % 120), zone: (i * seed) % 5, seconds: i % 9 === 0 ? 61.5 : 7 }));
+    const T = 1_767_225_600 - 3000;
+    const final = credits(T, 1500, 3);
+    const rows = (db: Database) => db.query("SELECT * FROM hr_day ORDER BY key").all();
+    const whole = new Database(":memory:");
+    const older = credits(T - 86_400, 3000, 5); // into the morning of T's day
+    new HeartRateDayStore(whole).replaceFrom("me", T - 86_400, [...older.filter((c) => c.ts < T), ...final]);
+    const spliced = new Database(":memory:");
+    const days = new HeartRateDayStore(spliced);
+    // an older history first, then rewrites from an instant held, one between two, one after all, and the day's start
+    days.replaceFrom("me", T - 86_400, older);
+    for (const since of [T + 7 * 700, T + 7 * 300 + 3, T + 7 * 1499 + 1, 1_767_225_600, T]) {
+      days.replaceFrom("me", since, final.filter((c) => c.ts >= since));
+    }
+    expect(rows(spliced)).toEqual(rows(whole));
+    // a rewrite that holds nothing keeps what is before it; a day left empty is gone
+    const zoneSeconds = (list: Credit[]) => {
+      const sums = { z1: 0, z2: 0, z3: 0, z4: 0, z5: 0 };
+      for (const c of list) sums[`z${c.zone + 1}` as keyof typeof sums] += c.seconds;
+      return sums;
+    };
+    days.replaceFrom("me", T + 7 * 10, []);
+    expect(days.zoneSeconds("me", 0, 2e9)).toEqual(zoneSeconds([...older.filter((c) => c.ts < T), ...final.slice(0, 10)]));
+    days.replaceFrom("me", T - 86_400, []);
+    expect(rows(spliced)).toEqual([]);
   });
 });
