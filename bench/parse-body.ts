@@ -2,14 +2,17 @@
 // as the server reads one (a FileSource, a collection every 32 MB of growth, as the pipeline does), against
 // JSON.parse of the same body's decoded text. Each figure is one fresh process (after `warmUp`, as `serve` does):
 // CPU time and minor page faults, median of RUNS; BENCH_BEFORE=<another checkout's src/normalize/stream.ts> adds
-// that version in the same run.
+// that version in the same run, and then the same body posted to a fresh server (embedded store) of each version,
+// interleaved SERVER_RUNS times: the server's CPU and wall time until it answered.
 //   bun run bench/parse-body.ts
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startServer } from "../tests/support/process";
 import { yearOfData } from "./generate";
 
 const RUNS = Number(process.env.RUNS ?? 7);
+const SERVER_RUNS = Number(process.env.SERVER_RUNS ?? 3);
 const THIS = join(import.meta.dir, "../src/normalize/stream.ts");
 
 const cpuMs = () => {
@@ -51,7 +54,8 @@ if (process.argv[2] === "--child") {
 
 const dir = mkdtempSync(join(tmpdir(), "fitstack-parse-"));
 const file = join(dir, "year.json");
-const { body, heartRatePoints } = yearOfData(1_790_000_000, 365);
+// ending an hour ago, as bench/big-body.ts: a body ending near now costs the server more (recent days are delivered)
+const { body, heartRatePoints } = yearOfData(Math.floor(Date.now() / 1000) - 3600, 365);
 await Bun.write(file, body);
 
 const variants = [
@@ -72,6 +76,38 @@ for (let run = 0; run < RUNS; run++) {
     faults.set(v.name, [...(faults.get(v.name) ?? []), out.faults]);
   }
 }
+
+/** CPU milliseconds a process has used (utime + stime, clock ticks of 10 ms). */
+const processCpuMs = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
+
+/** The body posted to a fresh server of that version (its src/main.ts): CPU and wall milliseconds until answered. */
+async function posted(main: string) {
+  const dataDir = mkdtempSync(join(tmpdir(), "fitstack-parse-server-"));
+  const token = "bench-token-0123456789";
+  const server = await startServer({ AUTH_TOKEN: token, SECRET_PATH: "bench", DATA_DIR: dataDir, MAX_BODY_MB: "200" }, ["bun", "run", main, "serve"]);
+  try {
+    const cpuBefore = processCpuMs(server.proc.pid);
+    const started = performance.now();
+    const res = await fetch(`${server.url}/hook/bench`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: Bun.file(file) });
+    const answer = (await res.json()) as { accepted_samples: number };
+    if (answer.accepted_samples !== heartRatePoints) throw new Error(`${main}: ${JSON.stringify(answer).slice(0, 200)}`);
+    return { wall: performance.now() - started, cpu: processCpuMs(server.proc.pid) - cpuBefore };
+  } finally {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+const servers = process.env.BENCH_BEFORE
+  ? [
+      { name: `before (${join(process.env.BENCH_BEFORE, "../../main.ts")})`, main: join(process.env.BENCH_BEFORE, "../../main.ts"), runs: [] as { wall: number; cpu: number }[] },
+      { name: "this tree", main: join(import.meta.dir, "../src/main.ts"), runs: [] as { wall: number; cpu: number }[] },
+    ]
+  : [];
+for (let run = 0; run < SERVER_RUNS && servers.length; run++) for (const server of servers) server.runs.push(await posted(server.main));
 rmSync(dir, { recursive: true, force: true });
 
 const median = (values: number[]) => values.toSorted((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -82,4 +118,13 @@ console.log("|---|---|---|---|---|");
 for (const v of variants) {
   const runs = cpu.get(v.name)!;
   console.log(`| ${v.name} | ${median(runs).toFixed(0)} | ${(median(runs) / parse).toFixed(2)}× | ${median(faults.get(v.name)!)} | ${runs.map((r) => r.toFixed(0)).join(", ")} |`);
+}
+if (servers.length) {
+  console.log(`\nThe same body posted to a fresh server (embedded store), the versions interleaved; medians of ${SERVER_RUNS}\n`);
+  console.log("| server | CPU until answered (s) | answered, wall (s) | each run: CPU / wall (s) |");
+  console.log("|---|---|---|---|");
+  for (const server of servers) {
+    const each = server.runs.map((r) => `${(r.cpu / 1000).toFixed(2)} / ${(r.wall / 1000).toFixed(2)}`).join(", ");
+    console.log(`| ${server.name} | ${(median(server.runs.map((r) => r.cpu)) / 1000).toFixed(2)} | ${(median(server.runs.map((r) => r.wall)) / 1000).toFixed(2)} | ${each} |`);
+  }
 }
