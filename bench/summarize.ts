@@ -1,7 +1,8 @@
 #!/usr/bin/env bun
-// `bun run bench/summarize.ts [MB]`: writes a ~100 MB HAE export (per-second heart rate, app-style
-// formatting) to /tmp, summarizes it in a child process and prints wall time, MB/s and peak RSS, next to
-// the naive way (JSON.parse of the whole file + normalizePayload) for comparison.
+// `bun run bench/summarize.ts [MB]`: writes a ~150 MB HAE export (per-second heart rate, app-style
+// formatting) to /tmp, summarizes it in a child process and prints wall time, MB/s and peak RSS (medians of
+// three runs), next to the naive way (JSON.parse of the whole file + normalizePayload) for comparison.
+// BENCH_BEFORE=<another checkout> adds that checkout's summarize in the same run (its bench/summarize.ts child).
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { normalizePayload } from "../src/normalize";
@@ -36,19 +37,30 @@ interface Row {
   what: string;
   mb: number;
   seconds: number;
+  /** The child's user + system CPU: steadier than wall time on a shared machine. */
+  cpuSeconds: number;
   peakRssMb: number;
 }
 
-/** Runs this file again as a child doing `mode` on `path`; the child reports its own peak RSS. */
-async function measure(mode: "summarize" | "json-parse", path: string): Promise<Row> {
-  const started = performance.now();
-  const proc = Bun.spawn(["bun", join(import.meta.dir, "summarize.ts"), "--child", mode, path], { cwd: ROOT, stdout: "pipe", stderr: "inherit" });
-  const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
-  const seconds = (performance.now() - started) / 1000;
-  if (code !== 0) throw new Error(`${mode} child exited ${code}: ${out}`);
-  const { maxRssKb } = JSON.parse(out.trim().split("\n").at(-1)!);
-  const mb = statSync(path).size / 1e6;
-  return { what: mode === "summarize" ? "fitstack summarize (streamed)" : "JSON.parse + normalizePayload", mb, seconds, peakRssMb: maxRssKb / 1024 };
+const RUNS = 3;
+const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** Runs `root`'s copy of this file as a child doing `mode` on `path`, RUNS times; the child reports its own peak RSS. */
+async function measure(what: string, mode: "summarize" | "json-parse", path: string, root = ROOT): Promise<Row> {
+  const seconds: number[] = [];
+  const cpu: number[] = [];
+  const rss: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const started = performance.now();
+    const proc = Bun.spawn(["bun", join(root, "bench/summarize.ts"), "--child", mode, path], { cwd: root, stdout: "pipe", stderr: "inherit" });
+    const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    seconds.push((performance.now() - started) / 1000);
+    if (code !== 0) throw new Error(`${mode} child exited ${code}: ${out}`);
+    const usage = proc.resourceUsage()!;
+    cpu.push(Number(usage.cpuTime.user + usage.cpuTime.system) / 1e6);
+    rss.push(JSON.parse(out.trim().split("\n").at(-1)!).maxRssKb / 1024);
+  }
+  return { what, mb: statSync(path).size / 1e6, seconds: median(seconds), cpuSeconds: median(cpu), peakRssMb: median(rss) };
 }
 
 async function child(mode: string, path: string): Promise<void> {
@@ -66,18 +78,21 @@ async function child(mode: string, path: string): Promise<void> {
 if (process.argv[2] === "--child") {
   await child(process.argv[3]!, process.argv[4]!);
 } else {
-  const megabytes = Number(process.argv[2] ?? 100);
+  const megabytes = Number(process.argv[2] ?? 150);
+  const before = process.env.BENCH_BEFORE;
   const rows: Row[] = [];
   for (const size of [...new Set([10, megabytes])]) {
     const path = `/tmp/fitstack-bench-hae-${size}mb.json`;
-    if (!existsSync(path) || Math.abs(statSync(path).size / 1e6 - size) > 1) {
+    if (!existsSync(path) || statSync(path).size < size * 1e6) {
       process.stderr.write(`writing ${path} …\n`);
       await writeExport(path, size);
     }
-    rows.push(await measure("summarize", path));
-    rows.push(await measure("json-parse", path));
+    rows.push(await measure("fitstack summarize (streamed)", "summarize", path));
+    if (before) rows.push(await measure("before: summarize with its own scanner", "summarize", path, before));
+    rows.push(await measure("JSON.parse + normalizePayload", "json-parse", path));
   }
-  console.log("| what | file MB | wall s | MB/s | peak RSS MB |");
-  console.log("|---|---:|---:|---:|---:|");
-  for (const r of rows) console.log(`| ${r.what} | ${r.mb.toFixed(1)} | ${r.seconds.toFixed(2)} | ${(r.mb / r.seconds).toFixed(1)} | ${r.peakRssMb.toFixed(0)} |`);
+  console.log(`Medians of ${RUNS} runs.\n`);
+  console.log("| what | file MB | wall s | CPU s | MB/s | peak RSS MB |");
+  console.log("|---|---:|---:|---:|---:|---:|");
+  for (const r of rows) console.log(`| ${r.what} | ${r.mb.toFixed(1)} | ${r.seconds.toFixed(2)} | ${r.cpuSeconds.toFixed(2)} | ${(r.mb / r.seconds).toFixed(1)} | ${r.peakRssMb.toFixed(0)} |`);
 }

@@ -230,7 +230,7 @@ function expected(schema: TSchema): string | undefined {
 }
 
 /** JSON pointer "/metrics/3/data/17" under `value` → "metrics[3].data[17]" (arrays by index). */
-function joinPath(base: string, value: unknown, pointer: string): string {
+export function joinPath(base: string, value: unknown, pointer: string): string {
   let field = base;
   let node: unknown = value;
   for (const raw of pointer.split("/").slice(1)) {

@@ -3,6 +3,7 @@ import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { invalidPayload } from "../errors";
 import { FixturePayload, isFixtureShape, normalizeFixture } from "./fixture";
 import { isHaeShape, normalizeHae } from "./hae";
+import { joinPath } from "./hae-model";
 import type { Normalized } from "./model";
 
 const fixtureCheck = TypeCompiler.Compile(FixturePayload);
@@ -19,14 +20,7 @@ export function normalizePayload(body: unknown): Normalized {
 export function normalizeFixtureBody(body: unknown): Normalized {
   // Check first: listing Errors walks the body far more slowly, and is only needed to name the problem
   const error = fixtureCheck.Check(body) ? undefined : fixtureCheck.Errors(body).First();
-  if (error) throw invalidPayload(`${error.message} at ${fieldName(error.path) || "body"}`, fieldName(error.path));
-  return normalizeFixture(body as FixturePayload);
-}
-
-/** "/samples/3/ts" → "samples[3].ts" */
-export function fieldName(pointer: string): string {
-  return pointer
-    .split("/")
-    .filter(Boolean)
-    .reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), "");
+  if (!error) return normalizeFixture(body as FixturePayload);
+  const field = joinPath("", body, error.path);
+  throw invalidPayload(`${error.message} at ${field || "body"}`, field || undefined);
 }

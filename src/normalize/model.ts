@@ -64,4 +64,6 @@ export interface Normalized {
   ignored: Record<string, number>;
   /** Records or fields dropped for a number outside its plausible bounds (normalize/bounds.ts), by reason. */
   invalid?: Record<string, number>;
+  /** Where a streamed piece's items sit in the body (normalize/stream.ts): the array's path and its first index. */
+  at?: { items: string; first: number };
 }

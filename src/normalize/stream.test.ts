@@ -190,6 +190,8 @@ describe("bad bodies: the same refusal as for the whole body", () => {
       { data: { metrics: [{ name: "heart_rate", data: [] }], workouts } },
       { data: { metrics: [{ name: "heart_rate", data: [] }, { name: "resting_heart_rate", data: [{ date: "2024-03-01 07:00:00 +0100", qty: 1, source: 5 }] }] } },
       { data: { metrics: [{ name: "heart_rate", data: [] }, "not a metric"] } },
+      // the message names the point, the field one of its keys
+      { data: { metrics: [{ name: "heart_rate", data: points.map((p, i) => (i === 291 ? { date: p.date } : i === 237 ? points[0] : p)) }] } },
       { type: "heart_rate", samples: [...Array.from({ length: 999 }, (_, i) => ({ ts: i, bpm: 60 })), { ts: 1, bpm: "sixty" }] },
     ];
     for (const body of cases) {
@@ -255,5 +257,55 @@ describe("warmUp", () => {
     warmUp();
     const text = JSON.stringify({ data: { metrics: [{ name: "heart_rate", units: "count/min", data: [point(1_700_000_000, 70)] }] } });
     expect(joined(normalizedPieces(memorySource(new TextEncoder().encode(text))))).toEqual(whole(text));
+  });
+});
+
+describe("lenient (summarize): bad items left out and reported, a cut body read up to the cut", () => {
+  const lenient = () => {
+    const bad: HttpError[] = [];
+    return { bad, offsets: new Map<number, number>(), onBadItem: (err: HttpError) => void bad.push(err) };
+  };
+  const encode = (text: string) => memorySource(new TextEncoder().encode(text));
+  const points = Array.from({ length: 40 }, (_, i) => point(1_700_000_000 + 60 * i, 60 + i)) as Record<string, unknown>[];
+
+  test("a bad point is reported as the webhook names it, and the rest is what the body without it gives", () => {
+    const withBad = points.map((p, i) => (i === 23 ? { date: p.date } : i === 31 ? { ...p, date: "2024-13-45 25:00:00 +0000" } : p));
+    const text = JSON.stringify({ data: { metrics: [{ name: "heart_rate", units: "count/min", data: withBad }] } });
+    const without = JSON.stringify({ data: { metrics: [{ name: "heart_rate", units: "count/min", data: withBad.filter((_, i) => i !== 23 && i !== 31) }] } });
+    for (const sizes of SIZES) {
+      const seen = lenient();
+      expect(joined(normalizedPieces(encode(text), sizes, seen))).toEqual(whole(without));
+      expect(seen.bad.map((e) => [e.status, e.field, e.message])).toEqual([
+        [422, "data.metrics[0].data[23].Avg", "data.metrics[0].data[23] has neither Avg nor qty: no heart rate to read"],
+        [422, "data.metrics[0].data[31].date", 'data.metrics[0].data[31].date is an invalid date "2024-13-45 25:00:00 +0000": month 13 out of range'],
+      ]);
+      // every date but the invalid one (the point without Avg has a good date)
+      expect([...seen.offsets]).toEqual([[0, 39]]);
+    }
+  });
+
+  test("a body cut inside a point: the whole points before the cut, then the cut; the hook refuses it before any piece", () => {
+    const text = JSON.stringify({ data: { metrics: [{ name: "heart_rate", units: "count/min", data: points }] } });
+    const cut = text.slice(0, text.indexOf(JSON.stringify(points[17])) + 30);
+    const before = JSON.stringify({ data: { metrics: [{ name: "heart_rate", units: "count/min", data: points.slice(0, 17) }] } });
+    for (const sizes of SIZES) {
+      const pieces: (Normalized | null)[] = [];
+      const error = caught(() => {
+        for (const piece of normalizedPieces(encode(cut), sizes, lenient())) pieces.push(piece);
+      });
+      expect([error.code, error.message, joined(pieces)]).toEqual(["invalid_json", "body is not valid JSON: unexpected end of body", whole(before)]);
+      let yielded = 0;
+      expect(caught(() => [...normalizedPieces(encode(cut), sizes)].forEach((piece) => piece && yielded++)).code).toBe("invalid_json");
+      expect(yielded).toBe(0);
+    }
+  });
+
+  test("each piece says where its items sit", () => {
+    const text = JSON.stringify({ data: { metrics: [{ name: "step_count", data: [] }, { name: "heart_rate", data: points }], workouts: [] } });
+    const runs = [...normalizedPieces(encode(text), { pieceBytes: 1000 })].flatMap((piece) => (piece?.heartRate.length ? [{ ...piece.at!, count: piece.heartRate.length }] : []));
+    // the runs follow each other: each starts where the one before ended, and together they are the 40 points
+    expect(runs.length).toBeGreaterThan(3);
+    runs.forEach((run, i) => expect([run.items, run.first]).toEqual(["data.metrics[1].data", i ? runs[i - 1]!.first + runs[i - 1]!.count : 0]));
+    expect(runs.at(-1)!.first + runs.at(-1)!.count).toBe(40);
   });
 });

@@ -11,6 +11,7 @@ import { normalizeFixtureBody } from "./index";
 import { HAE_KEYS, heartRatePoint, metricName, normalizeHaeData } from "./hae";
 import { heartRateSamples } from "./hae-points";
 import type { HeartRateSample, Normalized } from "./model";
+import { countOffsets, type DatedItems } from "./offsets";
 
 /** Bytes addressed from 0 to `size`: a body in memory, or a spooled body or raw-log line on disk. */
 export interface ByteSource {
@@ -85,6 +86,16 @@ export interface PieceSizes {
   maxItemBytes?: number;
 }
 
+/**
+ * What summarize asks of the reader beyond the hook's all or nothing: a bad item (point, workout, sample) is
+ * reported and left out instead of ending the body; a body cut short yields the items before the cut, then
+ * throws; the UTC offsets the dates were written with are counted (seconds east of UTC → dates).
+ */
+export interface Lenient {
+  onBadItem(err: HttpError): void;
+  offsets: Map<number, number>;
+}
+
 const invalidJson = (reason: string) => new HttpError(400, "invalid_json", `body is not valid JSON: ${reason}`);
 const tooDeep = () => new HttpError(400, "too_deep", `body is nested deeper than ${MAX_JSON_DEPTH} levels of arrays and objects`);
 
@@ -133,10 +144,14 @@ class Scanner {
   private readonly parseBytes: number;
   private readonly windowBytes: number;
   private readonly maxItemBytes: number;
+  /** With keepCut: why the body ended early, once the arrays planned so far are closed (summarize). */
+  cut: HttpError | null = null;
+  private atEnd = false;
 
   constructor(
     private readonly src: ByteSource,
     sizes: PieceSizes = {},
+    private readonly keepCut = false,
   ) {
     this.parseBytes = Math.min(sizes.parseBytes ?? PARSE_BYTES, sizes.pieceBytes ?? PIECE_BYTES);
     this.windowBytes = sizes.windowBytes ?? WINDOW_BYTES;
@@ -176,7 +191,7 @@ class Scanner {
     const size = this.src.size;
     let p = this.pos;
     const first = this.byteAt(p);
-    if (first === -1) throw invalidJson("unexpected end of body");
+    if (first === -1) throw this.ended();
     if (first !== 34 && first !== 123 && first !== 91) {
       // a number, true, false or null: up to the next delimiter (JSON.parse of the piece checks its spelling)
       while (p < size) {
@@ -196,7 +211,7 @@ class Scanner {
     let escaped = false;
     for (;;) {
       if (i >= n) {
-        if (base + i >= size) throw invalidJson("unexpected end of body");
+        if (base + i >= size) throw this.ended();
         this.fill(base + i);
         ({ buf, base } = this);
         i = 0;
@@ -227,6 +242,11 @@ class Scanner {
     }
   }
 
+  private ended(): HttpError {
+    this.atEnd = true;
+    return invalidJson("unexpected end of body");
+  }
+
   /** Plans the value at pos; yields after each piece it closes, so a caller can let other work run. */
   *plan(rule: Rule | undefined, depth: number): Generator<void, Plan> {
     const b = this.next();
@@ -253,6 +273,7 @@ class Scanner {
       const key = parsePiece(this.src, keyStart, this.skipValue(depth + 1)) as string;
       this.expect(58, '":"');
       keys.push([key, yield* this.plan(rules[key] ?? rules["*"], depth + 1)]);
+      if (this.cut) return { kind: "object", keys };
       const b = this.next();
       this.pos++;
       if (b === 125) return { kind: "object", keys };
@@ -262,7 +283,7 @@ class Scanner {
 
   private *elements(rule: Rule, depth: number): Generator<void, Plan> {
     const items: Plan[] = [];
-    for (let more = this.openArray(depth); more; more = this.nextItem()) items.push(yield* this.plan(rule, depth + 1));
+    for (let more = this.openArray(depth); more; more = !this.cut && this.nextItem()) items.push(yield* this.plan(rule, depth + 1));
     return { kind: "elements", items };
   }
 
@@ -270,18 +291,24 @@ class Scanner {
     const pieces: Piece[] = [];
     let piece: Piece | null = null;
     let index = 0;
-    for (let more = this.openArray(depth); more; more = this.nextItem()) {
-      const start = this.pos;
-      const end = this.skipValue(depth + 1);
-      if (end - start > this.maxItemBytes) throw tooBig(`item ${index} of the array at byte ${start}`, this.maxItemBytes);
-      if (!piece) pieces.push((piece = { start, end, first: index, count: 0 }));
-      piece.end = end;
-      piece.count++;
-      index++;
-      if (piece.end - piece.start >= this.parseBytes) {
-        piece = null;
-        yield;
+    try {
+      for (let more = this.openArray(depth); more; more = this.nextItem()) {
+        const start = this.pos;
+        const end = this.skipValue(depth + 1);
+        if (end - start > this.maxItemBytes) throw tooBig(`item ${index} of the array at byte ${start}`, this.maxItemBytes);
+        if (!piece) pieces.push((piece = { start, end, first: index, count: 0 }));
+        piece.end = end;
+        piece.count++;
+        index++;
+        if (piece.end - piece.start >= this.parseBytes) {
+          piece = null;
+          yield;
+        }
       }
+    } catch (err) {
+      // the body ends inside this array: its whole items are kept, and every enclosing value closes here
+      if (!this.keepCut || !(this.atEnd || this.next() === -1) || !(err instanceof HttpError)) throw err;
+      this.cut = err;
     }
     return { kind: "pieces", pieces };
   }
@@ -339,11 +366,13 @@ function parsePiece(src: ByteSource, start: number, end: number, asArray = false
 }
 
 /** Plans the whole body: structure and depth are checked here, so a bad body is refused before any piece is used. */
-function* planBody(src: ByteSource, sizes: PieceSizes): Generator<void, Plan> {
-  const scanner = new Scanner(src, sizes);
+function* planBody(src: ByteSource, sizes: PieceSizes, keepCut = false): Generator<void, { plan: Plan; cut: HttpError | null }> {
+  const scanner = new Scanner(src, sizes, keepCut);
   const plan = yield* scanner.plan(BODY, 0);
-  if (scanner.next() !== -1) throw invalidJson(`unexpected data after the body at byte ${scanner.pos}`);
-  return plan;
+  // a body that is not an object is refused anyway: first say what is wrong with it (`<html>`, `not json`)
+  if (plan.kind === "value") parsePiece(src, plan.start, plan.end);
+  if (!scanner.cut && scanner.next() !== -1) throw invalidJson(`unexpected data after the body at byte ${scanner.pos}`);
+  return { plan, cut: scanner.cut };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -419,12 +448,18 @@ interface Part {
 
 /**
  * Parts joined into pieces of ~`pieceBytes`: each run is normalized on its own (its objects die young, which is
- * measurably cheaper than normalizing 512 KB at once), while the caller's work per piece stays what it was.
+ * measurably cheaper than normalizing 512 KB at once), while the caller's work per piece stays what it was. Only
+ * runs of one array are joined, so a piece's `at` (its first run's) still says where its items begin.
  */
 function* joined(parts: Iterable<Part>, pieceBytes: number): Generator<Normalized> {
   let piece: Normalized | null = null;
   let bytes = 0;
   for (const part of parts) {
+    if (piece && piece.at?.items !== part.out.at?.items) {
+      yield piece;
+      piece = null;
+      bytes = 0;
+    }
     if (piece) addTo(piece, part.out);
     else piece = part.out;
     bytes += part.bytes;
@@ -465,9 +500,9 @@ function placed<T>(normalize: () => T, ...moves: Move[]): T {
     for (const [from, to, first] of moves) {
       const match = prefixPattern(from).exec(err.field);
       if (!match) continue;
-      // the message may name the point rather than the field ("… has neither Avg nor qty"): its path moves too
-      const moved = `${to}${first + Number(match[1])}]`;
-      throw new HttpError(err.status, err.code, err.message.split(match[0]).join(moved), moved + err.field.slice(match[0].length), err.headers);
+      const item = `${to}${first + Number(match[1])}]`;
+      // the message names the item (or a field of it) by the same prefix
+      throw new HttpError(err.status, err.code, err.message.split(match[0]).join(item), item + err.field.slice(match[0].length), err.headers);
     }
     throw err;
   }
@@ -478,44 +513,82 @@ const prefixPattern = (from: string) => new RegExp(`^${from.replace(/[.[\]]/g, "
 /**
  * Normalizes a body from its bytes a piece at a time. The whole body's structure is checked first (400),
  * then each piece is parsed and normalized (400 / 422 at the first bad one, named as in the whole body).
+ * Each piece says where its items sit (`at`). With `lenient` (summarize), bad items are left out instead.
  */
-export function* normalizedPieces(src: ByteSource, sizes: PieceSizes = {}): Generator<Normalized | null> {
-  const planning = planBody(src, sizes);
+export function* normalizedPieces(src: ByteSource, sizes: PieceSizes = {}, lenient?: Lenient): Generator<Normalized | null> {
+  const planning = planBody(src, sizes, !!lenient);
   let step = planning.next();
   // null: still planning, nothing to merge yet (a moment for the caller to let other work run)
   for (; !step.done; step = planning.next()) yield null;
-  const plan = step.value;
-  const pieceBytes = sizes.pieceBytes ?? PIECE_BYTES;
+  const { plan, cut } = step.value;
   const data = keyOf(plan, "data");
+  // summarize (lenient) takes each run as it comes: its items are named one by one
+  const pieceBytes = lenient ? 0 : (sizes.pieceBytes ?? PIECE_BYTES);
   if (data?.kind === "object" && (data.keys.length === 0 || data.keys.some(([key]) => HAE_KEYS.includes(key)))) {
-    yield* joined(haeParts(src, data, sizes.maxItemBytes ?? MAX_ITEM_BYTES), pieceBytes);
-    return;
+    yield* joined(haePieces(src, data, sizes.maxItemBytes ?? MAX_ITEM_BYTES, lenient), pieceBytes);
+  } else if (plan.kind === "object" && plan.keys.some(([key]) => key === "samples" || key === "type")) {
+    yield* joined(fixturePieces(src, plan, lenient), pieceBytes);
+  } else {
+    // the same answer as for a small body of this kind (valid JSON is not checked further: it is refused anyway)
+    throw cut ?? invalidPayload('unrecognised payload: expected {"type":"heart_rate","samples":[…]} or a Health Auto Export {"data":{…}} body');
   }
-  if (plan.kind === "object" && plan.keys.some(([key]) => key === "samples" || key === "type")) {
-    yield* joined(fixtureParts(src, plan), pieceBytes);
-    return;
-  }
-  // the same answer as for a small body of this kind (valid JSON is not checked further: it is refused anyway)
-  throw invalidPayload('unrecognised payload: expected {"type":"heart_rate","samples":[…]} or a Health Auto Export {"data":{…}} body');
+  if (cut) throw cut;
 }
 
-function* haeParts(src: ByteSource, data: Plan & { kind: "object" }, maxItemBytes: number): Generator<Part> {
+/** An array split into runs: its path, how a run of its items is normalized and placed, which dates its items carry. */
+interface RunOf {
+  path: string;
+  normalize: (items: unknown[]) => Normalized;
+  moves: (first: number) => Move[];
+  dated?: DatedItems;
+}
+
+/**
+ * One run normalized, placed and marked with where it sits. With `lenient`, a run that fails is normalized again
+ * an item at a time: each bad item is reported and left out (a fault outside the items ends the run).
+ */
+function* normalizedRun(run: RunOf, items: unknown, first: number, bytes: number, lenient?: Lenient): Generator<Part> {
+  if (lenient && run.dated) countOffsets(items, run.dated, lenient.offsets);
+  try {
+    yield { out: { ...placed(() => run.normalize(items as unknown[]), ...run.moves(first)), at: { items: run.path, first } }, bytes };
+    return;
+  } catch (err) {
+    if (!lenient || !(err instanceof HttpError) || !Array.isArray(items)) throw err;
+  }
+  for (const [i, item] of items.entries()) {
+    let one: Normalized;
+    try {
+      one = placed(() => run.normalize([item]), ...run.moves(first + i));
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      lenient.onBadItem(err);
+      if (err.field?.startsWith(`${run.path}[${first + i}]`)) continue;
+      return;
+    }
+    yield { out: { ...one, at: { items: run.path, first: first + i } }, bytes: 0 };
+  }
+}
+
+function* haePieces(src: ByteSource, data: Plan & { kind: "object" }, maxItemBytes: number, lenient?: Lenient): Generator<Part> {
   if (!data.keys.length) yield { out: normalizeHaeData({}), bytes: 0 };
   for (const [key, value] of lastValues(src, data)) {
     if (key === "metrics" && value.kind === "elements") {
-      for (const [i, metric] of value.items.entries()) yield* metricParts(src, metric, i, maxItemBytes);
+      for (const [i, metric] of value.items.entries()) yield* metricPieces(src, metric, i, maxItemBytes, lenient);
       continue;
     }
     const at = `data.${key}[`;
-    for (const { items, first, bytes } of runs(src, value)) yield { out: placed(() => normalizeHaeData({ [key]: items }), [at, at, first]), bytes };
+    const run: RunOf = { path: `data.${key}`, normalize: (items) => normalizeHaeData({ [key]: items }), moves: (first) => [[at, at, first]] };
+    if (key === "workouts") run.dated = "workouts";
+    for (const { items, first, bytes } of runs(src, value)) yield* normalizedRun(run, items, first, bytes, lenient);
   }
 }
 
-function* metricParts(src: ByteSource, metric: Plan, index: number, maxItemBytes: number): Generator<Part> {
+function* metricPieces(src: ByteSource, metric: Plan, index: number, maxItemBytes: number, lenient?: Lenient): Generator<Part> {
   const points = keyOf(metric, "data");
   const to = `data.metrics[${index}]`;
   if (metric.kind !== "object" || !points) {
-    yield { out: placed(() => normalizeHaeData({ metrics: [valueOf(src, metric)] }), ["data.metrics[", "data.metrics[", index]), bytes: bytesOf(metric) };
+    const run: RunOf = { path: "data.metrics", normalize: (metrics) => normalizeHaeData({ metrics }), moves: (first) => [["data.metrics[", "data.metrics[", first]] };
+    yield* normalizedRun(run, [valueOf(src, metric)], index, bytesOf(metric), lenient);
     return;
   }
   // the metric's other fields, parsed once (each is small); its points a piece at a time
@@ -526,20 +599,25 @@ function* metricParts(src: ByteSource, metric: Plan, index: number, maxItemBytes
   if (whole && points.kind === "pieces" && points.pieces.length && points.pieces.at(-1)!.end - points.pieces[0]!.start > maxItemBytes) {
     throw tooBig(`${to}.data (sleep segments, read together)`, maxItemBytes);
   }
-  const moves: Move[] = [["data.metrics[", "data.metrics[", index]];
-  const normalize = (items: unknown, first: number) =>
-    placed(() => normalizeHaeData({ metrics: [{ ...fields, data: items }] }), ["data.metrics[0].data[", `${to}.data[`, first], ...moves);
-  if (points.kind === "pieces" && metricName(String(fields.name)) === "heart_rate" && accepts(() => normalizeHaeData({ metrics: [{ ...fields, data: [] }] }))) {
-    // read from the bytes, or as any other run when the reader gives up on it (then the same answer, or the same error)
+  const pieces = whole ? [{ items: valueOf(src, points), first: 0, bytes: bytesOf(points) }] : runs(src, points);
+  const run: RunOf = {
+    path: `${to}.data`,
+    normalize: (data) => normalizeHaeData({ metrics: [{ ...fields, data }] }),
+    moves: (first) => [["data.metrics[0].data[", `${to}.data[`, first], ["data.metrics[", "data.metrics[", index]],
+    dated: "points",
+  };
+  // heart rate read from the bytes (summarize reads the dates' offsets too, so it takes the parsed points)
+  if (!lenient && points.kind === "pieces" && metricName(String(fields.name)) === "heart_rate" && accepts(() => run.normalize([]))) {
     for (const piece of points.pieces) {
       const samples = heartRatePiece(src, piece);
-      const out: Normalized = samples ? { shape: "hae", heartRate: samples, gauges: [], sleep: [], workouts: [], ignored: {} } : normalize(parsePiece(src, piece.start, piece.end, true), piece.first);
-      yield { out, bytes: piece.end - piece.start };
+      const bytes = piece.end - piece.start;
+      // as any other run when the reader gives up on it: then the same answer, or the same error
+      if (!samples) yield* normalizedRun(run, parsePiece(src, piece.start, piece.end, true), piece.first, bytes);
+      else yield { out: { shape: "hae", heartRate: samples, gauges: [], sleep: [], workouts: [], ignored: {}, at: { items: run.path, first: piece.first } }, bytes };
     }
     return;
   }
-  const pieces = whole ? [{ items: valueOf(src, points), first: 0, bytes: bytesOf(points) }] : runs(src, points);
-  for (const { items, first, bytes } of pieces) yield { out: normalize(items, first), bytes };
+  for (const { items, first, bytes } of pieces) yield* normalizedRun(run, items, first, bytes, lenient);
 }
 
 function accepts(run: () => unknown): boolean {
@@ -564,7 +642,7 @@ function heartRatePiece(src: ByteSource, piece: Piece): HeartRateSample[] | null
   }
 }
 
-function* fixtureParts(src: ByteSource, plan: Plan & { kind: "object" }): Generator<Part> {
+function* fixturePieces(src: ByteSource, plan: Plan & { kind: "object" }, lenient?: Lenient): Generator<Part> {
   const fields: Record<string, unknown> = {};
   let samples: Plan | undefined;
   for (const [key, value] of lastValues(src, plan)) {
@@ -575,9 +653,8 @@ function* fixtureParts(src: ByteSource, plan: Plan & { kind: "object" }): Genera
     yield { out: normalizeFixtureBody(fields as FixturePayload), bytes: 0 };
     return;
   }
-  for (const { items, first, bytes } of runs(src, samples)) {
-    yield { out: placed(() => normalizeFixtureBody({ ...fields, samples: items } as FixturePayload), ["samples[", "samples[", first]), bytes };
-  }
+  const run: RunOf = { path: "samples", normalize: (items) => normalizeFixtureBody({ ...fields, samples: items } as FixturePayload), moves: (first) => [["samples[", "samples[", first]] };
+  for (const { items, first, bytes } of runs(src, samples)) yield* normalizedRun(run, items, first, bytes, lenient);
 }
 
 /** Bytes [start, end) of another source. */

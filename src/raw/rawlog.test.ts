@@ -2,7 +2,7 @@ import { afterEach, expect, test } from "bun:test";
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RawLog, RawLogError, readRawLines, type RawLine } from "./rawlog";
+import { isRawEntry, ndjsonLines, RawLog, RawLogError, readRawLines, type RawLine } from "./rawlog";
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -117,4 +117,21 @@ test("a raw directory that cannot be written: RawLogError naming it, nothing ack
   writeFileSync(join(dir, "raw"), "a file where the directory was");
   expect(() => log.append(bytes("1"), { id: "e1", receivedAt: DAY1, user: "me" })).toThrow(RawLogError);
   expect(() => log.append(bytes("1"), { id: "e1", receivedAt: DAY1, user: "me" })).toThrow(`cannot create ${join(dir, "raw")}`);
+});
+
+test("ndjsonLines: each line's bytes and offsets, a line over the limit by its place only, a last line without newline", async () => {
+  const dir = dataDir();
+  const path = join(dir, "x.ndjson");
+  // 6 + 1, 0 + 1, 12 + 1 (over a 10-byte limit), then 4 bytes and no newline
+  writeFileSync(path, '{"a":1}\n\n{"b":"xxxxx"}\n{"c"');
+  const lines = [];
+  for await (const { bytes, ...line } of ndjsonLines(path, 0, 10)) lines.push({ ...line, text: bytes && new TextDecoder().decode(bytes) });
+  expect(lines).toEqual([
+    { line: 1, start: 0, end: 8, complete: true, text: '{"a":1}' },
+    { line: 2, start: 8, end: 9, complete: true, text: "" },
+    { line: 3, start: 9, end: 23, complete: true, text: null },
+    { line: 4, start: 23, end: 27, complete: false, text: '{"c"' },
+  ]);
+  // the raw log's reader on the same lines: a raw entry needs id, user and body
+  expect(["e", { id: "1", user: "me", body: 1 }, { id: 1, user: "me", body: 1 }, { id: "1", user: "me" }].map(isRawEntry)).toEqual([false, true, false, false]);
 });

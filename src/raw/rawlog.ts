@@ -270,15 +270,24 @@ export interface RawLine {
 /** A raw line longer than this is not read into memory by readRawLines: its reader streams it from the file. */
 export const BIG_LINE_BYTES = 8 * 1024 * 1024;
 
+/** One line of an NDJSON file. */
+export interface NdjsonLine {
+  line: number;
+  /** Byte offsets: where the line starts, and just after its newline (or the file's end). */
+  start: number;
+  end: number;
+  /** The line's bytes (without the newline); null for a line over `bigLine` bytes, to be read from the file. */
+  bytes: Uint8Array | null;
+  /** False for a last line without a newline. */
+  complete: boolean;
+}
+
 /**
- * Streams the lines of one raw file from a byte offset, without loading the whole file, nor any line
- * bigger than `bigLine` bytes (those come back as `big`, for a streaming reader).
- * A line that is not a complete entry (corrupt, or cut by a crash) is yielded with `error`.
+ * The lines of an NDJSON file from a byte offset, without loading the whole file, nor any line bigger than
+ * `bigLine` bytes. The one line splitter: the raw log's reader below, and summarize's.
  */
-export async function* readRawLines(dir: string, file: string, fromOffset = 0, bigLine = BIG_LINE_BYTES): AsyncGenerator<RawLine> {
-  const path = join(dir, file);
+export async function* ndjsonLines(path: string, fromOffset = 0, bigLine = BIG_LINE_BYTES): AsyncGenerator<NdjsonLine> {
   const stream = Bun.file(path).slice(fromOffset).stream();
-  const decoder = new TextDecoder();
   let pending: Uint8Array[] = [];
   let pendingBytes = 0;
   let offset = fromOffset;
@@ -290,9 +299,8 @@ export async function* readRawLines(dir: string, file: string, fromOffset = 0, b
       const lineStart = offset;
       const length = pendingBytes + piece.length;
       offset += length + 1;
-      line++;
-      if (length > bigLine) yield { file, line, end: offset, big: { path, start: lineStart } };
-      else yield parseRawLine(file, line, offset, decoder.decode(pendingBytes ? concat([...pending, piece], length) : piece));
+      const bytes = length > bigLine ? null : pendingBytes ? concat([...pending, piece], length) : piece;
+      yield { line: ++line, start: lineStart, end: offset, bytes, complete: true };
       pending = [];
       pendingBytes = 0;
       start = i + 1;
@@ -305,8 +313,23 @@ export async function* readRawLines(dir: string, file: string, fromOffset = 0, b
     }
   }
   if (pendingBytes) {
-    line++;
-    yield { file, line, end: offset + pendingBytes, error: "incomplete last line (no newline): skipped" };
+    const bytes = pendingBytes > bigLine ? null : concat(pending, pendingBytes);
+    yield { line: ++line, start: offset, end: offset + pendingBytes, bytes, complete: false };
+  }
+}
+
+/**
+ * Streams the lines of one raw file from a byte offset, without loading the whole file, nor any line
+ * bigger than `bigLine` bytes (those come back as `big`, for a streaming reader).
+ * A line that is not a complete entry (corrupt, or cut by a crash) is yielded with `error`.
+ */
+export async function* readRawLines(dir: string, file: string, fromOffset = 0, bigLine = BIG_LINE_BYTES): AsyncGenerator<RawLine> {
+  const path = join(dir, file);
+  const decoder = new TextDecoder();
+  for await (const { line, start, end, bytes, complete } of ndjsonLines(path, fromOffset, bigLine)) {
+    if (!complete) yield { file, line, end, error: "incomplete last line (no newline): skipped" };
+    else if (!bytes) yield { file, line, end, big: { path, start } };
+    else yield parseRawLine(file, line, end, decoder.decode(bytes));
   }
 }
 
@@ -320,13 +343,18 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
+/** What makes a parsed line (or a big line's small fields) a raw-log entry rather than a bare payload. */
+export function isRawEntry(value: unknown): value is RawEntry {
+  if (!value || typeof value !== "object") return false;
+  const entry = value as Record<string, unknown>;
+  return typeof entry.id === "string" && typeof entry.user === "string" && "body" in entry;
+}
+
 function parseRawLine(file: string, line: number, end: number, text: string): RawLine {
   if (!text.trim()) return { file, line, end, error: "empty line" };
   try {
-    const entry = JSON.parse(text) as RawEntry;
-    if (!entry || typeof entry !== "object" || typeof entry.id !== "string" || typeof entry.user !== "string" || !("body" in entry)) {
-      return { file, line, end, error: "not a raw entry (needs id, user, body)" };
-    }
+    const entry: unknown = JSON.parse(text);
+    if (!isRawEntry(entry)) return { file, line, end, error: "not a raw entry (needs id, user, body)" };
     return { file, line, end, entry };
   } catch (err) {
     return { file, line, end, error: `invalid JSON: ${(err as Error).message}` };

@@ -1,330 +1,178 @@
-// Turns the scanner's pieces of one file into Stats: lenient (every readable point counts, whatever
-// else is wrong) plus the webhook's strict normalisation on each document small enough to hold.
-import { normalizePayload } from "../normalize";
-import { parseHaeDate, parseHaeInstant } from "../normalize/dates";
-import { isRecoverySeries, metricName } from "../normalize/hae";
+// One file's documents into Stats, read by the hook's own streamed reader (normalize/stream.ts) in its lenient
+// mode: a bad item is reported with the path the webhook names and left out, the rest is counted. Everything
+// here is summarize's own statistics over the normalized pieces: counts, ranges, anomalies, the heart rate.
+import { HttpError } from "../errors";
+import type { HeartRateSample, Normalized } from "../normalize/model";
+import { normalizedPieces, type ByteSource, type Lenient, type PieceSizes } from "../normalize/stream";
 import { MAX_BPM, MIN_BPM, MIN_TS } from "../transform/zones";
 import { HeartRateSeries, type Origin } from "./heartRate";
-import type { Frame, ScanSink } from "./jsonScanner";
-import { CONTAINER_KEYS, KNOWN_METRICS } from "./knownMetrics";
-import { addProblem, bump, emptyMetric, emptyStats, maxTs, mergeMetric, minTs, note, type MetricStats, type Occurrence, type Stats } from "./stats";
+import { KNOWN_METRICS } from "./knownMetrics";
+import { utc } from "./report";
+import { addProblem, bump, emptyMetric, emptyStats, maxTs, minTs, note, type MetricStats } from "./stats";
 
 /** Seconds above this are read as milliseconds (1e11 s is the year 5138). */
 const MILLISECONDS_ABOVE = 1e11;
-const DAY_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const HEART_RATE = "heart_rate";
 
-/** One series being read (a metric's data[], a fixture's samples[], a workout's heartRateData[]). */
-interface Block {
-  metric: MetricStats;
-  /** Filled only while the series may be heart rate (its name may come after its data). */
-  heartRate: HeartRateSeries | null;
-  /** A fixture's sender, shared by all its samples; null where each point names its own source. */
-  origin: Origin | null;
-  previousTs: number | null;
-  nonIncreasing: Occurrence;
-  bpmOutOfRange: Occurrence;
-  noBpm: Occurrence;
-  name: string | undefined;
-  path: string;
+/** Per document, in file order: each metric's last instant (its cadence), each heart-rate series' (steps back in time). */
+interface Previous {
+  metrics: Map<string, number>;
+  series: Map<string, number>;
 }
 
-/** A fixture's `source`, `sourceBundleId` and `device`, which may come before or after its samples. */
-interface FixtureSender {
-  origin: Origin;
-  source?: string;
-  sourceBundleId?: string;
-}
-
-interface Open {
-  frame: Frame;
-  pattern: string;
-  index: number;
-}
-
-export class FileAnalyzer implements ScanSink {
+export class FileAnalyzer {
   readonly stats = emptyStats();
-  heartRate = new HeartRateSeries();
-  private stack: Open[] = [];
-  private where = "";
-  private block: Block | null = null;
-  /** pattern → key → its path and whether it is unexpected: computed once, not per point. */
-  private keyCache = new Map<string, Map<string, { path: string; unexpected: boolean }>>();
-  private shape: { data: boolean; fixture: boolean; raw: boolean; recorded: boolean } | null = null;
-  /** Per document, the fixture sender of the root object and of a raw entry's body. */
-  private senders: Partial<Record<"root" | "body", FixtureSender>> = {};
-  /** One Origin per HAE source string, so a series holds few distinct origins. */
-  private pointOrigins = new Map<string, Origin>();
+  readonly heartRate = new HeartRateSeries();
+  /** One Origin per source and device, so the series holds few distinct origins. */
+  private origins = new Map<string, Map<string, Origin>>();
 
-  constructor(private readonly now: number) {}
+  constructor(
+    private readonly now: number,
+    private readonly sizes: PieceSizes = {},
+  ) {}
 
-  /** Prefix for locations, e.g. "line 3: " in NDJSON. */
-  setLocation(where: string): void {
-    this.where = where;
-  }
-
-  open(frame: Frame, key: string): void {
-    const parent = this.stack.at(-1);
-    const pattern = !parent ? "" : parent.frame === "metrics" ? `${parent.pattern}[]` : parent.pattern ? `${parent.pattern}.${key}` : key;
-    if (parent && parent.frame !== "metrics") this.countKey(parent.pattern, key);
-    if (frame === "root") {
-      this.shape = { data: false, fixture: false, raw: false, recorded: false };
-      this.senders = {};
-    }
-    if (frame === "body" && this.shape) this.shape.raw = true;
-    if (frame === "data" && this.shape) this.shape.data = true;
-    if (frame === "samples" && this.shape) {
-      this.shape.fixture = true;
-      this.block = this.newBlock("heart_rate", `${pattern}`);
-      if (parent?.frame === "root" || parent?.frame === "body") this.block.origin = this.sender(parent.frame).origin;
-    }
-    if (frame === "metric") this.block = this.newBlock(undefined, `${pattern.slice(0, -2)}[${parent!.index}]`);
-    if (parent && (parent.frame === "metrics" || parent.frame === "section")) parent.index++;
-    this.stack.push({ frame, pattern, index: 0 });
-  }
-
-  close(frame: Frame): void {
-    this.stack.pop();
-    if (frame === "metric" || frame === "samples") this.endBlock();
-    if (frame === "root") this.recordShape();
-  }
-
-  value(parent: Frame | "top", key: string, text: string): void {
-    const open = this.stack.at(-1);
-    if (parent === "top" || !open) {
-      addProblem(this.stats, this.where.replace(/: $/, ""), `not a payload object: ${snippet(text)}`);
-      return;
-    }
-    const at = (i: number) => `${this.where}${open.pattern}[${i}]`;
-    switch (parent) {
-      case "root":
-      case "body":
-      case "data":
-      case "metric":
-        this.countKey(open.pattern, key);
-        if (parent === "root" || parent === "body") {
-          if (key === "type" || key === "samples") this.shape!.fixture = true;
-          if (key === "source" || key === "sourceBundleId" || key === "device") this.setSender(parent, key, safeParse(text));
-        }
-        if (parent === "metric" && (key === "name" || key === "units")) {
-          const value = safeParse(text);
-          if (typeof value !== "string") return addProblem(this.stats, `${this.where}${this.block!.path}.${key}`, `not a string: ${snippet(text)}`);
-          if (key === "name") this.block!.name = metricName(value);
-          else this.block!.metric.units.add(value);
-        }
-        return;
-      case "metricData":
-      case "samples": {
-        const i = open.index++;
-        const prefix = this.where;
-        const path = this.block!.path;
-        const where = parent === "samples" ? () => `${prefix}${path}[${i}]` : () => `${prefix}${path}.data[${i}]`;
-        return this.point(safeParse(text), text, open.pattern, where, parent === "samples");
-      }
-      case "section":
-        return this.sectionEntry(open, safeParse(text), at(open.index++));
-      case "metrics":
-        open.index++;
-        return addProblem(this.stats, at(open.index - 1), `a metric must be an object, got ${snippet(text)}`);
-    }
-  }
-
-  docEnd(text: string | null, complete: boolean): void {
-    if (this.block) this.endBlock();
-    if (this.shape) this.recordShape();
-    else this.stats.shapes.unknown++; // not an object, or not JSON at all
-    this.shape = null;
-    this.stack = [];
-    this.stats.entries++;
-    if (!complete) {
-      this.stats.strict.rejected++;
-      return;
-    }
-    if (text === null) {
-      this.stats.strict.skipped++;
-      return;
-    }
-    try {
-      let body: unknown = JSON.parse(text);
-      if (isRecord(body) && "body" in body && "id" in body) body = body.body;
-      normalizePayload(body);
-      this.stats.strict.accepted++;
-    } catch (err) {
-      this.stats.strict.rejected++;
-      const field = (err as { field?: string }).field;
-      addProblem(this.stats, `${this.where}${field ?? ""}`.replace(/: $/, ""), `rejected by the webhook: ${(err as Error).message}`);
-    }
-  }
-
-  error(message: string): void {
-    addProblem(this.stats, this.where.replace(/: $/, ""), message);
-  }
-
-  private newBlock(name: string | undefined, path: string): Block {
-    const heartRate = name === undefined || name === "heart_rate" ? new HeartRateSeries() : null;
-    return { metric: emptyMetric(), heartRate, origin: null, previousTs: null, nonIncreasing: { count: 0, first: null }, bpmOutOfRange: { count: 0, first: null }, noBpm: { count: 0, first: null }, name, path };
-  }
-
-  /** The block's name is known now (HAE sends keys in any order): file its counts under it. */
-  private endBlock(block = this.block): void {
-    if (!block) return;
-    if (block === this.block) this.block = null;
-    const name = block.name ?? "(unnamed)";
+  /** One document (a .json file, an NDJSON line or a raw entry's body); `where` prefixes its locations ("line 3"). */
+  document(src: ByteSource, where: string): void {
     const { stats } = this;
-    if (!stats.metrics.has(name)) stats.metrics.set(name, emptyMetric());
-    mergeMetric(stats.metrics.get(name)!, block.metric);
-    if (!KNOWN_METRICS.has(name)) bump(stats.unknownMetrics, name, block.metric.points);
-    if (name === "heart_rate" && block.heartRate) this.addHeartRate(block);
+    const prefix = where ? `${where}: ` : "";
+    const bad: { first: HttpError | null } = { first: null };
+    const lenient: Lenient = {
+      offsets: stats.offsets,
+      onBadItem: (err) => {
+        bad.first ??= err;
+        note(stats.unreadablePoints, () => `${prefix}${err.message}`);
+      },
+    };
+    let shape: Normalized["shape"] | null = null;
+    const previous: Previous = { metrics: new Map(), series: new Map() };
+    let thrown: HttpError | null = null;
+    try {
+      for (const piece of normalizedPieces(src, this.sizes, lenient)) {
+        if (!piece) continue;
+        shape ??= piece.shape;
+        this.piece(piece, prefix, previous);
+      }
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      thrown = err;
+    }
+    this.count(shape, !!(bad.first || thrown));
+    // the webhook refuses the whole document at its first bad item; the problems say where and why
+    if (bad.first) addProblem(stats, located(where, bad.first.field), `rejected by the webhook: ${bad.first.message}`);
+    if (thrown) addProblem(stats, located(where, thrown.field), thrown.message);
   }
 
-  private addHeartRate(block: Block): void {
-    if (this.heartRate.length === 0) this.heartRate = block.heartRate!; // the usual single series: no copy
-    else this.heartRate.append(block.heartRate!);
-    note(this.stats.nonIncreasing, () => block.nonIncreasing.first!, block.nonIncreasing.count);
-    note(this.stats.bpmOutOfRange, () => block.bpmOutOfRange.first!, block.bpmOutOfRange.count);
-    note(this.stats.unreadablePoints, () => block.noBpm.first!, block.noBpm.count);
+  /** A document that could not be read at all (not JSON, not an object). */
+  failed(where: string, message: string): void {
+    this.count(null, true);
+    addProblem(this.stats, where, message);
   }
 
-  private point(point: unknown, text: string, pattern: string, at: () => string, fixture: boolean): void {
-    const block = this.block!;
-    block.metric.points++;
-    if (!isRecord(point)) return note(this.stats.unreadablePoints, () => `${at()}: not a JSON object: ${snippet(text)}`);
-    const elements = `${pattern}[]`;
-    for (const key in point) this.countKey(elements, key);
-    const ts = this.instant(fixture ? point.ts : (point.date ?? point.startDate ?? point.sleepStart ?? point.start), at);
+  /** What is not the normalizer's to tell: metric names Health Auto Export does not send. */
+  finish(): this {
+    for (const [name, metric] of this.stats.metrics) {
+      if (!KNOWN_METRICS.has(name.replace(/_(systolic|diastolic)$/, ""))) bump(this.stats.unknownMetrics, name, metric.points);
+    }
+    return this;
+  }
+
+  private count(shape: Normalized["shape"] | null, rejected: boolean): void {
+    const { stats } = this;
+    stats.entries++;
+    stats.shapes[shape ?? "unknown"]++;
+    stats.strict[rejected ? "rejected" : "accepted"]++;
+  }
+
+  private piece(n: Normalized, prefix: string, previous: Previous): void {
+    const { stats } = this;
+    const items = n.at?.items ?? "";
+    const first = n.at?.first ?? 0;
+    // a heart-rate point or fixture sample is one reading, so its path is exact; elsewhere a run's ("[first…]")
+    const workouts = items === "data.workouts";
+    const metric = workouts || !n.heartRate.length ? null : this.metric(HEART_RATE, "count/min");
+    if (workouts) stats.workoutHeartRatePoints += n.heartRate.length;
+    n.heartRate.forEach((sample, k) => {
+      const where = workouts ? () => `${prefix}${items}[${first}…]` : () => `${prefix}${items}[${first + k}]`;
+      this.reading(sample, where, metric, previous, items);
+    });
+    for (const gauge of n.gauges) {
+      const name = gauge.name.replace(/^hae_/, "");
+      const metric = this.metric(name, gauge.unit);
+      metric.points++;
+      const ts = this.instant(gauge.ts, () => `${prefix}${items}[${first}…] ${name}`);
+      if (ts !== null) this.step(metric, name, ts, previous);
+    }
+    for (const night of n.sleep) {
+      // a night counts as one record of sleep_analysis, at its end
+      const metric = this.metric("sleep_analysis", "hr");
+      metric.points++;
+      this.instant(night.start, () => `${prefix}${items}`);
+      const end = this.instant(night.end, () => `${prefix}${items}`);
+      if (end !== null) this.step(metric, "sleep_analysis", end, previous);
+    }
+    stats.workouts += n.workouts.length;
+    if (n.workouts.length) bump(stats.sections, "workouts", n.workouts.length);
+    for (const workout of n.workouts) {
+      this.instant(workout.start, () => `${prefix}${items}[${first}…].start`);
+      this.instant(workout.end, () => `${prefix}${items}[${first}…].end`);
+    }
+    for (const [key, count] of Object.entries(n.ignored)) {
+      // kept in the raw log, not turned into metrics: points without a value, other arrays, HAE bug #60's recovery series
+      if (key.startsWith("metric:")) this.metric(key.slice(7)).points += count;
+      else if (key === "sleep_analysis") this.metric(key).points += count;
+      else bump(stats.sections, key, count);
+      if (key === "workouts.heartRateData:recovery") stats.workoutHeartRatePoints += count;
+    }
+    for (const [reason, count] of Object.entries(n.invalid ?? {})) bump(stats.outOfBounds, reason, count);
+  }
+
+  private reading(sample: HeartRateSample, where: () => string, metric: MetricStats | null, previous: Previous, series: string): void {
+    if (metric) metric.points++;
+    const ts = this.instant(sample.ts, where);
     if (ts === null) return;
-    const value = fixture ? point.bpm : (point.Avg ?? point.qty);
-    this.series(block, ts, value, at, block.origin ?? this.pointOrigin(point.source));
+    if (metric) this.step(metric, HEART_RATE, ts, previous);
+    const before = previous.series.get(series);
+    if (before !== undefined && ts <= before) note(this.stats.nonIncreasing, () => `${where()}: ${ts} after ${before}`);
+    previous.series.set(series, ts);
+    const { bpm } = sample;
+    if (bpm < MIN_BPM || bpm > MAX_BPM) note(this.stats.bpmOutOfRange, () => `${where()}: ${bpm} bpm`);
+    this.heartRate.push(ts, bpm, this.origin(sample));
   }
 
-  private series(block: Block, ts: number, value: unknown, at: () => string, origin: Origin): void {
-    const { metric } = block;
+  private metric(name: string, unit?: string): MetricStats {
+    let metric = this.stats.metrics.get(name);
+    if (!metric) this.stats.metrics.set(name, (metric = emptyMetric()));
+    if (unit) metric.units.add(unit);
+    return metric;
+  }
+
+  /** A metric's record at `ts`, in file order: its range and its cadence (positive steps only). */
+  private step(metric: MetricStats, name: string, ts: number, previous: Previous): void {
     metric.firstTs = minTs(metric.firstTs, ts);
     metric.lastTs = maxTs(metric.lastTs, ts);
-    const previous = block.previousTs;
-    if (previous !== null && ts > previous) bump(metric.intervals, ts - previous);
-    if (previous !== null && ts <= previous) note(block.nonIncreasing, () => `${at()}: ${ts} after ${previous}`);
-    block.previousTs = ts;
-    if (!block.heartRate) return;
-    if (typeof value !== "number" || !Number.isFinite(value)) return note(block.noBpm, () => `${at()}: no numeric bpm`);
-    if (value < MIN_BPM || value > MAX_BPM) note(block.bpmOutOfRange, () => `${at()}: ${value} bpm`);
-    block.heartRate.push(ts, value, origin);
+    const before = previous.metrics.get(name);
+    if (before !== undefined && ts > before) bump(metric.intervals, ts - before);
+    previous.metrics.set(name, ts);
   }
 
-  /** Unix seconds of a point's time, or null when it has none usable (counted as the anomaly it is). */
-  private instant(raw: unknown, at: () => string): number | null {
+  /** The instant, or null when it is not usable (counted as the anomaly it is). */
+  private instant(ts: number, where: () => string): number | null {
     const { stats } = this;
-    let ts: number;
-    if (typeof raw === "number" && Number.isFinite(raw)) {
-      if (Math.abs(raw) > MILLISECONDS_ABOVE) return note(stats.milliseconds, () => `${at()}: ${raw}`), null;
-      ts = raw;
-    } else if (typeof raw === "string") {
-      if (DAY_ONLY.test(raw)) return null; // sleep's date-only `date`: a day, not an instant
-      try {
-        ts = parseHaeDate(raw);
-        bump(stats.offsets, offsetOf(raw));
-      } catch (err) {
-        return note(stats.unreadablePoints, () => `${at()}: ${(err as Error).message}`), null;
-      }
-    } else return note(stats.unreadablePoints, () => `${at()}: no timestamp`), null;
-    if (ts < MIN_TS) return note(stats.beforeYear2000, () => `${at()}: ${JSON.stringify(raw)}`), null;
-    if (ts > this.now) note(stats.future, () => `${at()}: ${JSON.stringify(raw)}`);
+    if (Math.abs(ts) > MILLISECONDS_ABOVE) return note(stats.milliseconds, () => `${where()}: ${ts}`), null;
+    if (ts < MIN_TS) return note(stats.beforeYear2000, () => `${where()}: ${utc(ts) ?? ts}`), null;
+    if (ts > this.now) note(stats.future, () => `${where()}: ${utc(ts)}`);
     stats.firstTs = minTs(stats.firstTs, ts);
     stats.lastTs = maxTs(stats.lastTs, ts);
     return ts;
   }
 
-  private sectionEntry(open: Open, entry: unknown, at: string): void {
-    const name = open.pattern.slice(open.pattern.lastIndexOf(".") + 1);
-    bump(this.stats.sections, name);
-    if (name !== "workouts" || !isRecord(entry)) return;
-    this.stats.workouts++;
-    for (const key of Object.keys(entry)) this.countKey(`${open.pattern}[]`, key);
-    this.instant(entry.start, () => `${at}.start`);
-    const end = this.instant(entry.end, () => `${at}.end`);
-    if (!Array.isArray(entry.heartRateData)) return;
-    if (end !== null && isRecoverySeries(entry.heartRateData, end)) {
-      // as the hook: HAE bug #60 put the post-workout recovery series here; it is not counted
-      this.stats.workoutHeartRatePoints += entry.heartRateData.length;
-      bump(this.stats.sections, "workouts.heartRateData:recovery");
-      return;
-    }
-    const block = this.newBlock("heart_rate", `${at}.heartRateData`);
-    entry.heartRateData.forEach((point, i) => {
-      this.stats.workoutHeartRatePoints++;
-      const where = () => `${at}.heartRateData[${i}]`;
-      if (!isRecord(point)) return note(this.stats.unreadablePoints, () => `${where()}: not an object`);
-      const ts = this.instant(point.date, where);
-      if (ts !== null) this.series(block, ts, point.Avg ?? point.qty, where, this.pointOrigin(point.source));
-    });
-    this.addHeartRate(block);
-  }
-
-  private sender(frame: "root" | "body"): FixtureSender {
-    return (this.senders[frame] ??= { origin: { source: "", device: "" } });
-  }
-
-  /** As normalizeFixture: source, else sourceBundleId, else ""; a value that is not a string counts as absent. */
-  private setSender(frame: "root" | "body", key: "source" | "sourceBundleId" | "device", value: unknown): void {
-    const sender = this.sender(frame);
-    const text = typeof value === "string" ? value : undefined;
-    if (key === "device") sender.origin.device = text ?? "";
-    else sender[key] = text;
-    sender.origin.source = sender.source ?? sender.sourceBundleId ?? "";
-  }
-
-  /** As normalizeHae: a point's own source, "" when absent (or not a string); device is always "". */
-  private pointOrigin(source: unknown): Origin {
-    const name = typeof source === "string" ? source : "";
-    let origin = this.pointOrigins.get(name);
-    if (!origin) this.pointOrigins.set(name, (origin = { source: name, device: "" }));
+  private origin({ source, device }: HeartRateSample): Origin {
+    let devices = this.origins.get(source);
+    if (!devices) this.origins.set(source, (devices = new Map()));
+    let origin = devices.get(device);
+    if (!origin) devices.set(device, (origin = { source, device }));
     return origin;
   }
-
-  private countKey(pattern: string, key: string): void {
-    let known = this.keyCache.get(pattern);
-    if (!known) this.keyCache.set(pattern, (known = new Map()));
-    let found = known.get(key);
-    if (!found) {
-      const path = pattern ? `${pattern}.${key}` : key;
-      const allowed = CONTAINER_KEYS[pattern.replace(/^body\.?/, "").replace(/\[\]/g, "")];
-      known.set(key, (found = { path, unexpected: !!allowed && !allowed.has(key) }));
-    }
-    bump(this.stats.keys, found.path);
-    if (found.unexpected) bump(this.stats.unexpectedKeys, found.path);
-  }
-
-  private recordShape(): void {
-    const shape = this.shape;
-    if (!shape || shape.recorded) return;
-    shape.recorded = true;
-    this.stats.shapes[shape.data ? "hae" : shape.fixture ? "fixture" : "unknown"]++;
-    if (shape.raw) this.stats.rawEntries++;
-  }
 }
 
-/** Seconds east of UTC written in an HAE date string (fast for the common `… +0100` form). */
-function offsetOf(value: string): number {
-  if (value.length === 25 && value.charCodeAt(19) === 32) {
-    const sign = value[20] === "-" ? -1 : 1;
-    return sign * (Number(value.slice(21, 23)) * 3600 + Number(value.slice(23, 25)) * 60);
-  }
-  return parseHaeInstant(value).offsetSeconds;
-}
-
-function snippet(text: string): string {
-  const flat = text.replace(/\s+/g, " ");
-  return flat.length > 60 ? `${flat.slice(0, 57)}...` : flat;
-}
-
-function safeParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
+const located = (where: string, field: string | undefined) => [where, field].filter(Boolean).join(": ");

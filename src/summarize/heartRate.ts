@@ -40,7 +40,7 @@ export interface HeartRateFacts {
 export class HeartRateSeries {
   private ts = new Float64Array(1024);
   private bpm = new Float64Array(1024);
-  /** Index into `origins`; origins are objects the reader may still fill in (a fixture's source can follow its samples). */
+  /** Index into `origins` (one object per source and device). */
   private origin = new Uint32Array(1024);
   private origins: Origin[] = [];
   private originIndex = new Map<Origin, number>();
@@ -62,10 +62,6 @@ export class HeartRateSeries {
     this.ts[this.length] = ts;
     this.bpm[this.length] = bpm;
     this.origin[this.length++] = index;
-  }
-
-  append(other: HeartRateSeries): void {
-    for (let i = 0; i < other.length; i++) this.push(other.ts[i]!, other.bpm[i]!, other.origins[other.origin[i]!]!);
   }
 
   /**

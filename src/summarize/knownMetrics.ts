@@ -21,19 +21,3 @@ export const KNOWN_METRICS: ReadonlySet<string> = new Set(
   walking_running_distance walking_speed walking_step_length water_temperature weight_body_mass
   wheelchair_distance zinc`.split(/\s+/),
 );
-
-/** Keys a point of data.metrics[].data[] may carry (all metric kinds, incl. the three sleep shapes). */
-export const POINT_KEYS: ReadonlySet<string> = new Set(
-  `date qty Min Avg Max source units start end context systolic diastolic mealTime reason value metadata
-  startDate endDate totalSleep asleep core deep rem awake inBed sleepStart sleepEnd inBedStart inBedEnd
-  sleepSource inBedSource`.split(/\s+/),
-);
-
-/** Allowed member names per container, by key pattern (a raw entry's body has the same ones under "body."). */
-export const CONTAINER_KEYS: Readonly<Record<string, ReadonlySet<string>>> = {
-  "": new Set(["id", "receivedAt", "user", "body", "type", "source", "sourceBundleId", "device", "samples", "data"]),
-  samples: new Set(["ts", "bpm"]),
-  data: new Set(["metrics", "workouts", "stateOfMind", "medications", "symptoms", "cycleTracking", "ecg", "heartRateNotifications"]),
-  "data.metrics": new Set(["name", "units", "data"]),
-  "data.metrics.data": POINT_KEYS,
-};

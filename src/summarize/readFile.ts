@@ -1,17 +1,20 @@
-// Reads one export or raw-log file as a stream of text: a .json file is one document, an .ndjson file
-// (the server's DATA_DIR/raw/*.ndjson or any one-payload-per-line file) one document per line.
+// Reads one export or raw-log file by the hook's streamed reader: a .json file is one document, an .ndjson file
+// (the server's DATA_DIR/raw/*.ndjson or any one-payload-per-line file) one document per line, split as the
+// raw log splits its lines.
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { HttpError } from "../errors";
+import { FileSource, memorySource, rawEntryFields, sliceSource, type ByteSource, type PieceSizes } from "../normalize/stream";
+import { isRawEntry, ndjsonLines } from "../raw/rawlog";
 import { FileAnalyzer } from "./analyzer";
-import { JsonScanner } from "./jsonScanner";
 
 export type FileFormat = "json" | "ndjson";
 
 export interface ReadOptions {
   /** Unix seconds; timestamps after it are reported as future. */
   now: number;
-  /** Documents up to this many characters are also normalised strictly (held whole as text). */
-  strictLimitChars?: number;
+  /** Smaller pieces than the reader's default (tests cross every boundary with them). */
+  sizes?: PieceSizes;
   /** Called as bytes are read, with the bytes read since the last call. */
   onBytes?: (bytes: number) => void;
 }
@@ -43,32 +46,77 @@ export function listFiles(root: string): { files: string[]; skipped: SkippedFile
 }
 
 export async function readFile(path: string, format: FileFormat, options: ReadOptions): Promise<FileAnalyzer> {
-  const analyzer = new FileAnalyzer(options.now);
-  const scanner = new JsonScanner(analyzer, options.strictLimitChars);
-  const decoder = new TextDecoder("utf-8", { ignoreBOM: false });
-  let line = 1;
-  analyzer.setLocation(format === "ndjson" ? "line 1: " : "");
-  const feedLines = (text: string) => {
-    let start = 0;
-    for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
-      scanner.feed(text.slice(start, nl));
-      scanner.endLine();
-      start = nl + 1;
-      analyzer.setLocation(`line ${++line}: `);
+  const analyzer = new FileAnalyzer(options.now, options.sizes);
+  if (format === "json") {
+    const file = new FileSource(path);
+    try {
+      const body = withoutBom(file);
+      if (body.size === 0) analyzer.failed("", "empty file: no JSON value");
+      else analyzer.document(reporting(body, options.onBytes), "");
+    } finally {
+      file.close();
     }
-    if (start < text.length) scanner.feed(text.slice(start));
-  };
-  for await (const chunk of Bun.file(path).stream()) {
-    const text = decoder.decode(chunk, { stream: true });
-    if (format === "ndjson") feedLines(text);
-    else scanner.feed(text);
-    options.onBytes?.(chunk.byteLength);
-    if (format === "json" && scanner.failed) break; // the rest cannot be placed in the document
+    return analyzer.finish();
   }
-  const rest = decoder.decode();
-  if (format === "ndjson") feedLines(rest);
-  else scanner.feed(rest);
-  scanner.end();
-  if (format === "json" && !scanner.failed && analyzer.stats.entries === 0) analyzer.error("empty file: no JSON value");
-  return analyzer;
+  let done = 0;
+  for await (const { line, start, end, bytes, complete } of ndjsonLines(path)) {
+    if (!bytes || !isBlank(bytes)) {
+      // a line too big to hold is read from the file, as replay reads it
+      const source = bytes ? null : new FileSource(path, start, complete ? end - 1 : end);
+      try {
+        const text = source ?? memorySource(bytes!);
+        readLine(analyzer, line === 1 ? withoutBom(text) : text, `line ${line}`, complete);
+      } finally {
+        source?.close();
+      }
+    }
+    options.onBytes?.(end - done);
+    done = end;
+  }
+  return analyzer.finish();
+}
+
+/** A payload, or a raw-log entry whose body is the payload (recognised as the raw log recognises its lines). */
+function readLine(analyzer: FileAnalyzer, line: ByteSource, where: string, complete: boolean): void {
+  let entry: ReturnType<typeof rawEntryFields>;
+  try {
+    entry = rawEntryFields(line);
+  } catch (err) {
+    if (!(err instanceof HttpError)) throw err;
+    // a raw log's last line without a newline is the entry a crash cut: replay skips it too
+    return analyzer.failed(where, `${complete ? "" : "incomplete last line (no newline): "}${err.message}`);
+  }
+  const { fields, body } = entry;
+  if (body && isRawEntry({ ...fields, body })) {
+    analyzer.stats.rawEntries++;
+    analyzer.document(body, where);
+  } else analyzer.document(line, where);
+}
+
+/** The file as a source that tells how far reading has got: the reader goes over it twice (plan, then pieces). */
+function reporting(file: ByteSource, onBytes?: (bytes: number) => void): ByteSource {
+  if (!onBytes) return file;
+  let read = 0;
+  let told = 0;
+  return {
+    size: file.size,
+    read(start, end, into) {
+      read += end - start;
+      const now = Math.min(file.size, Math.floor(read / 2));
+      if (now > told) onBytes(now - told);
+      told = Math.max(told, now);
+      return file.read(start, end, into);
+    },
+  };
+}
+
+/** A UTF-8 byte-order mark is not JSON: it is skipped, as the hook skips it on a spooled body. */
+function withoutBom(src: ByteSource): ByteSource {
+  const head = src.read(0, Math.min(3, src.size));
+  return head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? sliceSource(src, 3, src.size) : src;
+}
+
+/** JSON whitespace only (a blank line between entries is not a document). */
+function isBlank(bytes: Uint8Array): boolean {
+  return bytes.every((b) => b === 32 || b === 9 || b === 13 || b === 10);
 }

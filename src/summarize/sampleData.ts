@@ -5,6 +5,7 @@
 // "yyyy-MM-dd HH:mm:ss +ZZZZ" dates, sources with U+2019 and U+00A0.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { offsetLabel } from "./report";
 
 const WATCH = "Ana’s Apple\u00a0Watch";
 const IPHONE = "Ana’s iPhone";
@@ -12,9 +13,7 @@ const IPHONE = "Ana’s iPhone";
 /** HAE's date: the wall clock at `offsetS` plus the offset, "2026-01-05 07:00:00 +0100". */
 export function haeDate(ts: number, offsetS: number): string {
   const iso = new Date((ts + offsetS) * 1000).toISOString();
-  const abs = Math.abs(offsetS);
-  const zone = `${offsetS < 0 ? "-" : "+"}${String(Math.floor(abs / 3600)).padStart(2, "0")}${String((abs % 3600) / 60).padStart(2, "0")}`;
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} ${zone}`;
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} ${offsetLabel(offsetS).replace(":", "")}`;
 }
 
 /** The iOS app's serialisation: two-space indent, " : " after keys, escaped slashes. */
@@ -108,7 +107,7 @@ function messyFiles(): Record<string, string> {
     Array.from({ length: n }, (_, i) => hrPoint(from + i * step, offset, bpm(i)));
   const truncated = appStyle(hae(run(at("06:00:00"), 40, 5, (i) => 70 + (i % 7))));
   return {
-    // a sync cut off mid-transfer: the scanner still reads the points before the cut
+    // a sync cut off mid-transfer: summarize still reads the points before the cut
     "truncated-sync.json": truncated.slice(0, Math.floor(truncated.length * 0.6)),
     // a proxy's error page saved instead of the export
     "not-json.json": "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>\n",

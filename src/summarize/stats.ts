@@ -25,8 +25,8 @@ export interface Problem {
 export interface Stats {
   /** Documents read: 1 for a .json file, one per line for NDJSON. */
   entries: number;
-  /** Strict normalisation (what the webhook does): accepted, rejected, or not run (entry too big to hold). */
-  strict: { accepted: number; rejected: number; skipped: number };
+  /** What the webhook's normalisation says of each document (the same reader, streamed). */
+  strict: { accepted: number; rejected: number };
   shapes: Record<"hae" | "fixture" | "unknown", number>;
   rawEntries: number;
   workouts: number;
@@ -34,7 +34,6 @@ export interface Stats {
   /** Entries of other HAE arrays (stateOfMind, ecg, …), by name. */
   sections: Map<string, number>;
   metrics: Map<string, MetricStats>;
-  keys: Map<string, number>;
   /** UTC offsets of the date strings, in seconds east of UTC, with how many dates carried each. */
   offsets: Map<number, number>;
   firstTs: number | null;
@@ -47,7 +46,8 @@ export interface Stats {
   beforeYear2000: Occurrence;
   unreadablePoints: Occurrence;
   unknownMetrics: Map<string, number>;
-  unexpectedKeys: Map<string, number>;
+  /** Records or fields the normalizer dropped for a number outside its plausible bounds, by reason. */
+  outOfBounds: Map<string, number>;
   problems: Problem[];
   problemCount: number;
 }
@@ -57,14 +57,13 @@ export const MAX_PROBLEMS_LISTED = 20;
 export function emptyStats(): Stats {
   return {
     entries: 0,
-    strict: { accepted: 0, rejected: 0, skipped: 0 },
+    strict: { accepted: 0, rejected: 0 },
     shapes: { hae: 0, fixture: 0, unknown: 0 },
     rawEntries: 0,
     workouts: 0,
     workoutHeartRatePoints: 0,
     sections: new Map(),
     metrics: new Map(),
-    keys: new Map(),
     offsets: new Map(),
     firstTs: null,
     lastTs: null,
@@ -76,7 +75,7 @@ export function emptyStats(): Stats {
     beforeYear2000: { count: 0, first: null },
     unreadablePoints: { count: 0, first: null },
     unknownMetrics: new Map(),
-    unexpectedKeys: new Map(),
+    outOfBounds: new Map(),
     problems: [],
     problemCount: 0,
   };
@@ -144,7 +143,6 @@ export function mergeStats(into: Stats, from: Stats, label: string): void {
   into.entries += from.entries;
   into.strict.accepted += from.strict.accepted;
   into.strict.rejected += from.strict.rejected;
-  into.strict.skipped += from.strict.skipped;
   for (const shape of ["hae", "fixture", "unknown"] as const) into.shapes[shape] += from.shapes[shape];
   into.rawEntries += from.rawEntries;
   into.workouts += from.workouts;
@@ -154,7 +152,6 @@ export function mergeStats(into: Stats, from: Stats, label: string): void {
     if (!into.metrics.has(name)) into.metrics.set(name, emptyMetric());
     mergeMetric(into.metrics.get(name)!, metric);
   }
-  for (const [key, n] of from.keys) bump(into.keys, key, n);
   for (const [offset, n] of from.offsets) bump(into.offsets, offset, n);
   into.firstTs = minTs(into.firstTs, from.firstTs);
   into.lastTs = maxTs(into.lastTs, from.lastTs);
@@ -166,7 +163,7 @@ export function mergeStats(into: Stats, from: Stats, label: string): void {
   mergeOccurrence(into.beforeYear2000, from.beforeYear2000, label);
   mergeOccurrence(into.unreadablePoints, from.unreadablePoints, label);
   for (const [name, n] of from.unknownMetrics) bump(into.unknownMetrics, name, n);
-  for (const [key, n] of from.unexpectedKeys) bump(into.unexpectedKeys, key, n);
+  for (const [reason, n] of from.outOfBounds) bump(into.outOfBounds, reason, n);
   into.problemCount += from.problemCount;
   for (const problem of from.problems) {
     if (into.problems.length < MAX_PROBLEMS_LISTED) into.problems.push({ at: `${label} ${problem.at}`.trim(), message: problem.message });

@@ -45,18 +45,27 @@ test("each anomaly class is found on a tiny file", async () => {
   const ms = await anomaliesOf(fixture([[T0 * 1000, 100], [T0, 100]]));
   expect(ms.millisecondTimestamps).toEqual({ count: 1, first: `samples[0]: ${T0 * 1000}` });
 
+  // where, as the normalizer names a point, and the instant it read (10:00:01 +0100 is 09:00:01 UTC)
   const future = await anomaliesOf(hae([hr("2026-01-02 10:00:01 +0100", 90)]));
-  expect(future.futureTimestamps).toEqual({ count: 1, first: 'data.metrics[0].data[0]: "2026-01-02 10:00:01 +0100"' });
+  expect(future.futureTimestamps).toEqual({ count: 1, first: "data.metrics[0].data[0]: 2026-01-02T09:00:01Z" });
 
   const mixed = await anomaliesOf(hae([hr("2026-01-01 10:00:00 +0100", 90), hr("2026-01-01 04:00:05 -0500", 90)]));
   expect(mixed.mixedOffsets).toEqual({ count: 2, offsets: ["-05:00", "+01:00"] });
   expect(mixed.gaps.count).toBe(0); // the same instant written in two zones is 5 s later, not 6 h
 
   const unknown = await anomaliesOf(hae([{ date: "2026-01-01 10:00:00 +0100", qty: 1, colour: "red" }], "hr_zones"));
-  expect([unknown.unknownMetrics, unknown.unexpectedKeys]).toEqual([
-    { count: 1, names: { hr_zones: 1 } },
-    { count: 1, keys: { "data.metrics[].data[].colour": 1 } },
-  ]);
+  expect(unknown.unknownMetrics).toEqual({ count: 1, names: { hr_zones: 1 } });
+
+  // the normalizer's bounds (normalize/bounds.ts): a gauge beyond ±1e9 and a 1e6 km run are dropped, and said so
+  const bounds = await anomaliesOf(
+    JSON.stringify({
+      data: {
+        metrics: [{ name: "step_count", units: "count", data: [{ date: "2026-01-01 10:00:00 +0100", qty: 2e9 }] }],
+        workouts: [{ name: "Run", start: "2026-01-01 10:00:00 +0100", end: "2026-01-01 10:30:00 +0100", distance: { qty: 1e6, units: "km" } }],
+      },
+    }),
+  );
+  expect(bounds.outOfBounds).toEqual({ count: 2, reasons: { distance_out_of_range: 1, gauge_out_of_range: 1 } });
 });
 
 test("a broken file is reported and the run goes on with the others", async () => {
@@ -80,19 +89,31 @@ test("a broken file is reported and the run goes on with the others", async () =
   expect(report.total.heartRate?.zoneSeconds).toEqual({ z1: 0, z2: 5, z3: 5, z4: 0, z5: 0 });
 });
 
-test("a document too big to hold is summarized the same, only without the strict check", async () => {
-  const text = hae([hr("2026-01-01 10:00:00 +0100", 130), hr("2026-01-01 10:00:05 +0100", 130)]);
-  const dir = folder({ "x.json": text });
-  const held = await summarize({ dir, profile, now: NOW });
-  const streamed = await summarize({ dir, profile, now: NOW, strictLimitChars: 10 });
-  expect(streamed.report.total.strict).toEqual({ accepted: 0, rejected: 0, skipped: 1 });
-  expect({ ...streamed.report.total, strict: null }).toEqual({ ...held.report.total, strict: null });
+test("read a byte at a time in one-point pieces, a file is summarized the same as in one piece, bad points and cut included", async () => {
+  const points = Array.from({ length: 30 }, (_, i) => hr(`2026-01-01 10:00:${String(i * 2).padStart(2, "0")} +0100`, 100 + i * 3));
+  const bad = { date: "2026-01-01 10:01:00 +0100" }; // no Avg: left out, as the webhook names it
+  const files = {
+    "a.json": hae([...points.slice(0, 10), bad, ...points.slice(10)]),
+    "b.json": hae(points).slice(0, -200), // cut inside point 28
+    "c.ndjson": `${fixture([[T0, 130], [T0 + 5, 150]])}
+${hae(points)}
+`,
+  };
+  const whole = await summarize({ dir: folder(files), profile, now: NOW });
+  const pieces = await summarize({ dir: folder(files), profile, now: NOW, sizes: { pieceBytes: 1, windowBytes: 7 } });
+  expect({ ...pieces.report, dir: "" }).toEqual({ ...whole.report, dir: "" });
+  // a: 31 points, one refused; b: the 27 whole points before the cut; c: 2 + 30
+  expect(whole.report.files.map((f) => [f.status, f.heartRate?.samples, f.anomalies.unreadablePoints.count])).toEqual([
+    ["partial", 30, 1],
+    ["partial", 27, 0],
+    ["ok", 32, 0],
+  ]);
 });
 
 test("a file the webhook rejects is still summarized leniently, with the webhook's error", async () => {
   // Avg missing on one point: the webhook answers 422; summarize counts the other point
   const file = (await summarize({ dir: folder({ "x.json": hae([hr("2026-01-01 10:00:00 +0100", 90), { date: "2026-01-01 10:00:05 +0100" }]) }), profile, now: NOW })).report.files[0]!;
-  expect([file.status, file.strict, file.heartRate?.samples, file.anomalies.unreadablePoints.count]).toEqual(["partial", { accepted: 0, rejected: 1, skipped: 0 }, 1, 1]);
+  expect([file.status, file.strict, file.heartRate?.samples, file.anomalies.unreadablePoints.count]).toEqual(["partial", { accepted: 0, rejected: 1 }, 1, 1]);
   expect(file.problems[0]!.message).toStartWith("rejected by the webhook: data.metrics[0].data[1] has neither Avg nor qty");
 });
 
@@ -107,7 +128,7 @@ test("each reading carries its sender: a fixture's source (even after its sample
   // +0: Zepp 100 (first, 0 s); +5: "Polar" < "Watch" < "Zepp" → 130 z2 5 s; +10: Polar 170 z4 5 s.
   // A lost sender would read as "" and win instead: Watch's 150/110 or Zepp's 190.
   expect([report.total.strict, report.total.heartRate?.credited, report.total.heartRate?.zoneSeconds]).toEqual([
-    { accepted: 3, rejected: 0, skipped: 0 },
+    { accepted: 3, rejected: 0 },
     3,
     { z1: 0, z2: 5, z3: 0, z4: 5, z5: 0 },
   ]);
@@ -124,7 +145,8 @@ test("a workout's recovery series (HAE bug #60) is not counted, as the hook does
   const ledger = new Ledger(":memory:");
   ledger.ingest("me", normalizePayload(JSON.parse(text)).heartRate, zoneBoundsBpm(profile));
   expect(report.total.heartRate.zoneSeconds).toEqual(sumZones(ledger.zoneRewrite("me", 0).credits));
-  expect(report.total.records.sections["workouts.heartRateData:recovery"]).toBe(1);
+  // the strength workout's three recovery points, kept in the raw log only
+  expect(report.total.records.sections["workouts.heartRateData:recovery"]).toBe(3);
 });
 
 test("files it does not read are listed as skipped with the reason, in the report and in the text", async () => {
@@ -142,4 +164,23 @@ test("files it does not read are listed as skipped with the reason, in the repor
   expect(renderText(report)).toContain(
     "▸ skipped 3 files (not read)\n    link.json: a symbolic link (not followed)\n    notes.txt: not .json, .ndjson or .jsonl\n    sub/export.csv: not .json, .ndjson or .jsonl\n",
   );
+});
+
+test("what the old scanner held to, through the reader: a byte-order mark, deep nesting, a huge string, data after the value, an empty file", async () => {
+  const deep = `{"data":{"ecg":${"[".repeat(70)}${"]".repeat(70)}}}`;
+  const huge = hae([{ ...hr("2026-01-01 10:00:00 +0100", 130), source: "W".repeat(3 << 20) }, hr("2026-01-01 10:00:05 +0100", 130)]);
+  const bom = `\ufeff${fixture([[T0, 130], [T0 + 5, 130]])}`;
+  const files = { "bom.json": bom, "bom.ndjson": bom, "deep.json": deep, "huge.json": huge, "trailing.json": `${fixture([[T0, 100]])} x`, "empty.json": "" };
+  const { report } = await summarize({ dir: folder(files), profile, now: NOW, sizes: { windowBytes: 64 << 10 } });
+  expect(report.files.map((f) => [f.path, f.status, f.heartRate?.samples ?? 0, f.problems.map((p) => p.message)])).toEqual([
+    // a byte-order mark before the JSON is skipped, as the hook skips it
+    ["bom.json", "ok", 2, []],
+    ["bom.ndjson", "ok", 2, []],
+    ["deep.json", "unreadable", 0, ["body is nested deeper than 64 levels of arrays and objects"]],
+    ["empty.json", "unreadable", 0, ["empty file: no JSON value"]],
+    // the 3 MiB source crosses 48 reading windows: both points are read, and they share that source
+    ["huge.json", "ok", 2, []],
+    // the fixture is 61 bytes, a space, then "x" at byte 62: the hook refuses the whole body
+    ["trailing.json", "unreadable", 0, ["body is not valid JSON: unexpected data after the body at byte 62"]],
+  ]);
 });

@@ -2,6 +2,7 @@
 import { statSync } from "node:fs";
 import { basename, join } from "node:path";
 import type { HeartRatePoint } from "../render/sparkline";
+import type { PieceSizes } from "../normalize/stream";
 import type { ZoneProfile } from "../transform/zones";
 import { formatOf, listFiles, readFile } from "./readFile";
 import { fileStatus, statsReport, zonesReport, type SummaryReport } from "./report";
@@ -14,7 +15,8 @@ export interface SummarizeOptions {
   now: number;
   /** Keep each file's heart rate, thinned to this many plot columns (0: keep none). */
   plotColumns?: number;
-  strictLimitChars?: number;
+  /** Smaller pieces than the reader's default (tests cross every boundary with them). */
+  sizes?: PieceSizes;
   onProgress?: (progress: Progress) => void;
 }
 
@@ -45,7 +47,7 @@ export async function summarize(options: SummarizeOptions): Promise<SummarizeRes
   const { files: paths, skipped } = listFiles(dir);
   const sizes = paths.map((path) => statSync(single ? dir : join(dir, path)).size);
   const progress: Progress = { filesDone: 0, filesTotal: paths.length, bytesDone: 0, bytesTotal: sizes.reduce((a, b) => a + b, 0) };
-  const report: SummaryReport = { version: 1, dir, now: new Date(now * 1000).toISOString().replace(".000Z", "Z"), zones: zonesReport(profile), files: [], skipped, total: statsReport(emptyStats()), plots: [] };
+  const report: SummaryReport = { version: 2, dir, now: new Date(now * 1000).toISOString().replace(".000Z", "Z"), zones: zonesReport(profile), files: [], skipped, total: statsReport(emptyStats()), plots: [] };
   const total = emptyStats();
   const heartRate: HeartRateForPlot[] = [];
   let readable = 0;
@@ -55,7 +57,7 @@ export async function summarize(options: SummarizeOptions): Promise<SummarizeRes
     const format = formatOf(full)!;
     const analyzer = await readFile(full, format, {
       now,
-      strictLimitChars: options.strictLimitChars,
+      sizes: options.sizes,
       onBytes: (bytes) => {
         progress.bytesDone += bytes;
         options.onProgress?.(progress);

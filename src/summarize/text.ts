@@ -2,7 +2,6 @@
 import { duration } from "../render/format";
 import type { FileReport, StatsReport, SummaryReport } from "./report";
 
-const KEYS_SHOWN = 14;
 const PROBLEMS_SHOWN = 8;
 const SKIPPED_SHOWN = 20;
 
@@ -46,7 +45,7 @@ function statsLines(s: StatsReport, total: boolean): string[] {
   if (s.records.workouts) metrics.push(`workouts ${s.records.workouts}${s.records.workoutHeartRatePoints ? ` (${count(s.records.workoutHeartRatePoints)} HR points)` : ""}`);
   for (const [name, n] of Object.entries(s.records.sections)) if (name !== "workouts") metrics.push(`${name} ${count(n)}`);
   out.push(row("records", metrics.length ? metrics.join(" · ") : "none"));
-  const strict = [s.strict.accepted && `${s.strict.accepted} accepted`, s.strict.rejected && `${s.strict.rejected} rejected (422/400)`, s.strict.skipped && `${s.strict.skipped} too big to check`];
+  const strict = [s.strict.accepted && `${s.strict.accepted} accepted`, s.strict.rejected && `${s.strict.rejected} rejected (422/400)`];
   out.push(row("webhook", `${strict.filter(Boolean).join(", ") || "nothing to check"}${total ? ` · ${s.entries} documents` : ""}`));
   if (s.time.firstUtc) {
     const local = s.time.offset ? `  ·  local ${s.time.firstLocal} → ${s.time.lastLocal}` : "";
@@ -60,11 +59,6 @@ function statsLines(s: StatsReport, total: boolean): string[] {
     out.push(row("zones", `${zones.join(" · ")}  (credited ${duration(hr.creditedSeconds)}${total ? ", each file on its own" : ""})`));
   }
   out.push(row("anomalies", anomalyText(s).join("\n" + " ".repeat(15)) || "none"));
-  const keys = Object.entries(s.keys);
-  if (!total && keys.length) {
-    const shown = keys.slice(0, KEYS_SHOWN).map(([k, n]) => `${k} ${count(n)}`).join(" · ");
-    out.push(row("keys", shown + (keys.length > KEYS_SHOWN ? ` · … ${keys.length - KEYS_SHOWN} more (--json)` : "")));
-  }
   for (const p of s.problems.slice(0, total ? 0 : PROBLEMS_SHOWN)) out.push(row("problem", `${p.at ? `${p.at}: ` : ""}${p.message}`));
   if (!total && s.problemCount > PROBLEMS_SHOWN) out.push(row("", `… ${s.problemCount - PROBLEMS_SHOWN} more problems (--json lists 20)`));
   if (total && s.problemCount) out.push(row("problems", `${s.problemCount} (see the files above)`));
@@ -85,7 +79,7 @@ function anomalyText(s: StatsReport): string[] {
   if (a.unreadablePoints.count) out.push(`${count(a.unreadablePoints.count)} unreadable points${first(a.unreadablePoints)}`);
   if (a.mixedOffsets.count) out.push(`mixed UTC offsets: ${Object.entries(s.time.offsets).map(([o, n]) => `${o} ×${count(n)}`).join(", ")}`);
   if (a.unknownMetrics.count) out.push(`unknown metrics: ${Object.entries(a.unknownMetrics.names).map(([n, c]) => `${n} (${count(c)})`).join(", ")}`);
-  if (a.unexpectedKeys.count) out.push(`unexpected keys: ${Object.entries(a.unexpectedKeys.keys).map(([k, c]) => `${k} ×${count(c)}`).join(", ")}`);
+  if (a.outOfBounds.count) out.push(`out of bounds, dropped: ${Object.entries(a.outOfBounds.reasons).map(([r, c]) => `${r} ×${count(c)}`).join(", ")}`);
   return out;
 }
 
