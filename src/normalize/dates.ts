@@ -26,6 +26,11 @@ const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** Exact unix seconds of an HAE timestamp; throws HaeDateError naming the value otherwise. */
 export function parseHaeDate(value: string): number {
+  return timestamp(value);
+}
+
+/** parseHaeDate within this file: each exported parse is one parse of one date (normalize/dates-once.test.ts counts them). */
+function timestamp(value: string): number {
   return (typeof value === "string" ? parseCommonHaeDate(value) : undefined) ?? parseHaeInstant(value).ts;
 }
 
@@ -60,6 +65,39 @@ export function parseCommonHaeDate(v: string): number | undefined {
   const base = civilDays(v, year, month, day) * 86400 - sign * offset;
   lastDay = { prefix: v.slice(0, 11), suffix: v.slice(19), base };
   return base + hour * 3600 + minute * 60 + second;
+}
+
+/** The memo of parseHaeDateBytes: the last common-form date's `yyyy-MM-dd ` and ` ±HHMM` bytes, and its day's base. */
+const lastBytes = { prefix: new Uint8Array(11), suffix: new Uint8Array(6), base: Number.NaN };
+
+/**
+ * parseHaeDate of a date held as ASCII bytes (the big-body reader's heart-rate points, normalize/hae-points.ts):
+ * when its day and offset are the last common-form date's, only the time of day is read, and no string is made.
+ */
+export function parseHaeDateBytes(bytes: Uint8Array, start: number, end: number): number {
+  if (end - start === 25 && sameBytes(bytes, start, lastBytes.prefix) && sameBytes(bytes, start + 19, lastBytes.suffix) && bytes[start + 13] === 58 && bytes[start + 16] === 58) {
+    const hour = byteDigits(bytes, start + 11), minute = byteDigits(bytes, start + 14), second = byteDigits(bytes, start + 17);
+    if (hour <= 23 && minute <= 59 && second <= 59) return lastBytes.base + hour * 3600 + minute * 60 + second;
+  }
+  const value = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("latin1");
+  const ts = parseCommonHaeDate(value);
+  if (ts === undefined) return parseHaeInstant(value).ts;
+  lastBytes.prefix.set(bytes.subarray(start, start + 11));
+  lastBytes.suffix.set(bytes.subarray(start + 19, start + 25));
+  lastBytes.base = lastDay.base;
+  return ts;
+}
+
+function sameBytes(bytes: Uint8Array, start: number, expected: Uint8Array): boolean {
+  for (let i = 0; i < expected.length; i++) if (bytes[start + i] !== expected[i]) return false;
+  return true;
+}
+
+/** Two decimal digits as a number, NaN (failing every range check) for anything else. */
+function byteDigits(bytes: Uint8Array, at: number): number {
+  const tens = bytes[at]! - 48;
+  const ones = bytes[at + 1]! - 48;
+  return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : Number.NaN;
 }
 
 function digits(v: string, start: number, length: number): number {
@@ -108,7 +146,7 @@ export function parseHaeInstant(value: string): HaeInstant {
  */
 export function parseHaeDateOrDay(value: string, dayOffsetSeconds: number): number {
   const m = typeof value === "string" ? DAY.exec(value) : null;
-  if (!m) return parseHaeDate(value);
+  if (!m) return timestamp(value);
   return civilDays(value, Number(m[1]), Number(m[2]), Number(m[3])) * 86400 - dayOffsetSeconds;
 }
 

@@ -2,7 +2,7 @@
 // everywhere, optional fields, source "" / missing / "a|b"), strict where a wrong value would
 // corrupt a metric (finite numbers, parseable dates).
 import { FormatRegistry, Type, type Static, type TSchema } from "@sinclair/typebox";
-import type { TypeCheck } from "@sinclair/typebox/compiler";
+import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
 import { invalidPayload } from "../errors";
 import { HaeDateError, isHaeDate, parseHaeDate, parseHaeDateOrDay, quoteValue } from "./dates";
 
@@ -125,6 +125,66 @@ export type HaeSleepNightPoint = Static<typeof HaeSleepNightPoint>;
 export type HaeSleepSegmentPoint = Static<typeof HaeSleepSegmentPoint>;
 
 /**
+ * A shape's two checks. `fast` leaves dates as any string: the normalizer parses each date once, in schema order,
+ * with dateAt/dateOrDayAt, which fail as the schema would (so a date is not parsed by the check and then again).
+ * `exact` is the schema itself, run only when `fast` fails, to name the first problem as it always has.
+ */
+export interface ShapeCheck<T extends TSchema> {
+  fast: TypeCheck<TSchema>;
+  exact: TypeCheck<T>;
+}
+
+export function compileShape<T extends TSchema>(schema: T): ShapeCheck<T> {
+  return { fast: TypeCompiler.Compile(withoutDateFormats(schema)), exact: TypeCompiler.Compile(schema) };
+}
+
+/** A copy of the schema whose date formats are plain strings (TypeBox's Kind and Optional markers are symbol keys, kept). */
+function withoutDateFormats<T>(schema: T): T {
+  if (Array.isArray(schema)) return schema.map(withoutDateFormats) as T;
+  if (typeof schema !== "object" || schema === null) return schema;
+  const out: Record<PropertyKey, unknown> = {};
+  for (const key of Reflect.ownKeys(schema)) {
+    const value = (schema as Record<PropertyKey, unknown>)[key];
+    if (key === "format" && (value === "hae-date" || value === "hae-date-or-day")) continue;
+    out[key] = withoutDateFormats(value);
+  }
+  return out as T;
+}
+
+/** Passes when `value` has the shape but for its dates (see ShapeCheck); otherwise throws as assertMatches. */
+export function assertShape<T extends TSchema>(check: ShapeCheck<T>, value: unknown, base: string): asserts value is Static<T> {
+  if (check.fast.Check(value)) return;
+  assertMatches(check.exact, value, base);
+}
+
+/** Exact unix seconds of an HAE date found at `field`; throws the 422 the schema's format check names. */
+export function dateAt(value: string, field: string): number {
+  try {
+    return parseHaeDate(value);
+  } catch (error) {
+    throw dateProblem(error, field);
+  }
+}
+
+/** Checks a date that may be a bare day (sleep `date`, never used); throws the 422 the schema's format check names. */
+export function dateOrDayAt(value: string, field: string): void {
+  try {
+    parseHaeDateOrDay(value, 0);
+  } catch (error) {
+    throw dateProblem(error, field);
+  }
+}
+
+function dateProblem(error: unknown, field: string): unknown {
+  return error instanceof HaeDateError ? badDateAt(error, field) : error;
+}
+
+/** The 422 for a date that did not parse, as the schema's format check names it. */
+export const badDateAt = (error: HaeDateError, field: string) => invalidPayload(`${field} ${badDate(error)}`, field);
+
+const badDate = (error: HaeDateError) => `is an ${error.message}`;
+
+/**
  * Passes when `value` matches; otherwise throws a 422 whose field is the JSON path of the first
  * problem under `base` (e.g. "data.metrics[3].data[17].date") and whose message names the value.
  */
@@ -144,7 +204,7 @@ function describeProblem(schema: TSchema, value: unknown, fallback: string): str
       if (format === "hae-date-or-day") parseHaeDateOrDay(value, 0);
       else parseHaeDate(value);
     } catch (error) {
-      if (error instanceof HaeDateError) return `is an ${error.message}`;
+      if (error instanceof HaeDateError) return badDate(error);
     }
   }
   return `must be ${expected(schema) ?? fallback.toLowerCase()}, got ${quoteValue(value)}`;

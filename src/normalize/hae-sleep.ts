@@ -1,13 +1,12 @@
 // Health Auto Export sleep_analysis points → SleepNight[] (pure: no I/O, no clock).
-import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { invalidPayload } from "../errors";
 import { BOUNDS, within } from "./bounds";
-import { parseHaeDate, quoteValue } from "./dates";
-import { assertMatches, HaeSleepNightPoint, HaeSleepSegmentPoint } from "./hae-model";
+import { quoteValue } from "./dates";
+import { assertShape, compileShape, dateAt, dateOrDayAt, HaeSleepNightPoint, HaeSleepSegmentPoint } from "./hae-model";
 import type { SleepSegment, SleepNight, SleepStage } from "./model";
 
-const checkSleepNightPoint = TypeCompiler.Compile(HaeSleepNightPoint);
-const checkSleepSegmentPoint = TypeCompiler.Compile(HaeSleepSegmentPoint);
+const checkSleepNightPoint = compileShape(HaeSleepNightPoint);
+const checkSleepSegmentPoint = compileShape(HaeSleepSegmentPoint);
 
 // ---------------------------------------------------------------------------------------------
 // Sleep (sleep_analysis). Rules, per point, shape detected from its keys:
@@ -71,14 +70,16 @@ export function sleepNights(points: unknown[], path: string): { nights: SleepNig
   points.forEach((point, i) => {
     const at = `${path}[${i}]`;
     if (isRecord(point) && "startDate" in point && "endDate" in point && "value" in point) {
-      assertMatches(checkSleepSegmentPoint, point, at);
+      assertShape(checkSleepSegmentPoint, point, at);
+      // each date parsed once, in the schema's order (`date` is checked, never used)
+      const start = dateAt(point.startDate, `${at}.startDate`);
+      const end = dateAt(point.endDate, `${at}.endDate`);
+      if (typeof point.date === "string") dateOrDayAt(point.date, `${at}.date`);
       const stage = SEGMENT_STAGES[point.value.toLowerCase().replace(/[\s_]/g, "")];
       if (!stage) {
         ignored++;
         return;
       }
-      const start = parseHaeDate(point.startDate);
-      const end = parseHaeDate(point.endDate);
       if (end < start) {
         const message = `${at}.endDate ${quoteValue(point.endDate)} is before startDate ${quoteValue(point.startDate)}`;
         throw invalidPayload(message, `${at}.endDate`);
@@ -92,8 +93,8 @@ export function sleepNights(points: unknown[], path: string): { nights: SleepNig
       list.push({ start, end, stage });
       segmentsBySource.set(source, list);
     } else if (isRecord(point) && NIGHT_FIELDS.some(([field]) => field in point)) {
-      assertMatches(checkSleepNightPoint, point, at);
-      const night = aggregatedNight(point, at);
+      assertShape(checkSleepNightPoint, point, at);
+      const night = aggregatedNight(point, nightTimes(point, at), at);
       if (night === "out_of_range") outOfRange++;
       else if (night) nights.push(night);
       else ignored++;
@@ -105,9 +106,22 @@ export function sleepNights(points: unknown[], path: string): { nights: SleepNig
   return { nights, ignored, outOfRange };
 }
 
-function aggregatedNight(point: HaeSleepNightPoint, path: string): SleepNight | undefined | "out_of_range" {
-  const starts = [point.sleepStart, point.inBedStart].filter(isString).map(parseHaeDate);
-  const ends = [point.sleepEnd, point.inBedEnd].filter(isString).map(parseHaeDate);
+/** A night's instants, each date parsed once in the schema's order (`date` is checked, never used). */
+function nightTimes(point: HaeSleepNightPoint, path: string) {
+  if (typeof point.date === "string") dateOrDayAt(point.date, `${path}.date`);
+  const at = (field: "sleepStart" | "sleepEnd" | "inBedStart" | "inBedEnd") => {
+    const value = point[field];
+    return value === undefined ? undefined : dateAt(value, `${path}.${field}`);
+  };
+  const sleepStart = at("sleepStart");
+  const sleepEnd = at("sleepEnd");
+  const inBedStart = at("inBedStart");
+  const inBedEnd = at("inBedEnd");
+  return { starts: [sleepStart, inBedStart].filter(isNumber), ends: [sleepEnd, inBedEnd].filter(isNumber) };
+}
+
+function aggregatedNight(point: HaeSleepNightPoint, times: { starts: number[]; ends: number[] }, path: string): SleepNight | undefined | "out_of_range" {
+  const { starts, ends } = times;
   if (starts.length === 0 || ends.length === 0) return undefined;
   const start = Math.min(...starts);
   const end = Math.max(...ends);
@@ -170,6 +184,6 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function isString(value: unknown): value is string {
-  return typeof value === "string";
+function isNumber(value: unknown): value is number {
+  return typeof value === "number";
 }

@@ -1,16 +1,15 @@
 // Health Auto Export REST body → Normalized (pure: no I/O, no clock).
-import { TypeCompiler } from "@sinclair/typebox/compiler";
 import { invalidPayload } from "../errors";
-import { parseCommonHaeDate, parseHaeDate, quoteValue } from "./dates";
-import { assertMatches, HaeEnvelope, HaeGaugePoint, HaeHeartRatePoint, type HaeMetric, type HaeWorkout } from "./hae-model";
+import { HaeDateError, parseHaeDate, quoteValue } from "./dates";
+import { assertShape, badDateAt, compileShape, dateAt, HaeEnvelope, HaeGaugePoint, HaeHeartRatePoint, type HaeMetric, type HaeWorkout } from "./hae-model";
 import { BOUNDS, countInvalid, type InvalidReason, within } from "./bounds";
 import { SLEEP_METRIC, sleepNights } from "./hae-sleep";
 import type { GaugeSample, HeartRateSample, Normalized, Workout } from "./model";
 import { distanceToKm, energyToKcal, normalizeUnit } from "./units";
 
-const checkEnvelope = TypeCompiler.Compile(HaeEnvelope);
-const checkHeartRatePoint = TypeCompiler.Compile(HaeHeartRatePoint);
-const checkGaugePoint = TypeCompiler.Compile(HaeGaugePoint);
+const checkEnvelope = compileShape(HaeEnvelope);
+const checkHeartRatePoint = compileShape(HaeHeartRatePoint);
+const checkGaugePoint = compileShape(HaeGaugePoint);
 
 export const HAE_KEYS = ["metrics", "workouts", "stateOfMind", "medications", "symptoms", "cycleTracking", "ecg", "heartRateNotifications"];
 
@@ -32,11 +31,13 @@ export function normalizeHae(body: unknown): Normalized {
 /** The `data` object of an HAE body, or a piece of one (normalize/stream.ts): checked, then normalized. */
 export function normalizeHaeData(data: Record<string, unknown>): Normalized {
   const body = { data };
-  assertMatches(checkEnvelope, body, "");
+  assertShape(checkEnvelope, body, "");
+  // the envelope's dates are the workouts' (the schema names a bad one before any metric's problem)
+  const workoutTimes = body.data.workouts?.map((workout, i) => timesOf(workout, `data.workouts[${i}]`));
   const out: Normalized = { shape: "hae", heartRate: [], gauges: [], sleep: [], workouts: [], ignored: {} };
   for (const [key, value] of Object.entries(body.data)) {
     if (key === "metrics") body.data.metrics!.forEach((metric, i) => addMetric(out, metric, `data.metrics[${i}]`));
-    else if (key === "workouts") body.data.workouts!.forEach((workout, i) => addWorkout(out, workout, `data.workouts[${i}]`));
+    else if (key === "workouts") body.data.workouts!.forEach((workout, i) => addWorkout(out, workout, workoutTimes![i]!, `data.workouts[${i}]`));
     else if (value !== undefined && value !== null) countIgnored(out.ignored, key, Array.isArray(value) ? value.length : 1);
   }
   return out;
@@ -53,7 +54,7 @@ function addMetric(out: Normalized, metric: HaeMetric, path: string): void {
   if (name === "heart_rate") {
     // the error path is only spelled out for a point that fails the fast check
     const { data } = metric;
-    for (let i = 0; i < data.length; i++) out.heartRate.push(plainHeartRateSample(data[i]) ?? heartRateSample(data[i], `${path}.data[${i}]`));
+    for (let i = 0; i < data.length; i++) out.heartRate.push(heartRatePoint(data[i], `${path}.data`, i));
   } else if (name === "sleep_analysis") {
     const { nights, ignored, outOfRange } = sleepNights(metric.data, `${path}.data`);
     for (const night of nights) out.sleep.push(night);
@@ -64,20 +65,33 @@ function addMetric(out: Normalized, metric: HaeMetric, path: string): void {
   }
 }
 
-function heartRateSample(point: unknown, path: string): HeartRateSample {
-  assertMatches(checkHeartRatePoint, point, path);
+/** A heart_rate metric's point `points[i]` (its path spelled out only for an error). */
+export function heartRatePoint(point: unknown, points: string, i: number): HeartRateSample {
+  let sample: HeartRateSample | null;
+  try {
+    sample = plainHeartRateSample(point);
+  } catch (error) {
+    // a plain point but for its date: the schema would name the date
+    throw error instanceof HaeDateError ? badDateAt(error, `${points}[${i}].date`) : error;
+  }
+  return sample ?? heartRateSample(point, `${points}[${i}]`);
+}
+
+function heartRateSample(point: unknown, path: string, ts?: number): HeartRateSample {
+  assertShape(checkHeartRatePoint, point, path);
+  ts ??= dateAt(point.date, `${path}.date`);
   // Grouped exports carry a fractional Avg; the point stands for its bucket.
   const bpm = point.Avg ?? point.qty;
   if (bpm === undefined) throw invalidPayload(`${path} has neither Avg nor qty: no heart rate to read`, `${path}.Avg`);
-  return { ts: parseHaeDate(point.date), bpm, source: point.source ?? "", device: "" };
+  return { ts, bpm, source: point.source ?? "", device: "" };
 }
 
 const finiteOrAbsent = (v: unknown) => v === undefined || (typeof v === "number" && Number.isFinite(v));
 
 /**
  * The shape nearly every point has, checked by hand: a year of per-minute heart rate is 525,600
- * points, and the schema check (which parses the date too) would cost more than JSON.parse itself.
- * Anything unusual returns null and goes through the schema for an exact error.
+ * points, and the schema check would cost more than JSON.parse itself. Anything unusual returns null
+ * and goes through the schema for an exact error; a bad date throws HaeDateError.
  */
 function plainHeartRateSample(point: unknown): HeartRateSample | null {
   if (typeof point !== "object" || point === null) return null;
@@ -86,13 +100,12 @@ function plainHeartRateSample(point: unknown): HeartRateSample | null {
   const source = p.source ?? "";
   if (typeof p.date !== "string" || typeof bpm !== "number" || !Number.isFinite(bpm) || typeof source !== "string") return null;
   if (!finiteOrAbsent(p.Avg) || !finiteOrAbsent(p.Min) || !finiteOrAbsent(p.Max) || !finiteOrAbsent(p.qty)) return null;
-  const ts = parseCommonHaeDate(p.date);
-  return ts === undefined ? null : { ts, bpm, source, device: "" };
+  return { ts: parseHaeDate(p.date), bpm, source, device: "" };
 }
 
 function addGauges(out: Normalized, name: string, units: string, point: unknown, path: string): void {
-  assertMatches(checkGaugePoint, point, path);
-  const ts = parseHaeDate(point.date);
+  assertShape(checkGaugePoint, point, path);
+  const ts = dateAt(point.date, `${path}.date`);
   const source = point.source ?? "";
   const fields: [string, number | undefined][] = [
     [name, point.qty],
@@ -117,9 +130,22 @@ function addGauges(out: Normalized, name: string, units: string, point: unknown,
 // Workouts: v2 (id, duration, activeEnergyBurned, heartRate{avg,max}) and v1 (no id, totals as
 // {qty, units}). Energy → kcal, distance → km; a unit we cannot convert leaves the field out.
 // ---------------------------------------------------------------------------------------------
-function addWorkout(out: Normalized, w: HaeWorkout, path: string): void {
-  const start = parseHaeDate(w.start);
-  const end = parseHaeDate(w.end);
+/** A workout's instants, parsed once each in the schema's order (start, end, heartRateData[i].date). */
+interface WorkoutTimes {
+  start: number;
+  end: number;
+  heartRate: number[];
+}
+
+function timesOf(w: HaeWorkout, path: string): WorkoutTimes {
+  const start = dateAt(w.start, `${path}.start`);
+  const end = dateAt(w.end, `${path}.end`);
+  const heartRate = (w.heartRateData ?? []).map((point, i) => dateAt(point.date, `${path}.heartRateData[${i}].date`));
+  return { start, end, heartRate };
+}
+
+function addWorkout(out: Normalized, w: HaeWorkout, times: WorkoutTimes, path: string): void {
+  const { start, end } = times;
   if (end < start) {
     throw invalidPayload(`${path}.end ${quoteValue(w.end)} is before start ${quoteValue(w.start)}`, `${path}.end`);
   }
@@ -147,22 +173,24 @@ function addWorkout(out: Normalized, w: HaeWorkout, path: string): void {
   if (plausible) out.workouts.push(workout);
 
   const points = w.heartRateData ?? [];
-  const samples = points.map((point, i) => heartRateSample(point, `${path}.heartRateData[${i}]`));
-  if (isRecoverySeries(points, end)) countIgnored(out.ignored, "workouts.heartRateData:recovery", samples.length);
+  const samples = points.map((point, i) => heartRateSample(point, `${path}.heartRateData[${i}]`, times.heartRate[i]));
+  if (isRecoverySeries(points, end, times.heartRate)) countIgnored(out.ignored, "workouts.heartRateData:recovery", samples.length);
   else out.heartRate.push(...samples);
 }
 
 /**
  * HAE bug #60: heartRateData sometimes holds the ~2-minute recovery series instead of the
  * workout's. Signature: every point has Min = Avg = Max and is at (or after) the workout's end.
- * Shared with summarize, which reads points before any schema check.
+ * Shared with summarize, which reads points before any schema check; `times` are the points' instants
+ * when they were parsed already.
  */
-export function isRecoverySeries(points: readonly unknown[], end: number): boolean {
+export function isRecoverySeries(points: readonly unknown[], end: number, times?: readonly number[]): boolean {
   if (points.length === 0) return false;
-  return points.every((p) => {
+  return points.every((p, i) => {
     if (typeof p !== "object" || p === null) return false;
     const { Min, Avg, Max, date } = p as Record<string, unknown>;
     if (Min === undefined || Min !== Avg || Avg !== Max || typeof date !== "string") return false;
+    if (times) return times[i]! >= end;
     try {
       return parseHaeDate(date) >= end;
     } catch {

@@ -11,7 +11,7 @@
 // - Workout → type, duration, distance, energy, heart rate from attributes or (iOS 16+) WorkoutStatistics.
 // - Records nested in a Correlation repeat top-level ones: skipped. Me, ActivitySummary, ClinicalRecord,
 //   Audiogram … are counted as not imported.
-import { parseCommonHaeDate, parseHaeDate } from "./dates";
+import { parseHaeDate } from "./dates";
 import { nightsFromSegments } from "./hae-sleep";
 import { quantityType, SLEEP_VALUES, workoutName } from "./healthkit-types";
 import type { GaugeSample, HeartRateSample, SleepSegment, Workout } from "./model";
@@ -100,8 +100,6 @@ export class HealthKitAdapter {
 
   private instant(value: string | undefined): number | undefined {
     if (!value) return undefined;
-    const fast = parseCommonHaeDate(value);
-    if (fast !== undefined) return fast;
     try {
       return parseHaeDate(value);
     } catch {

@@ -1,15 +1,16 @@
 // A big body, normalized without ever holding it: one pass over its bytes finds where each metric's points,
-// each workout and each sample lie, then those are parsed and normalized ~1 MB at a time as small bodies of
-// the same shape. Memory is one read window and one piece, whatever the body's size; every byte is still
-// checked (structure here, the pieces by JSON.parse), and an error names the same field the whole body would.
-import { isAscii, isUtf8 } from "node:buffer";
+// each workout and each sample lie, then those are parsed and normalized 512 KB at a time as small bodies of
+// the same shape (heart-rate points read from their bytes by hae-points.ts). Memory is one read window and one
+// piece, whatever the body's size; every byte is still checked (structure here, the pieces by JSON.parse or the
+// heart-rate reader), and an error names the same field the whole body would.
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { HttpError, invalidPayload } from "../errors";
 import { MAX_JSON_DEPTH } from "../body";
 import type { FixturePayload } from "./fixture";
 import { normalizeFixtureBody } from "./index";
-import { HAE_KEYS, metricName, normalizeHaeData } from "./hae";
-import type { Normalized } from "./model";
+import { HAE_KEYS, heartRatePoint, metricName, normalizeHaeData } from "./hae";
+import { heartRateSamples } from "./hae-points";
+import type { HeartRateSample, Normalized } from "./model";
 import { countOffsets, type DatedItems } from "./offsets";
 
 /** Bytes addressed from 0 to `size`: a body in memory, or a spooled body or raw-log line on disk. */
@@ -57,8 +58,13 @@ export class FileSource implements ByteSource {
   }
 }
 
-/** Bytes of one piece handed to JSON.parse: ~5 k heart-rate points, ~2.5 k workouts. */
+/** Bytes of one piece normalized and handed on together: ~5 k heart-rate points, ~2.5 k workouts. */
 const PIECE_BYTES = 512 * 1024;
+/**
+ * Bytes handed to one JSON.parse (a piece is parsed in runs of this size): small strings reuse the same memory,
+ * where a 512 KB one is fresh pages each time (bench/results.md "Reading a big body").
+ */
+const PARSE_BYTES = 32 * 1024;
 /** Bytes read from a file at a time while scanning. */
 const WINDOW_BYTES = 4 << 20;
 /**
@@ -74,6 +80,8 @@ const tooBig = (what: string, limit: number) =>
 /** Smaller sizes than the defaults make tests cross every boundary. */
 export interface PieceSizes {
   pieceBytes?: number;
+  /** At most pieceBytes. */
+  parseBytes?: number;
   windowBytes?: number;
   maxItemBytes?: number;
 }
@@ -95,7 +103,7 @@ const tooDeep = () => new HttpError(400, "too_deep", `body is nested deeper than
 // The scan: a map of the body down to the arrays that may be big, everything else as byte ranges.
 // ---------------------------------------------------------------------------------------------
 
-/** A run of whole array elements [first, first + count), bytes [start, end) without the brackets. */
+/** A run of whole array elements [first, first + count), bytes [start, end) without the brackets: one JSON.parse. */
 interface Piece {
   start: number;
   end: number;
@@ -133,7 +141,7 @@ class Scanner {
   private base = 0;
   pos = 0;
 
-  private readonly pieceBytes: number;
+  private readonly parseBytes: number;
   private readonly windowBytes: number;
   private readonly maxItemBytes: number;
   /** With keepCut: why the body ended early, once the arrays planned so far are closed (summarize). */
@@ -145,7 +153,7 @@ class Scanner {
     sizes: PieceSizes = {},
     private readonly keepCut = false,
   ) {
-    this.pieceBytes = sizes.pieceBytes ?? PIECE_BYTES;
+    this.parseBytes = Math.min(sizes.parseBytes ?? PARSE_BYTES, sizes.pieceBytes ?? PIECE_BYTES);
     this.windowBytes = sizes.windowBytes ?? WINDOW_BYTES;
     this.maxItemBytes = sizes.maxItemBytes ?? MAX_ITEM_BYTES;
   }
@@ -194,34 +202,44 @@ class Scanner {
       if (p === this.pos) throw invalidJson(`unexpected "${String.fromCharCode(first)}" at byte ${p}`);
       return (this.pos = p);
     }
-    let buf = this.buf;
-    let base = this.base;
-    let limit = base + buf.length;
+    // i indexes the window (buf from byte base); most bytes are inside strings, skipped by the inner loop
+    let { buf, base } = this;
+    let i = p - base;
+    let n = buf.length;
     let level = 0;
     let inString = false;
     let escaped = false;
-    for (; p < size; p++) {
-      if (p < base || p >= limit) {
-        this.fill(p);
+    for (;;) {
+      if (i >= n) {
+        if (base + i >= size) throw this.ended();
+        this.fill(base + i);
         ({ buf, base } = this);
-        limit = base + buf.length;
+        i = 0;
+        n = buf.length;
       }
-      const b = buf[p - base]!;
-      if (inString) {
-        if (escaped) escaped = false;
-        else if (b === 92) escaped = true;
-        else if (b === 34) {
+      if (escaped) {
+        escaped = false;
+        i++;
+      } else if (inString) {
+        let c = buf[i]!;
+        while (c !== 34 && c !== 92 && ++i < n) c = buf[i]!;
+        if (i === n) continue;
+        i++;
+        if (c === 92) escaped = true;
+        else {
           inString = false;
-          if (level === 0) return (this.pos = p + 1);
+          if (level === 0) return (this.pos = base + i);
         }
-      } else if (b === 34) inString = true;
-      else if (b === 123 || b === 91) {
-        if (++level + depth > MAX_JSON_DEPTH) throw tooDeep();
-      } else if (b === 125 || b === 93) {
-        if (--level === 0) return (this.pos = p + 1);
+      } else {
+        const b = buf[i++]!;
+        if (b === 34) inString = true;
+        else if (b === 123 || b === 91) {
+          if (++level + depth > MAX_JSON_DEPTH) throw tooDeep();
+        } else if (b === 125 || b === 93) {
+          if (--level === 0) return (this.pos = base + i);
+        }
       }
     }
-    throw this.ended();
   }
 
   private ended(): HttpError {
@@ -282,7 +300,7 @@ class Scanner {
         piece.end = end;
         piece.count++;
         index++;
-        if (piece.end - piece.start >= this.pieceBytes) {
+        if (piece.end - piece.start >= this.parseBytes) {
           piece = null;
           yield;
         }
@@ -317,77 +335,34 @@ class Scanner {
   }
 }
 
-/** Reused for each piece: its bytes as read, then in brackets with non-ASCII escaped. */
-let pieceBuffer = new Uint8Array(PIECE_BYTES * 2);
-let scratch = Buffer.allocUnsafe(PIECE_BYTES * 3);
+/** Reused for each parse: a piece's bytes as read, after a "[" (and before a "]") when they are a run of elements. */
+let parseBuffer = new Uint8Array(PARSE_BYTES * 2);
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
- * JSON.parse of bytes [start, end), wrapped in brackets when they are a run of elements. The text is always
- * ASCII (decoded by the ASCII fast path): a one-byte string that parses several times faster than a decoded UTF-8 one (HAE's
- * "Ana’s Apple Watch" on every point would otherwise make every piece a two-byte string).
+ * JSON.parse of bytes [start, end), wrapped in brackets when they are a run of elements, decoded as a whole body is
+ * (app.ts). Decoding natively costs less than escaping non-ASCII to keep one-byte strings, as this did before (HAE
+ * writes "Ana’s Apple Watch" in every point): bench/results.md "Reading a big body".
  */
 function parsePiece(src: ByteSource, start: number, end: number, asArray = false): unknown {
-  if (pieceBuffer.length < end - start) pieceBuffer = new Uint8Array(end - start);
-  const bytes = src.read(start, end, pieceBuffer);
-  if (!isAscii(bytes) && !isUtf8(bytes)) throw invalidJson("not valid UTF-8");
-  const text = asciiText(bytes, asArray);
+  const length = end - start;
+  if (parseBuffer.length < length + 2) parseBuffer = new Uint8Array(length + 2);
+  const into = parseBuffer.subarray(1, length + 1);
+  const bytes = src.read(start, end, into);
+  if (bytes.buffer !== into.buffer || bytes.byteOffset !== into.byteOffset) into.set(bytes);
+  parseBuffer[0] = 91;
+  parseBuffer[length + 1] = 93;
+  let text: string;
+  try {
+    text = utf8.decode(asArray ? parseBuffer.subarray(0, length + 2) : into);
+  } catch {
+    throw invalidJson("not valid UTF-8");
+  }
   try {
     return JSON.parse(text);
   } catch (err) {
     throw invalidJson((err as Error).message);
   }
-}
-
-const HEX = Buffer.from("0123456789abcdef");
-
-/**
- * Valid UTF-8 as ASCII JSON text: each non-ASCII character becomes a \uXXXX escape. JSON has non-ASCII only
- * inside strings, where the escape means the same character; outside one it stays an error.
- */
-function asciiText(bytes: Uint8Array, asArray: boolean): string {
-  // an escape is at most 3× the bytes it replaces (2 bytes → 6, 4 bytes → 12)
-  const need = bytes.length * 3 + 2;
-  if (scratch.length < need) scratch = Buffer.allocUnsafe(need);
-  const out = scratch; // a local: the loop below runs once per byte
-  let at = 0;
-  if (asArray) out[at++] = 91;
-  if (isAscii(bytes)) {
-    out.set(bytes, at);
-    at += bytes.length;
-  } else {
-    for (let i = 0; i < bytes.length; ) {
-      const b = bytes[i]!;
-      if (b < 0x80) {
-        out[at++] = b;
-        i++;
-        continue;
-      }
-      let code: number;
-      if (b < 0xe0) code = ((b & 0x1f) << 6) | (bytes[i + 1]! & 0x3f);
-      else if (b < 0xf0) code = ((b & 0x0f) << 12) | ((bytes[i + 1]! & 0x3f) << 6) | (bytes[i + 2]! & 0x3f);
-      else code = ((b & 0x07) << 18) | ((bytes[i + 1]! & 0x3f) << 12) | ((bytes[i + 2]! & 0x3f) << 6) | (bytes[i + 3]! & 0x3f);
-      i += b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
-      if (code > 0xffff) {
-        code -= 0x10000;
-        at = escapeTo(out, at, 0xd800 + (code >> 10));
-        code = 0xdc00 + (code & 0x3ff);
-      }
-      at = escapeTo(out, at, code);
-    }
-  }
-  if (asArray) out[at++] = 93;
-  return out.subarray(0, at).toString("utf8");
-}
-
-/** `\uXXXX` for one UTF-16 code unit, written at `at`; returns the new end. */
-function escapeTo(out: Uint8Array, at: number, code: number): number {
-  out[at] = 92;
-  out[at + 1] = 117;
-  out[at + 2] = HEX[code >> 12]!;
-  out[at + 3] = HEX[(code >> 8) & 15]!;
-  out[at + 4] = HEX[(code >> 4) & 15]!;
-  out[at + 5] = HEX[code & 15]!;
-  return at + 6;
 }
 
 /** Plans the whole body: structure and depth are checked here, so a bad body is refused before any piece is used. */
@@ -441,14 +416,76 @@ function lastValues(src: ByteSource, plan: Plan & { kind: "object" }): [string, 
   return [...seen];
 }
 
-/** A piece's parsed elements, or the whole value when it was not an array of pieces. */
-function* runs(src: ByteSource, plan: Plan): Generator<{ items: unknown; first: number }> {
+/** A run's parsed elements and its size, or the whole value when it was not planned as runs of elements. */
+function* runs(src: ByteSource, plan: Plan): Generator<{ items: unknown; first: number; bytes: number }> {
   if (plan.kind !== "pieces") {
-    yield { items: valueOf(src, plan), first: 0 };
+    yield { items: valueOf(src, plan), first: 0, bytes: bytesOf(plan) };
     return;
   }
-  if (!plan.pieces.length) yield { items: [], first: 0 };
-  for (const piece of plan.pieces) yield { items: parsePiece(src, piece.start, piece.end, true), first: piece.first };
+  if (!plan.pieces.length) yield { items: [], first: 0, bytes: 0 };
+  for (const piece of plan.pieces) yield { items: parsePiece(src, piece.start, piece.end, true), first: piece.first, bytes: piece.end - piece.start };
+}
+
+/** Bytes a plan covers (about: the keys and separators of an object are left out). */
+function bytesOf(plan: Plan): number {
+  switch (plan.kind) {
+    case "value":
+      return plan.end - plan.start;
+    case "object":
+      return plan.keys.reduce((sum, [, value]) => sum + bytesOf(value), 0);
+    case "pieces":
+      return plan.pieces.reduce((sum, piece) => sum + piece.end - piece.start, 0);
+    case "elements":
+      return plan.items.reduce((sum, item) => sum + bytesOf(item), 0);
+  }
+}
+
+/** A run normalized, and the bytes it came from. */
+interface Part {
+  out: Normalized;
+  bytes: number;
+}
+
+/**
+ * Parts joined into pieces of ~`pieceBytes`: each run is normalized on its own (its objects die young, which is
+ * measurably cheaper than normalizing 512 KB at once), while the caller's work per piece stays what it was. Only
+ * runs of one array are joined, so a piece's `at` (its first run's) still says where its items begin.
+ */
+function* joined(parts: Iterable<Part>, pieceBytes: number): Generator<Normalized> {
+  let piece: Normalized | null = null;
+  let bytes = 0;
+  for (const part of parts) {
+    if (piece && piece.at?.items !== part.out.at?.items) {
+      yield piece;
+      piece = null;
+      bytes = 0;
+    }
+    if (piece) addTo(piece, part.out);
+    else piece = part.out;
+    bytes += part.bytes;
+    if (bytes >= pieceBytes) {
+      yield piece;
+      piece = null;
+      bytes = 0;
+    }
+  }
+  if (piece) yield piece;
+}
+
+function addTo(piece: Normalized, part: Normalized) {
+  for (const sample of part.heartRate) piece.heartRate.push(sample);
+  for (const gauge of part.gauges) piece.gauges.push(gauge);
+  for (const night of part.sleep) piece.sleep.push(night);
+  for (const workout of part.workouts) piece.workouts.push(workout);
+  addCounts(piece.ignored, part.ignored);
+  if (part.invalid) addCounts((piece.invalid ??= {}), part.invalid);
+}
+
+function addCounts(into: Record<string, number>, from: Record<string, number>) {
+  for (const [key, count] of Object.entries(from)) {
+    // defineProperty: a key such as "__proto__" from the body stays a plain counter
+    Object.defineProperty(into, key, { value: (Object.hasOwn(into, key) ? into[key]! : 0) + count, enumerable: true, writable: true, configurable: true });
+  }
 }
 
 /** Where a piece sits in the body: an error path starting `from` + index is moved to `to` + (first + index). */
@@ -485,10 +522,12 @@ export function* normalizedPieces(src: ByteSource, sizes: PieceSizes = {}, lenie
   for (; !step.done; step = planning.next()) yield null;
   const { plan, cut } = step.value;
   const data = keyOf(plan, "data");
+  // summarize (lenient) takes each run as it comes: its items are named one by one
+  const pieceBytes = lenient ? 0 : (sizes.pieceBytes ?? PIECE_BYTES);
   if (data?.kind === "object" && (data.keys.length === 0 || data.keys.some(([key]) => HAE_KEYS.includes(key)))) {
-    yield* haePieces(src, data, sizes.maxItemBytes ?? MAX_ITEM_BYTES, lenient);
+    yield* joined(haePieces(src, data, sizes.maxItemBytes ?? MAX_ITEM_BYTES, lenient), pieceBytes);
   } else if (plan.kind === "object" && plan.keys.some(([key]) => key === "samples" || key === "type")) {
-    yield* fixturePieces(src, plan, lenient);
+    yield* joined(fixturePieces(src, plan, lenient), pieceBytes);
   } else {
     // the same answer as for a small body of this kind (valid JSON is not checked further: it is refused anyway)
     throw cut ?? invalidPayload('unrecognised payload: expected {"type":"heart_rate","samples":[…]} or a Health Auto Export {"data":{…}} body');
@@ -508,10 +547,10 @@ interface RunOf {
  * One run normalized, placed and marked with where it sits. With `lenient`, a run that fails is normalized again
  * an item at a time: each bad item is reported and left out (a fault outside the items ends the run).
  */
-function* normalizedRun(run: RunOf, items: unknown, first: number, lenient?: Lenient): Generator<Normalized> {
+function* normalizedRun(run: RunOf, items: unknown, first: number, bytes: number, lenient?: Lenient): Generator<Part> {
   if (lenient && run.dated) countOffsets(items, run.dated, lenient.offsets);
   try {
-    yield { ...placed(() => run.normalize(items as unknown[]), ...run.moves(first)), at: { items: run.path, first } };
+    yield { out: { ...placed(() => run.normalize(items as unknown[]), ...run.moves(first)), at: { items: run.path, first } }, bytes };
     return;
   } catch (err) {
     if (!lenient || !(err instanceof HttpError) || !Array.isArray(items)) throw err;
@@ -526,12 +565,12 @@ function* normalizedRun(run: RunOf, items: unknown, first: number, lenient?: Len
       if (err.field?.startsWith(`${run.path}[${first + i}]`)) continue;
       return;
     }
-    yield { ...one, at: { items: run.path, first: first + i } };
+    yield { out: { ...one, at: { items: run.path, first: first + i } }, bytes: 0 };
   }
 }
 
-function* haePieces(src: ByteSource, data: Plan & { kind: "object" }, maxItemBytes: number, lenient?: Lenient): Generator<Normalized> {
-  if (!data.keys.length) yield normalizeHaeData({});
+function* haePieces(src: ByteSource, data: Plan & { kind: "object" }, maxItemBytes: number, lenient?: Lenient): Generator<Part> {
+  if (!data.keys.length) yield { out: normalizeHaeData({}), bytes: 0 };
   for (const [key, value] of lastValues(src, data)) {
     if (key === "metrics" && value.kind === "elements") {
       for (const [i, metric] of value.items.entries()) yield* metricPieces(src, metric, i, maxItemBytes, lenient);
@@ -540,16 +579,16 @@ function* haePieces(src: ByteSource, data: Plan & { kind: "object" }, maxItemByt
     const at = `data.${key}[`;
     const run: RunOf = { path: `data.${key}`, normalize: (items) => normalizeHaeData({ [key]: items }), moves: (first) => [[at, at, first]] };
     if (key === "workouts") run.dated = "workouts";
-    for (const { items, first } of runs(src, value)) yield* normalizedRun(run, items, first, lenient);
+    for (const { items, first, bytes } of runs(src, value)) yield* normalizedRun(run, items, first, bytes, lenient);
   }
 }
 
-function* metricPieces(src: ByteSource, metric: Plan, index: number, maxItemBytes: number, lenient?: Lenient): Generator<Normalized> {
+function* metricPieces(src: ByteSource, metric: Plan, index: number, maxItemBytes: number, lenient?: Lenient): Generator<Part> {
   const points = keyOf(metric, "data");
   const to = `data.metrics[${index}]`;
   if (metric.kind !== "object" || !points) {
     const run: RunOf = { path: "data.metrics", normalize: (metrics) => normalizeHaeData({ metrics }), moves: (first) => [["data.metrics[", "data.metrics[", first]] };
-    yield* normalizedRun(run, [valueOf(src, metric)], index, lenient);
+    yield* normalizedRun(run, [valueOf(src, metric)], index, bytesOf(metric), lenient);
     return;
   }
   // the metric's other fields, parsed once (each is small); its points a piece at a time
@@ -560,17 +599,50 @@ function* metricPieces(src: ByteSource, metric: Plan, index: number, maxItemByte
   if (whole && points.kind === "pieces" && points.pieces.length && points.pieces.at(-1)!.end - points.pieces[0]!.start > maxItemBytes) {
     throw tooBig(`${to}.data (sleep segments, read together)`, maxItemBytes);
   }
-  const pieces = whole ? [{ items: valueOf(src, points), first: 0 }] : runs(src, points);
+  const pieces = whole ? [{ items: valueOf(src, points), first: 0, bytes: bytesOf(points) }] : runs(src, points);
   const run: RunOf = {
     path: `${to}.data`,
     normalize: (data) => normalizeHaeData({ metrics: [{ ...fields, data }] }),
     moves: (first) => [["data.metrics[0].data[", `${to}.data[`, first], ["data.metrics[", "data.metrics[", index]],
     dated: "points",
   };
-  for (const { items, first } of pieces) yield* normalizedRun(run, items, first, lenient);
+  // heart rate read from the bytes (summarize reads the dates' offsets too, so it takes the parsed points)
+  if (!lenient && points.kind === "pieces" && metricName(String(fields.name)) === "heart_rate" && accepts(() => run.normalize([]))) {
+    for (const piece of points.pieces) {
+      const samples = heartRatePiece(src, piece);
+      const bytes = piece.end - piece.start;
+      // as any other run when the reader gives up on it: then the same answer, or the same error
+      if (!samples) yield* normalizedRun(run, parsePiece(src, piece.start, piece.end, true), piece.first, bytes);
+      else yield { out: { shape: "hae", heartRate: samples, gauges: [], sleep: [], workouts: [], ignored: {}, at: { items: run.path, first: piece.first } }, bytes };
+    }
+    return;
+  }
+  for (const { items, first, bytes } of pieces) yield* normalizedRun(run, items, first, bytes, lenient);
 }
 
-function* fixturePieces(src: ByteSource, plan: Plan & { kind: "object" }, lenient?: Lenient): Generator<Normalized> {
+function accepts(run: () => unknown): boolean {
+  try {
+    run();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A heart-rate run read from its bytes (normalize/hae-points.ts), or null when anything in it was refused. */
+function heartRatePiece(src: ByteSource, piece: Piece): HeartRateSample[] | null {
+  const length = piece.end - piece.start;
+  if (parseBuffer.length < length) parseBuffer = new Uint8Array(length);
+  const bytes = src.read(piece.start, piece.end, parseBuffer.subarray(0, length));
+  try {
+    // a point the reader leaves alone is parsed and normalized on its own; if that refuses it, so will the run
+    return heartRateSamples(bytes, (point, i) => heartRatePoint(JSON.parse(utf8.decode(point)), "", i));
+  } catch {
+    return null;
+  }
+}
+
+function* fixturePieces(src: ByteSource, plan: Plan & { kind: "object" }, lenient?: Lenient): Generator<Part> {
   const fields: Record<string, unknown> = {};
   let samples: Plan | undefined;
   for (const [key, value] of lastValues(src, plan)) {
@@ -578,11 +650,11 @@ function* fixturePieces(src: ByteSource, plan: Plan & { kind: "object" }, lenien
     else fields[key] = valueOf(src, value);
   }
   if (!samples) {
-    yield normalizeFixtureBody(fields as FixturePayload);
+    yield { out: normalizeFixtureBody(fields as FixturePayload), bytes: 0 };
     return;
   }
   const run: RunOf = { path: "samples", normalize: (items) => normalizeFixtureBody({ ...fields, samples: items } as FixturePayload), moves: (first) => [["samples[", "samples[", first]] };
-  for (const { items, first } of runs(src, samples)) yield* normalizedRun(run, items, first, lenient);
+  for (const { items, first, bytes } of runs(src, samples)) yield* normalizedRun(run, items, first, bytes, lenient);
 }
 
 /** Bytes [start, end) of another source. */
