@@ -4,7 +4,7 @@
 import type { Ledger, ZoneBounds } from "./ledger/ledger";
 import { normalizePayload } from "./normalize/index";
 import type { HeartRateSample, Normalized } from "./normalize/model";
-import { readRawLines, type RawLine, type RawLog, type Spool } from "./raw/rawlog";
+import { isRawEntry, RAW_ENTRY_NEEDS, readRawLines, type RawLine, type RawLog, type Spool } from "./raw/rawlog";
 import { FileSource, normalizedPieces, rawEntryFields, type ByteSource } from "./normalize/stream";
 import type { Store } from "./store/store";
 import { emptyZoneSeconds, sampleProblem, ZONES, zoneBoundsBpm, type ZoneProfile, type ZoneSeconds } from "./transform/zones";
@@ -420,9 +420,9 @@ export class Pipeline {
     const source = new FileSource(line.big!.path, line.big!.start, line.end - 1);
     try {
       const { fields, body } = rawEntryFields(source);
-      const { user, receivedAt } = fields;
-      if (typeof user !== "string" || typeof receivedAt !== "string" || !body) throw new Error("not a raw entry (needs id, user, body)");
-      await this.merge(normalizedPieces(body), user, new Date(receivedAt), tally);
+      const entry = { ...fields, body };
+      if (!body || !isRawEntry(entry)) throw new Error(RAW_ENTRY_NEEDS);
+      await this.merge(normalizedPieces(body), entry.user, new Date(entry.receivedAt), tally);
     } finally {
       source.close();
     }

@@ -101,10 +101,10 @@ test("lines that are not entries are reported with why, the others read on", asy
   const dir = dataDir();
   const raw = join(dir, "raw");
   new RawLog(dir).close();
-  writeFileSync(join(raw, "2026-01-01.ndjson"), '\n{"id":"x"}\nnot json\n{"id":"e1","user":"me","body":null}\n');
+  writeFileSync(join(raw, "2026-01-01.ndjson"), '\n{"id":"x"}\nnot json\n{"id":"e1","receivedAt":"2026-01-01T00:00:00.000Z","user":"me","body":null}\n');
   expect((await readAll(raw, "2026-01-01.ndjson")).map((l) => l.error ?? l.entry!.id)).toEqual([
     "empty line",
-    "not a raw entry (needs id, user, body)",
+    "not a raw entry (needs id, receivedAt, user, body)",
     expect.stringMatching(/^invalid JSON:/),
     "e1",
   ]);
@@ -132,6 +132,8 @@ test("ndjsonLines: each line's bytes and offsets, a line over the limit by its p
     { line: 3, start: 9, end: 23, complete: true, text: null },
     { line: 4, start: 23, end: 27, complete: false, text: '{"c"' },
   ]);
-  // the raw log's reader on the same lines: a raw entry needs id, user and body
-  expect(["e", { id: "1", user: "me", body: 1 }, { id: 1, user: "me", body: 1 }, { id: "1", user: "me" }].map(isRawEntry)).toEqual([false, true, false, false]);
+  // the raw log's reader on the same lines: a raw entry needs id, receivedAt, user and body
+  const at = "2026-01-01T00:00:00.000Z";
+  const candidates = ["e", { id: "1", receivedAt: at, user: "me", body: 1 }, { id: 1, receivedAt: at, user: "me", body: 1 }, { id: "1", receivedAt: at, user: "me" }, { id: "1", user: "me", body: 1 }];
+  expect(candidates.map(isRawEntry)).toEqual([false, true, false, false, false]);
 });

@@ -343,18 +343,20 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
+export const RAW_ENTRY_NEEDS = "not a raw entry (needs id, receivedAt, user, body)";
+
 /** What makes a parsed line (or a big line's small fields) a raw-log entry rather than a bare payload. */
 export function isRawEntry(value: unknown): value is RawEntry {
   if (!value || typeof value !== "object") return false;
   const entry = value as Record<string, unknown>;
-  return typeof entry.id === "string" && typeof entry.user === "string" && "body" in entry;
+  return typeof entry.id === "string" && typeof entry.receivedAt === "string" && typeof entry.user === "string" && "body" in entry;
 }
 
 function parseRawLine(file: string, line: number, end: number, text: string): RawLine {
   if (!text.trim()) return { file, line, end, error: "empty line" };
   try {
     const entry: unknown = JSON.parse(text);
-    if (!isRawEntry(entry)) return { file, line, end, error: "not a raw entry (needs id, user, body)" };
+    if (!isRawEntry(entry)) return { file, line, end, error: RAW_ENTRY_NEEDS };
     return { file, line, end, entry };
   } catch (err) {
     return { file, line, end, error: `invalid JSON: ${(err as Error).message}` };
