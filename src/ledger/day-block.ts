@@ -31,14 +31,18 @@ export function emptySamples(capacity = 0): DaySamples {
 export function encodeSamples(day: number, samples: DaySamples): Uint8Array {
   const out = new ByteWriter(6 * samples.length + 8);
   out.uint(samples.length);
-  let previous = day * DAY_S;
+  writeSamples(out, samples, day * DAY_S);
+  return out.bytes();
+}
+
+/** Samples after `previous` (the day's start or the sample before them): delta, origin and bpm each. */
+function writeSamples(out: ByteWriter, samples: DaySamples, previous: number) {
   for (let i = 0; i < samples.length; i++) {
     out.uint(samples.ts[i]! - previous);
     out.uint(samples.origin[i]!);
     out.bpm(samples.bpm[i]!);
     previous = samples.ts[i]!;
   }
-  return out.bytes();
 }
 
 /**
@@ -51,13 +55,7 @@ export function appendSamples(held: Uint8Array, heldLastTs: number, later: DaySa
   const out = new ByteWriter(held.length + 16 * later.length + 8);
   out.uint(count + later.length);
   out.raw(held.subarray(reader.offset));
-  let previous = heldLastTs;
-  for (let i = 0; i < later.length; i++) {
-    out.uint(later.ts[i]! - previous);
-    out.uint(later.origin[i]!);
-    out.bpm(later.bpm[i]!);
-    previous = later.ts[i]!;
-  }
+  writeSamples(out, later, heldLastTs);
   return out.bytes();
 }
 
