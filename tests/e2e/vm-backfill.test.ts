@@ -1,25 +1,16 @@
 // A backfill delivered to VictoriaMetrics in full slices: each slice is drawn while VM still ingests the one before
-// (vm.ts `posting`), so a slice's first day is drawn from the previous slice's end before that post is answered.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+// (shared.vm.ts `posting`), so a slice's first day is drawn from the previous slice's end before that post is answered.
+import { describe, expect, test } from "bun:test";
 import { Ledger } from "../../src/ledger/ledger";
 import type { HeartRateSample } from "../../src/normalize/model";
 import { deliverPending } from "../../src/pipeline";
 import { expectedRange, hr, rng } from "../../src/store/store.contract";
 import { VmStore } from "../../src/store/vm";
 import { transformBatch, zoneBoundsBpm, type ZoneProfile } from "../../src/transform/zones";
-import { startVm, vmUnavailable, type VmProcess } from "../support/vm";
+import { openVmStore, vmForFile } from "../support/vm";
 
-const skip = vmUnavailable();
-let vm: VmProcess;
-beforeAll(async () => {
-  if (!skip) vm = await startVm();
-});
-afterAll(async () => {
-  await vm?.stop();
-});
+const shared = vmForFile();
+const skip = shared.skip;
 
 const profile: ZoneProfile = { mode: "max", hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] };
 const bounds = zoneBoundsBpm(profile);
@@ -27,7 +18,7 @@ const DAY = 86400;
 // a UTC midnight a week ago (inside VM's default retention of a month)
 const MIDNIGHT = Math.floor(Date.now() / 1000 / DAY) * DAY - 7 * DAY;
 
-const openStore = (url = vm.url) => new VmStore({ writeUrl: url, readUrl: url, stateDir: mkdtempSync(join(tmpdir(), "fitstack-vmstate-")) });
+const openStore = (url = shared.vm.url) => openVmStore(url);
 
 /**
  * Three UTC days at 1 Hz (86,400 instants each: every day closes a 50 k slice, so each midnight is a slice boundary
@@ -55,7 +46,7 @@ function failingProxy(failing: number) {
       const url = new URL(request.url);
       const body = request.method === "GET" ? undefined : await request.text();
       if (url.pathname.endsWith("/api/v1/import") && ++imports === failing) return new Response("overloaded", { status: 503 });
-      const res = await fetch(`${vm.url}${url.pathname}${url.search}`, { method: request.method, body });
+      const res = await fetch(`${shared.vm.url}${url.pathname}${url.search}`, { method: request.method, body });
       return new Response(await res.arrayBuffer(), { status: res.status });
     },
   });
@@ -82,7 +73,7 @@ describe.skipIf(!!skip)("VictoriaMetrics backfill in slices", () => {
     // three slices of one day each (the ledger closes a slice at the end of the day that reaches 50 k credits)
     expect([...ledger.zoneRewrites(user, samples[0]!.ts, 50_000)].map((s) => s.credits.length)).toEqual([86_400, 86_400 - 1200, 86_400]);
     await deliverPending(ledger, store);
-    await vm.flush();
+    await shared.vm.flush();
     const union = transformBatch(samples, profile, MIDNIGHT + DAY).credits;
     const asked = ranges(samples);
     const got = await Promise.all(asked.map(async ([from, to]) => ({ from, to, zones: (await store.summary(user, from, to)).zone_seconds })));
@@ -102,7 +93,7 @@ describe.skipIf(!!skip)("VictoriaMetrics backfill in slices", () => {
     expect(ledger.pending().map((p) => p.user)).toEqual([user]);
     await deliverPending(ledger, store);
     expect(ledger.pending()).toEqual([]);
-    await vm.flush();
+    await shared.vm.flush();
     const union = transformBatch(samples, profile, MIDNIGHT + DAY).credits;
     const asked = ranges(samples);
     const got = await Promise.all(asked.map(async ([from, to]) => ({ from, to, zones: (await store.summary(user, from, to)).zone_seconds })));

@@ -1,25 +1,16 @@
 // What late data costs VictoriaMetrics, and that the per-day counters stay exact where VM's reset reading is
 // most delicate (1 s apart across UTC midnight, a zone that comes and goes, instants that change zone).
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { describe, expect, test } from "bun:test";
 import { Ledger } from "../../src/ledger/ledger";
 import type { HeartRateSample } from "../../src/normalize/model";
 import { deliverPending } from "../../src/pipeline";
 import { expectedRange, hr, rng } from "../../src/store/store.contract";
 import { VmStore } from "../../src/store/vm";
 import { transformBatch, zoneBoundsBpm, type ZoneProfile } from "../../src/transform/zones";
-import { startVm, vmUnavailable, type VmProcess } from "../support/vm";
+import { openVmStore, vmForFile } from "../support/vm";
 
-const skip = vmUnavailable();
-let vm: VmProcess;
-beforeAll(async () => {
-  if (!skip) vm = await startVm();
-});
-afterAll(async () => {
-  await vm?.stop();
-});
+const shared = vmForFile();
+const skip = shared.skip;
 
 const profile: ZoneProfile = { mode: "max", hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] };
 const bounds = zoneBoundsBpm(profile);
@@ -27,7 +18,7 @@ const DAY = 86400;
 // a UTC midnight a week ago (inside VM's default retention of a month)
 const MIDNIGHT = Math.floor(Date.now() / 1000 / DAY) * DAY - 7 * DAY;
 
-const openStore = (url = vm.url) => new VmStore({ writeUrl: url, readUrl: url, stateDir: mkdtempSync(join(tmpdir(), "fitstack-vmstate-")) });
+const openStore = (url = shared.vm.url) => openVmStore(url);
 
 /** A proxy in front of VM counting the points of every import it passes on (VM's own row counter lags by a second). */
 function countingProxy() {
@@ -41,7 +32,7 @@ function countingProxy() {
       if (body && url.pathname.endsWith("/api/v1/import")) {
         for (const line of body.split("\n")) if (line) counted.points += (JSON.parse(line) as { values: unknown[] }).values.length;
       }
-      const res = await fetch(`${vm.url}${url.pathname}${url.search}`, { method: request.method, body });
+      const res = await fetch(`${shared.vm.url}${url.pathname}${url.search}`, { method: request.method, body });
       return new Response(await res.arrayBuffer(), { status: res.status });
     },
   });
@@ -62,7 +53,7 @@ describe.skipIf(!!skip)("VictoriaMetrics late data", () => {
     // between two held samples at noon of the first day: 4320 instants of that day follow it, 30,240 after that day
     ledger.ingest("late", [hr(MIDNIGHT - 5 * DAY + 43_205, 185)], bounds);
     await deliverPending(ledger, store);
-    await vm.flush();
+    await shared.vm.flush();
     const rows = proxy.points - before;
     // the rest of its day: 4321 instants for the five zones and the heart rate, and the five zones at the reset
     // seconds of those 12 h (each zone comes back every 90 minutes: 8 × 5); the old cumulative counters wrote 6 × 34,561
@@ -74,7 +65,7 @@ describe.skipIf(!!skip)("VictoriaMetrics late data", () => {
     const appended = Array.from({ length: 30 }, (_, i) => hr(MIDNIGHT + DAY / 2 + 10 * i, 120));
     ledger.ingest("late", [hr(MIDNIGHT - 3 * DAY + 43_200, 186), ...appended], bounds);
     await deliverPending(ledger, store);
-    await vm.flush();
+    await shared.vm.flush();
     expect(proxy.points - before2).toBeLessThanOrEqual(6 * 4320 + 5 * 40 + 2 * 30 + 30);
     // the union: the revision replaces the held sample at its instant
     const held = new Map([...samples, hr(MIDNIGHT - 5 * DAY + 43_205, 185), hr(MIDNIGHT - 3 * DAY + 43_200, 186), ...appended].map((h) => [h.ts, h]));
@@ -125,7 +116,7 @@ describe.skipIf(!!skip)("VictoriaMetrics late data", () => {
           return { ...s, bpm: s.bpm >= 150 ? 105 : 185 };
         }));
       }
-      await vm.flush();
+      await shared.vm.flush();
       const union = transformBatch([...held.values()], profile, MIDNIGHT + 2 * DAY).credits;
       const ranges: [number, number][] = [[union[0]!.ts - 1, union.at(-1)!.ts]];
       for (let day = -2; day <= 1; day++) {

@@ -1,21 +1,15 @@
 // The store contract against a real VictoriaMetrics started with docker-compose.yml's flags.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { storeContract } from "../../src/store/store.contract";
 import { VmStore } from "../../src/store/vm";
 import { waitFor } from "../support/process";
-import { startVm, vmUnavailable, type VmProcess } from "../support/vm";
+import { vmForFile } from "../support/vm";
 
-const skip = vmUnavailable();
-let vm: VmProcess;
-beforeAll(async () => {
-  if (!skip) vm = await startVm();
-});
-afterAll(async () => {
-  await vm?.stop();
-});
+const shared = vmForFile();
+const skip = shared.skip;
 
 storeContract(
   "VictoriaMetrics",
@@ -23,8 +17,8 @@ storeContract(
     ? null
     : {
         open: async (options) =>
-          new VmStore({ writeUrl: vm.url, readUrl: vm.url, stateDir: mkdtempSync(join(tmpdir(), "fitstack-vmstate-")), ...options }),
-        settle: () => vm.flush(),
+          new VmStore({ writeUrl: shared.vm.url, readUrl: shared.vm.url, stateDir: mkdtempSync(join(tmpdir(), "fitstack-vmstate-")), ...options }),
+        settle: () => shared.vm.flush(),
       },
 );
 
@@ -48,7 +42,7 @@ describe.skipIf(!!skip)("VictoriaMetrics rebuild", () => {
           return new Response("injected failure", { status: 503 });
         }
         const body = request.method === "GET" ? undefined : await request.arrayBuffer();
-        const res = await fetch(`${vm.url}${url.pathname}${url.search}`, { method: request.method, body });
+        const res = await fetch(`${shared.vm.url}${url.pathname}${url.search}`, { method: request.method, body });
         return new Response(await res.arrayBuffer(), { status: res.status, headers: { "content-type": res.headers.get("content-type") ?? "text/plain" } });
       },
     });
@@ -67,7 +61,7 @@ describe.skipIf(!!skip)("VictoriaMetrics rebuild", () => {
       ledger.ingest("rebuild", block(t0, 185), bounds);
       await expect(deliverPending(ledger, store)).rejects.toThrow("injected failure");
       await deliverPending(ledger, store);
-      await vm.flush();
+      await shared.vm.flush();
       // 13 samples each: 12 × 5 s; the two later blocks' first samples follow long pauses: +10 s each
       expect((await store.summary("rebuild", t0 - 60, t0 + 4000)).zone_seconds).toEqual({ z1: 0, z2: 70, z3: 70, z4: 0, z5: 60 });
       await store.close();
@@ -81,7 +75,7 @@ describe.skipIf(!!skip)("VictoriaMetrics stale points", () => {
   test("a gauge point re-sent in another unit leaves no point in the old unit's series; the rest of that series stays", async () => {
     const { Ledger } = await import("../../src/ledger/ledger");
     const { deliverPending } = await import("../../src/pipeline");
-    const store = new VmStore({ writeUrl: vm.url, readUrl: vm.url, stateDir: mkdtempSync(join(tmpdir(), "fitstack-vmstate-")) });
+    const store = new VmStore({ writeUrl: shared.vm.url, readUrl: shared.vm.url, stateDir: mkdtempSync(join(tmpdir(), "fitstack-vmstate-")) });
     const ledger = new Ledger(":memory:");
     const t = Math.floor(Date.now() / 1000 / 60) * 60 - 86400;
     const rest = (ts: number, value: number, unit: string) => ({ name: "hae_resting_heart_rate", unit, ts, value, source: "Watch" });
@@ -89,8 +83,8 @@ describe.skipIf(!!skip)("VictoriaMetrics stale points", () => {
     await deliverPending(ledger, store);
     ledger.ingest("units", [], [], undefined, { gauges: [rest(t + 60, 58, "bpm")], sleep: [], workouts: [] });
     await deliverPending(ledger, store);
-    await vm.flush();
-    const points = await vm.query(`count_over_time(hae_resting_heart_rate{user="units"}[1h])`, t + 120);
+    await shared.vm.flush();
+    const points = await shared.vm.query(`count_over_time(hae_resting_heart_rate{user="units"}[1h])`, t + 120);
     expect(points.map((p) => [p.metric.unit, p.value[1]]).sort()).toEqual([["bpm", "1"], ["count/min", "1"]]);
     expect(await store.summary("units", t - 60, t + 120)).toMatchObject({ resting_heart_rate: { ts: t + 60, bpm: 58 } });
     await store.close();
@@ -112,7 +106,7 @@ function flakyProxy() {
         state.corruptImports--;
         body = new TextDecoder().decode(body).replaceAll(/"values":\[[^,\]]+/g, '"values":[Infinity');
       }
-      const res = await fetch(`${vm.url}${url.pathname}${url.search}`, { method: request.method, body });
+      const res = await fetch(`${shared.vm.url}${url.pathname}${url.search}`, { method: request.method, body });
       return new Response(await res.arrayBuffer(), { status: res.status });
     },
   });
@@ -153,7 +147,7 @@ describe.skipIf(!!skip)("VictoriaMetrics outage", () => {
       expect(proxy.imports - importsBefore).toBeLessThanOrEqual(1);
       proxy.down = false;
       await waitFor(() => ledger.backlog().users === 0, 30_000, "the retrier to deliver the backlog");
-      await vm.flush();
+      await shared.vm.flush();
       // 60 s + 6 × 70 s
       expect((await store.summary("outage", t0 - 60, t0 + 3700)).zone_seconds).toEqual({ z1: 0, z2: 0, z3: 480, z4: 0, z5: 0 });
     } finally {
@@ -192,7 +186,7 @@ describe.skipIf(!!skip)("VictoriaMetrics rejected rows", () => {
       const reply = await pipeline.accept(new TextEncoder().encode("{}"), { shape: "fixture", heartRate, gauges: [], sleep: [], workouts, ignored: {} }, "rejected");
       expect(reply.delivered).toBe(true);
       const held = async () => {
-        await vm.flush();
+        await shared.vm.flush();
         const summary = await store.summary("rejected", t0 - 60, t0 + 120);
         return [summary.zone_seconds.z3, summary.workouts.count, summary.workouts.distance_m];
       };
@@ -207,18 +201,18 @@ describe.skipIf(!!skip)("VictoriaMetrics rejected rows", () => {
   test("a workout with a non-finite distance neither poisons the distance counter nor makes VM skip its line", async () => {
     const { Ledger } = await import("../../src/ledger/ledger");
     const { deliverPending } = await import("../../src/pipeline");
-    const store = new VmStore({ writeUrl: vm.url, readUrl: vm.url, stateDir: mkdtempSync(join(tmpdir(), "fitstack-vmstate-")) });
+    const store = new VmStore({ writeUrl: shared.vm.url, readUrl: shared.vm.url, stateDir: mkdtempSync(join(tmpdir(), "fitstack-vmstate-")) });
     const ledger = new Ledger(":memory:");
     const t = Math.floor(Date.now() / 1000 / 60) * 60 - 86400;
     const run = (id: string, start: number, distanceKm: number) => ({ id, name: "Running", start, end: start + 1800, durationS: 1800, distanceKm });
-    const invalidBefore = await vm.counter("vm_rows_invalid_total");
+    const invalidBefore = await shared.vm.counter("vm_rows_invalid_total");
     ledger.ingest("finite", [], [], undefined, { gauges: [], sleep: [], workouts: [run("A", t, Infinity), run("B", t + 7200, 5)] });
     await deliverPending(ledger, store);
-    await vm.flush();
+    await shared.vm.flush();
     // A's distance is not a number that can be stored; B's 5 km counts, in a range holding both and in B's alone
     expect((await store.summary("finite", t - 60, t + 9000)).workouts).toEqual({ count: 2, distance_m: 5000, duration_s: 3600, active_energy_kcal: 0 });
     expect((await store.summary("finite", t + 3600, t + 9000)).workouts.distance_m).toBe(5000);
-    expect(await vm.counter("vm_rows_invalid_total")).toBe(invalidBefore);
+    expect(await shared.vm.counter("vm_rows_invalid_total")).toBe(invalidBefore);
     await store.close();
   }, 30_000);
 });

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, waitFor } from "./process";
+import { VmStore } from "../../src/store/vm";
 
 const BINARY = process.env.VM_BIN ?? "/usr/bin/victoria-metrics";
 
@@ -35,6 +36,21 @@ export interface VmProcess {
   query(expr: string, time: number): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
   counter(name: string): Promise<number>;
 }
+
+/** One VM for a test file: started before its tests (unless unavailable: then `skip` says why), stopped after them. */
+export function vmForFile(): { readonly skip: string | null; vm: VmProcess } {
+  const shared = { skip: vmUnavailable(), vm: undefined as unknown as VmProcess };
+  beforeAll(async () => {
+    if (!shared.skip) shared.vm = await startVm();
+  });
+  afterAll(async () => {
+    await shared.vm?.stop();
+  });
+  return shared;
+}
+
+/** A VM store writing to and reading from `url`, with its own fresh state directory. */
+export const openVmStore = (url: string) => new VmStore({ writeUrl: url, readUrl: url, stateDir: mkdtempSync(join(tmpdir(), "fitstack-vmstate-")) });
 
 /** `extraFlags` add to docker-compose.yml's (e.g. a search limit an overload test needs), never replace them. */
 export async function startVm(extraFlags: string[] = []): Promise<VmProcess> {
