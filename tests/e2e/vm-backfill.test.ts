@@ -63,6 +63,15 @@ function ranges(samples: HeartRateSample[]): [number, number][] {
   return out;
 }
 
+/** Every range across the slices' boundaries, as VM answers it, equals the transform of the union. */
+async function expectUnion(store: VmStore, user: string, samples: HeartRateSample[]) {
+  await shared.vm.flush();
+  const union = transformBatch(samples, profile, MIDNIGHT + DAY).credits;
+  const asked = ranges(samples);
+  const got = await Promise.all(asked.map(async ([from, to]) => ({ from, to, zones: (await store.summary(user, from, to)).zone_seconds })));
+  expect(got).toEqual(asked.map(([from, to]) => ({ from, to, zones: expectedRange(union, from, to) })));
+}
+
 describe.skipIf(!!skip)("VictoriaMetrics backfill in slices", () => {
   test("slices drawn while the one before is in flight: every range across their boundaries equals the union", async () => {
     const user = "slices";
@@ -73,11 +82,7 @@ describe.skipIf(!!skip)("VictoriaMetrics backfill in slices", () => {
     // three slices of one day each (the ledger closes a slice at the end of the day that reaches 50 k credits)
     expect([...ledger.zoneRewrites(user, samples[0]!.ts, 50_000)].map((s) => s.credits.length)).toEqual([86_400, 86_400 - 1200, 86_400]);
     await deliverPending(ledger, store);
-    await shared.vm.flush();
-    const union = transformBatch(samples, profile, MIDNIGHT + DAY).credits;
-    const asked = ranges(samples);
-    const got = await Promise.all(asked.map(async ([from, to]) => ({ from, to, zones: (await store.summary(user, from, to)).zone_seconds })));
-    expect(got).toEqual(asked.map(([from, to]) => ({ from, to, zones: expectedRange(union, from, to) })));
+    await expectUnion(store, user, samples);
     await store.close();
   }, 60_000);
 
@@ -93,11 +98,7 @@ describe.skipIf(!!skip)("VictoriaMetrics backfill in slices", () => {
     expect(ledger.pending().map((p) => p.user)).toEqual([user]);
     await deliverPending(ledger, store);
     expect(ledger.pending()).toEqual([]);
-    await shared.vm.flush();
-    const union = transformBatch(samples, profile, MIDNIGHT + DAY).credits;
-    const asked = ranges(samples);
-    const got = await Promise.all(asked.map(async ([from, to]) => ({ from, to, zones: (await store.summary(user, from, to)).zone_seconds })));
-    expect(got).toEqual(asked.map(([from, to]) => ({ from, to, zones: expectedRange(union, from, to) })));
+    await expectUnion(store, user, samples);
     await store.close();
     proxy.stop();
   }, 60_000);
