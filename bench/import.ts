@@ -16,7 +16,7 @@ import { scanHealthXml, type XmlTag } from "../src/import/scanner";
 import { openExport } from "../src/import/source";
 import { HealthKitAdapter } from "../src/normalize/healthkit";
 import { startServer } from "../tests/support/process";
-import { startVm, vmUnavailable, type VmProcess } from "../tests/support/vm";
+import { startVm, vmCounters, vmUnavailable, type VmProcess } from "../tests/support/vm";
 
 const MAIN = join(import.meta.dir, "../src/main.ts");
 const BEFORE = process.env.IMPORT_BENCH_BEFORE;
@@ -180,33 +180,22 @@ interface ImportRow {
   vmCpuS: number | null;
 }
 
-/** VM's rows inserted and its own CPU seconds, from its /metrics (it updates them about a second late). */
-async function vmCounters(vm: VmProcess | null): Promise<{ rows: number; cpuS: number } | null> {
-  if (!vm) return null;
-  await Bun.sleep(1500);
-  const text = await (await fetch(`${vm.url}/metrics`)).text();
-  let rows = 0;
-  let cpuS = 0;
-  for (const line of text.split("\n")) {
-    if (line.startsWith("vm_rows_inserted_total")) rows += Number(line.split(" ").at(-1));
-    if (line.startsWith("process_cpu_seconds_total")) cpuS = Number(line.split(" ").at(-1));
-  }
-  return { rows, cpuS };
-}
+/** VM's rows inserted and its own CPU seconds, or null without VM. */
+const vmCountersOf = async (vm: VmProcess | null) => (vm ? vmCounters(vm) : null);
 
 async function importRun(name: string, path: string, records: number, env: Record<string, string>, vm: VmProcess | null, prefill = false, main = MAIN): Promise<ImportRow> {
   const dataDir = mkdtempSync(join(tmpdir(), "fitstack-import-bench-"));
   const all = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", AUTH_TOKEN: "bench-token-0123456789", SECRET_PATH: "bench", DATA_DIR: dataDir, ...env };
   try {
     if (prefill) await webhookDays(all, 90);
-    const before = await vmCounters(vm);
+    const before = await vmCountersOf(vm);
     const started = performance.now();
     const proc = Bun.spawn(["bun", "run", main, "import", path], { env: all, stdout: "pipe", stderr: "pipe" });
     const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
     const wallS = (performance.now() - started) / 1000;
     if (code !== 0) process.stderr.write(`${name}: exit ${code}\n${stdout}\n${stderr}\n`);
     const usage = proc.resourceUsage()!;
-    const after = await vmCounters(vm);
+    const after = await vmCountersOf(vm);
     return {
       name,
       records,

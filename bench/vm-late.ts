@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Ledger } from "../src/ledger/ledger";
 import { deliverPending } from "../src/pipeline";
 import { VmStore } from "../src/store/vm";
-import { startVm, vmUnavailable } from "../tests/support/vm";
+import { startVm, vmCounters, vmUnavailable } from "../tests/support/vm";
 
 const HELD = Number(process.env.VM_LATE_HELD ?? 1_000_000);
 const DAY = 86400;
@@ -25,29 +25,17 @@ try {
     const samples = Array.from({ length: Math.min(100_000, HELD - i) }, (_, k) => ({ ts: first + (i + k) * 5, bpm: 60 + (((i + k) * 7) % 120), source: "w", device: "" }));
     ledger.ingest("me", samples, bounds);
   }
-  /** VM's rows inserted and CPU seconds (its /metrics lags about a second). */
-  const vmCounters = async () => {
-    await Bun.sleep(1500);
-    const text = await (await fetch(`${vm.url}/metrics`)).text();
-    let rows = 0;
-    let cpu = 0;
-    for (const line of text.split("\n")) {
-      if (line.startsWith("vm_rows_inserted_total")) rows += Number(line.split(" ").at(-1));
-      if (line.startsWith("process_cpu_seconds_total")) cpu = Number(line.split(" ").at(-1));
-    }
-    return { rows, cpu };
-  };
   const rows: string[] = [];
   const measure = async (name: string, late: { ts: number; bpm: number } | null) => {
     if (late) ledger.ingest("me", [{ ...late, source: "w", device: "" }], bounds);
-    const before = await vmCounters();
+    const before = await vmCounters(vm);
     const cpu = process.cpuUsage();
     const wall = performance.now();
     await deliverPending(ledger, store);
     const wallS = (performance.now() - wall) / 1000;
     const used = process.cpuUsage(cpu);
-    const after = await vmCounters();
-    rows.push(`| ${name} | ${(after.rows - before.rows).toLocaleString("en")} | ${wallS.toFixed(2)} | ${((used.user + used.system) / 1e6).toFixed(2)} | ${(after.cpu - before.cpu).toFixed(2)} |`);
+    const after = await vmCounters(vm);
+    rows.push(`| ${name} | ${(after.rows - before.rows).toLocaleString("en")} | ${wallS.toFixed(2)} | ${((used.user + used.system) / 1e6).toFixed(2)} | ${(after.cpuS - before.cpuS).toFixed(2)} |`);
   };
   await measure(`first delivery of ${HELD.toLocaleString("en")} held samples (${Math.round((HELD * 5) / DAY)} days)`, null);
   await measure("one late sample at noon of the first held day", { ts: first + 43_200 - 4, bpm: 150 });

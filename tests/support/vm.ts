@@ -49,6 +49,19 @@ export function vmForFile(): { readonly skip: string | null; vm: VmProcess } {
   return shared;
 }
 
+/** VM's rows inserted and its own CPU seconds, from its /metrics (it updates them about a second late: waited for). */
+export async function vmCounters(vm: VmProcess): Promise<{ rows: number; cpuS: number }> {
+  await Bun.sleep(1500);
+  const text = await (await fetch(`${vm.url}/metrics`)).text();
+  let rows = 0;
+  let cpuS = 0;
+  for (const line of text.split("\n")) {
+    if (line.startsWith("vm_rows_inserted_total")) rows += Number(line.split(" ").at(-1));
+    if (line.startsWith("process_cpu_seconds_total")) cpuS = Number(line.split(" ").at(-1));
+  }
+  return { rows, cpuS };
+}
+
 /** A VM store writing to and reading from `url`, with its own fresh state directory. */
 export const openVmStore = (url: string) => new VmStore({ writeUrl: url, readUrl: url, stateDir: mkdtempSync(join(tmpdir(), "fitstack-vmstate-")) });
 
