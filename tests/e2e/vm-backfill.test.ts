@@ -7,7 +7,7 @@ import { deliverPending } from "../../src/pipeline";
 import { expectedRange, hr, rng } from "../../src/store/store.contract";
 import { VmStore } from "../../src/store/vm";
 import { transformBatch, zoneBoundsBpm, type ZoneProfile } from "../../src/transform/zones";
-import { openVmStore, vmForFile } from "../support/vm";
+import { openVmStore, vmForFile, vmProxy, weekAgoMidnight } from "../support/vm";
 
 const shared = vmForFile();
 const skip = shared.skip;
@@ -15,8 +15,7 @@ const skip = shared.skip;
 const profile: ZoneProfile = { mode: "max", hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] };
 const bounds = zoneBoundsBpm(profile);
 const DAY = 86400;
-// a UTC midnight a week ago (inside VM's default retention of a month)
-const MIDNIGHT = Math.floor(Date.now() / 1000 / DAY) * DAY - 7 * DAY;
+const MIDNIGHT = weekAgoMidnight();
 
 const openStore = (url = shared.vm.url) => openVmStore(url);
 
@@ -39,18 +38,11 @@ function threeDays(seed: number): HeartRateSample[] {
 /** A proxy in front of VM that answers 503 to the `failing`-th import (1-based) instead of passing it on. */
 function failingProxy(failing: number) {
   let imports = 0;
-  const server = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    async fetch(request) {
-      const url = new URL(request.url);
-      const body = request.method === "GET" ? undefined : await request.text();
-      if (url.pathname.endsWith("/api/v1/import") && ++imports === failing) return new Response("overloaded", { status: 503 });
-      const res = await fetch(`${shared.vm.url}${url.pathname}${url.search}`, { method: request.method, body });
-      return new Response(await res.arrayBuffer(), { status: res.status });
-    },
-  });
-  return { url: `http://127.0.0.1:${server.port}`, imports: () => imports, stop: () => server.stop(true) };
+  const proxy = vmProxy(
+    () => shared.vm.url,
+    () => (++imports === failing ? new Response("overloaded", { status: 503 }) : undefined),
+  );
+  return { ...proxy, imports: () => imports };
 }
 
 /** Ranges around each slice boundary (the midnights), the gap, and the whole. */

@@ -7,7 +7,7 @@ import { deliverPending } from "../../src/pipeline";
 import { expectedRange, hr, rng } from "../../src/store/store.contract";
 import { VmStore } from "../../src/store/vm";
 import { transformBatch, zoneBoundsBpm, type ZoneProfile } from "../../src/transform/zones";
-import { openVmStore, vmForFile } from "../support/vm";
+import { openVmStore, vmForFile, vmProxy, weekAgoMidnight } from "../support/vm";
 
 const shared = vmForFile();
 const skip = shared.skip;
@@ -15,28 +15,20 @@ const skip = shared.skip;
 const profile: ZoneProfile = { mode: "max", hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] };
 const bounds = zoneBoundsBpm(profile);
 const DAY = 86400;
-// a UTC midnight a week ago (inside VM's default retention of a month)
-const MIDNIGHT = Math.floor(Date.now() / 1000 / DAY) * DAY - 7 * DAY;
+const MIDNIGHT = weekAgoMidnight();
 
 const openStore = (url = shared.vm.url) => openVmStore(url);
 
 /** A proxy in front of VM counting the points of every import it passes on (VM's own row counter lags by a second). */
 function countingProxy() {
   const counted = { points: 0 };
-  const server = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    async fetch(request) {
-      const url = new URL(request.url);
-      const body = request.method === "GET" ? undefined : await request.text();
-      if (body && url.pathname.endsWith("/api/v1/import")) {
-        for (const line of body.split("\n")) if (line) counted.points += (JSON.parse(line) as { values: unknown[] }).values.length;
-      }
-      const res = await fetch(`${shared.vm.url}${url.pathname}${url.search}`, { method: request.method, body });
-      return new Response(await res.arrayBuffer(), { status: res.status });
+  const proxy = vmProxy(
+    () => shared.vm.url,
+    (body) => {
+      for (const line of body.split("\n")) if (line) counted.points += (JSON.parse(line) as { values: unknown[] }).values.length;
     },
-  });
-  return Object.assign(counted, { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) });
+  );
+  return Object.assign(counted, proxy);
 }
 
 describe.skipIf(!!skip)("VictoriaMetrics late data", () => {

@@ -62,6 +62,26 @@ export async function vmCounters(vm: VmProcess): Promise<{ rows: number; cpuS: n
   return { rows, cpuS };
 }
 
+/** A UTC midnight a week ago: inside VM's default retention of a month. */
+export const weekAgoMidnight = () => Math.floor(Date.now() / 1000 / 86_400) * 86_400 - 7 * 86_400;
+
+/** A proxy in front of VM at `target()`: `onImport` sees each import's body first and may answer instead of VM. */
+export function vmProxy(target: () => string, onImport: (body: string) => Response | void) {
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    async fetch(request) {
+      const url = new URL(request.url);
+      const body = request.method === "GET" ? undefined : await request.text();
+      const answer = body !== undefined && url.pathname.endsWith("/api/v1/import") ? onImport(body) : undefined;
+      if (answer) return answer;
+      const res = await fetch(`${target()}${url.pathname}${url.search}`, { method: request.method, body });
+      return new Response(await res.arrayBuffer(), { status: res.status });
+    },
+  });
+  return { url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
+}
+
 /** A VM store writing to and reading from `url`, with its own fresh state directory. */
 export const openVmStore = (url: string) => new VmStore({ writeUrl: url, readUrl: url, stateDir: mkdtempSync(join(tmpdir(), "fitstack-vmstate-")) });
 
