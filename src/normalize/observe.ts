@@ -5,6 +5,8 @@ import { watchDates } from "./dates";
 import { HAE_KEYS } from "./hae";
 
 export interface Observer {
+  /** The body's shape, as soon as the reader knows it (before any item, even when every item is refused). */
+  shape(shape: "hae" | "fixture"): void;
   /** A member of an object at `pattern`: "" (the body), "data", "data.metrics[]", or an item's (see DatedItems). */
   member(pattern: string, name: string): void;
   /** The array at `items` holds a metric's points: its stored name (null without one) and its units as written. */

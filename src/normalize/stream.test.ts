@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { HttpError } from "../errors";
 import { normalizePayload } from "./index";
 import type { Normalized } from "./model";
+import type { Observer } from "./observe";
 import { FileSource, MAX_ITEM_BYTES, memorySource, normalizedPieces, rawEntryFields, warmUp, type ByteSource, type PieceSizes } from "./stream";
 
 const REALCASES = join(import.meta.dir, "../../../shared/realcases/hae");
@@ -263,7 +264,10 @@ describe("warmUp", () => {
 describe("lenient (summarize): bad items left out and reported, a cut body read up to the cut", () => {
   const lenient = () => {
     const bad: HttpError[] = [];
-    return { bad, offsets: new Map<number, number>(), onBadItem: (err: HttpError) => void bad.push(err) };
+    // the UTC offsets of the dates the normalizer parsed, as told to summarize
+    const offsets = new Map<number, number>();
+    const observer: Observer = { shape() {}, member() {}, metric() {}, item() {}, instant: (_field, _written, _ts, offset) => void (offset !== null && offsets.set(offset, (offsets.get(offset) ?? 0) + 1)) };
+    return { bad, offsets, observer, onBadItem: (err: HttpError) => void bad.push(err) };
   };
   const encode = (text: string) => memorySource(new TextEncoder().encode(text));
   const points = Array.from({ length: 40 }, (_, i) => point(1_700_000_000 + 60 * i, 60 + i)) as Record<string, unknown>[];

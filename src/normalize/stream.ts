@@ -92,7 +92,8 @@ export interface PieceSizes {
  * throws; with an observer, what the reader sees is told as it reads (normalize/observe.ts).
  */
 export interface Lenient {
-  onBadItem(err: HttpError): void;
+  /** `item`: the fault is the item's own (else it is around the items, e.g. a fixture's type, and ends the run). */
+  onBadItem(err: HttpError, item: boolean): void;
   observer?: Observer;
 }
 
@@ -536,8 +537,10 @@ export function* normalizedPieces(src: ByteSource, sizes: PieceSizes = {}, lenie
   // summarize (lenient) takes each run as it comes: its items are named one by one
   const pieceBytes = lenient ? 0 : (sizes.pieceBytes ?? PIECE_BYTES);
   if (data?.kind === "object" && (data.keys.length === 0 || data.keys.some(([key]) => HAE_KEYS.includes(key)))) {
+    observer?.shape("hae");
     yield* joined(haePieces(src, data, sizes.maxItemBytes ?? MAX_ITEM_BYTES, lenient), pieceBytes);
   } else if (plan.kind === "object" && plan.keys.some(([key]) => key === "samples" || key === "type")) {
+    observer?.shape("fixture");
     yield* joined(fixturePieces(src, plan, lenient), pieceBytes);
   } else {
     // the same answer as for a small body of this kind (valid JSON is not checked further: it is refused anyway)
@@ -576,6 +579,8 @@ function* normalizedRun(run: RunOf, items: unknown, first: number, bytes: number
       return;
     } catch (err) {
       if (!lenient || !(err instanceof HttpError) || !Array.isArray(items)) throw err;
+      // no item to blame: the fault is around them (a fixture's type), reported once
+      if (!items.length) return lenient.onBadItem(err, false);
     }
   }
   for (const [i, item] of (items as unknown[]).entries()) {
@@ -584,9 +589,10 @@ function* normalizedRun(run: RunOf, items: unknown, first: number, bytes: number
       one = normalize([item], first + i);
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
-      lenient!.onBadItem(err);
+      const own = !!err.field?.startsWith(`${run.path}[${first + i}]`);
+      lenient!.onBadItem(err, own);
       observe(item, first + i);
-      if (err.field?.startsWith(`${run.path}[${first + i}]`)) continue;
+      if (own) continue;
       return;
     }
     observe(item, first + i, Object.hasOwn(one.ignored, RECOVERY));

@@ -51,16 +51,16 @@ export class FileAnalyzer {
     const { stats } = this;
     const prefix = `${where ? `${where}: ` : ""}${options.path ?? ""}`;
     const bad: { first: HttpError | null } = { first: null };
-    const observer = this.observer(prefix, options.path ?? "");
     let shape: Normalized["shape"] | null = null;
+    const observer = Object.assign(this.observer(prefix, options.path ?? ""), { shape: (known: Normalized["shape"]) => void (shape = known) });
     let thrown: HttpError | null = null;
     try {
-      const lenient = { observer, onBadItem: (err: HttpError) => void (bad.first ??= err, note(stats.unreadablePoints, () => `${where ? `${where}: ` : ""}${err.message}`)) };
-      for (const piece of normalizedPieces(src, this.sizes, lenient)) {
-        if (!piece) continue;
-        shape ??= piece.shape;
-        this.piece(piece, prefix, observer.series);
-      }
+      const onBadItem = (err: HttpError, item: boolean) => {
+        bad.first ??= err;
+        if (item) note(stats.unreadablePoints, () => `${where ? `${where}: ` : ""}${err.message}`);
+      };
+      const lenient = { observer, onBadItem };
+      for (const piece of normalizedPieces(src, this.sizes, lenient)) if (piece) this.piece(piece, prefix, observer.series);
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       thrown = err;
@@ -105,7 +105,7 @@ export class FileAnalyzer {
    * What the reader tells of one document as written: each array of points is a block (its points, range and
    * cadence in file order, its steps back in time), each item's instants the time range, offsets and anomalies.
    */
-  private observer(prefix: string, path: string): Observer & { series: Map<string, Block> } {
+  private observer(prefix: string, path: string): Omit<Observer, "shape"> & { series: Map<string, Block> } {
     const { stats } = this;
     const series = new Map<string, Block>();
     let items = "";
