@@ -11,8 +11,8 @@ export interface Observer {
   member(pattern: string, name: string): void;
   /** The array at `items` holds a metric's points: its stored name (null without one) and its units as written. */
   metric(items: string, name: string | null, units: unknown): void;
-  /** Item `index` of the array at `items`, whatever it holds; the instants it stands for follow. */
-  item(items: string, index: number): void;
+  /** Item `index` of the array at `items`, whatever it holds (`object`: it is one); the instants it stands for follow. */
+  item(items: string, index: number, object: boolean): void;
   /**
    * An instant of the current item: where in it ("", ".start", ".heartRateData[2]"), as written, and as the
    * normalizer parsed it (null: no timestamp, e.g. a bare day or a date it refused; offset null: not a date string).
@@ -58,10 +58,16 @@ export class SeenDates {
   }
 }
 
+/** A refused item's fault is a point's: any of a metric's points or a fixture's samples, a workout's heart-rate points. */
+export function isPointFault(dated: DatedItems | undefined, field: string): boolean {
+  return dated === "points" || dated === "samples" || (dated === "workouts" && field.includes(".heartRateData["));
+}
+
 /** Tells `observer` of one item: its members, then its instants (a recovery workout's heart rate has none: HAE bug #60). */
 export function observeItem(observer: Observer, dated: DatedItems, items: string, index: number, item: unknown, seen: SeenDates, recovery = false): void {
-  observer.item(items, index);
-  if (typeof item !== "object" || item === null || Array.isArray(item)) return;
+  const object = typeof item === "object" && item !== null && !Array.isArray(item);
+  observer.item(items, index, object);
+  if (!object) return;
   const pattern = ITEM_PATTERN[dated];
   for (const key in item) observer.member(pattern, key);
   const p = item as Record<string, unknown>;

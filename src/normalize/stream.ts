@@ -11,7 +11,7 @@ import { normalizeFixtureBody } from "./index";
 import { HAE_KEYS, heartRatePoint, metricName, normalizeHaeData, RECOVERY } from "./hae";
 import { heartRateSamples } from "./hae-points";
 import type { HeartRateSample, Normalized } from "./model";
-import { observeItem, SeenDates, type DatedItems, type Observer } from "./observe";
+import { isPointFault, observeItem, SeenDates, type DatedItems, type Observer } from "./observe";
 
 /** Bytes addressed from 0 to `size`: a body in memory, or a spooled body or raw-log line on disk. */
 export interface ByteSource {
@@ -92,8 +92,8 @@ export interface PieceSizes {
  * throws; with an observer, what the reader sees is told as it reads (normalize/observe.ts).
  */
 export interface Lenient {
-  /** `item`: the fault is the item's own (else it is around the items, e.g. a fixture's type, and ends the run). */
-  onBadItem(err: HttpError, item: boolean): void;
+  /** `point`: the fault is a point's (a metric's point, a fixture's sample, a workout's heart rate), not a record's or around the items. */
+  onBadItem(err: HttpError, point: boolean): void;
   observer?: Observer;
 }
 
@@ -590,9 +590,11 @@ function* normalizedRun(run: RunOf, items: unknown, first: number, bytes: number
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       const own = !!err.field?.startsWith(`${run.path}[${first + i}]`);
-      lenient!.onBadItem(err, own);
+      lenient!.onBadItem(err, own && isPointFault(run.dated, err.field!));
       observe(item, first + i);
       if (own) continue;
+      // the rest are still counted as written (the normalizer read none of their dates)
+      (items as unknown[]).slice(i + 1).forEach((rest, k) => observe(rest, first + i + 1 + k));
       return;
     }
     observe(item, first + i, Object.hasOwn(one.ignored, RECOVERY));

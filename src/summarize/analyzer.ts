@@ -55,9 +55,9 @@ export class FileAnalyzer {
     const observer = Object.assign(this.observer(prefix, options.path ?? ""), { shape: (known: Normalized["shape"]) => void (shape = known) });
     let thrown: HttpError | null = null;
     try {
-      const onBadItem = (err: HttpError, item: boolean) => {
+      const onBadItem = (err: HttpError, point: boolean) => {
         bad.first ??= err;
-        if (item) note(stats.unreadablePoints, () => `${where ? `${where}: ` : ""}${err.message}`);
+        if (point) note(stats.unreadablePoints, () => `${where ? `${where}: ` : ""}${err.message}`);
       };
       const lenient = { observer, onBadItem };
       for (const piece of normalizedPieces(src, this.sizes, lenient)) if (piece) this.piece(piece, prefix, observer.series);
@@ -66,8 +66,9 @@ export class FileAnalyzer {
       thrown = err;
     }
     this.count(shape, !!(bad.first || thrown));
-    // the webhook refuses the whole document at its first bad item; the problems say where and why
-    if (bad.first) addProblem(stats, located(where, bad.first.field), `rejected by the webhook: ${bad.first.message}`);
+    // the webhook refuses the whole document at its first bad item; the problems say where and why (a document
+    // that is not JSON, or cut short, by that alone)
+    if (bad.first && !thrown) addProblem(stats, located(where, bad.first.field), `rejected by the webhook: ${bad.first.message}`);
     if (thrown) addProblem(stats, located(where, thrown.field), `${options.incomplete ? "incomplete last line (no newline): " : ""}${thrown.message}`);
   }
 
@@ -119,12 +120,12 @@ export class FileAnalyzer {
         if (typeof units === "string") metric.units.add(units);
         series.set(at, { name, metric, previousTs: null });
       },
-      item: (at, i) => {
+      item: (at, i, object) => {
         items = at;
         index = i;
         if (at === WORKOUTS) {
-          stats.workouts++;
           bump(stats.sections, "workouts");
+          if (object) stats.workouts++;
           block = { name: "heart_rate", metric: null, previousTs: null };
           series.set(`${WORKOUTS}[${i}]`, block);
         } else {
