@@ -112,6 +112,45 @@ ${hae(points)}
   ]);
 });
 
+test("a document of any size is checked by the webhook's reader (strict.skipped stays 0, once for what was too big to hold)", async () => {
+  // 55 k points of ~84 bytes: 4.6 MB, over the 4 Mi characters the old scanner held for its strict check
+  const points = Array.from({ length: 55_000 }, (_, i) => ({ ...hr("2026-01-01 10:00:00 +0100", 100), date: new Date((T0 + i + 3600) * 1000).toISOString().replace("T", " ").replace(".000Z", " +0100") }));
+  const file = (await summarize({ dir: folder({ "big.json": hae(points) }), profile, now: NOW })).report.files[0]!;
+  expect(file.bytes).toBeGreaterThan(4 * 1024 * 1024);
+  expect([file.strict, file.heartRate?.samples, file.records.metrics.heart_rate!.points]).toEqual([{ accepted: 1, rejected: 0, skipped: 0 }, 55_000, 55_000]);
+});
+
+test("records as written: a metric's points and units, a sleep metric's entries at the date each stands for, the members by path", async () => {
+  const text = JSON.stringify({
+    data: {
+      metrics: [
+        { name: "walking_running_distance", units: "mi", data: [{ date: "2026-01-01 10:00:00 +0100", qty: 1.5, source: "Phone" }] },
+        {
+          name: "sleep_analysis",
+          units: "hr",
+          data: [
+            // a point stands for its date, else its start: the first segment's bare day is no instant, the second
+            // segment stands for its start, the night for its date
+            { startDate: "2026-01-01 00:00:00 +0100", endDate: "2026-01-01 01:00:00 +0100", value: "Core", date: "2026-01-01" },
+            { startDate: "2026-01-01 01:00:00 +0100", endDate: "2026-01-01 02:00:00 +0100", value: "Deep" },
+            { date: "2026-01-01 07:00:00 +0100", asleep: 6, sleepStart: "2026-01-01 00:00:00 +0100", sleepEnd: "2026-01-01 07:00:00 +0100", mood: "fine" },
+          ],
+        },
+      ],
+    },
+  });
+  const file = (await summarize({ dir: folder({ "x.json": text }), profile, now: NOW })).report.files[0]!;
+  expect(file.records.metrics).toEqual({
+    // stored as km by the hook; summarize says what the file holds
+    walking_running_distance: { points: 1, units: ["mi"], firstUtc: "2026-01-01T09:00:00Z", lastUtc: "2026-01-01T09:00:00Z", medianIntervalS: null },
+    // three entries (the hook makes two nights of them), at 00:00Z and 06:00Z
+    sleep_analysis: { points: 3, units: ["hr"], firstUtc: "2026-01-01T00:00:00Z", lastUtc: "2026-01-01T06:00:00Z", medianIntervalS: 21600 },
+  });
+  // 1 + 2 dates counted, all +01:00; from 00:00Z to the distance's 09:00Z
+  expect(file.time).toMatchObject({ firstUtc: "2026-01-01T00:00:00Z", lastUtc: "2026-01-01T09:00:00Z", offsets: { "+01:00": 3 } });
+  expect([file.keys["data.metrics[].data[].startDate"], file.keys["data.metrics[].units"], file.anomalies.unexpectedKeys]).toEqual([2, 2, { count: 1, keys: { "data.metrics[].data[].mood": 1 } }]);
+});
+
 test("a file the webhook rejects is still summarized leniently, with the webhook's error", async () => {
   // Avg missing on one point: the webhook answers 422; summarize counts the other point
   const file = (await summarize({ dir: folder({ "x.json": hae([hr("2026-01-01 10:00:00 +0100", 90), { date: "2026-01-01 10:00:05 +0100" }]) }), profile, now: NOW })).report.files[0]!;
