@@ -59,18 +59,27 @@ const RETRY_MAX_MS = 60_000;
 /** Deliveries ask the store whether it restarted at most this often (a VM /metrics read). */
 const RECHECK_MIN_MS = 2_000;
 
-/** Rewrites each user's store series from the earliest instant the ledger changed since the last delivery. */
-export async function deliverPending(ledger: Ledger, store: Store, sliceSize = CREDITS_PER_DELIVERY, memory = new MemoryGuard()): Promise<void> {
+/**
+ * Rewrites each user's store series from the earliest instant the ledger changed since the last delivery. Returns
+ * true when the store had lost deliveries the ledger holds as done (see `Store.deliveredSeq`), or is another
+ * store than the one delivered to before: then everything was delivered again.
+ */
+export async function deliverPending(ledger: Ledger, store: Store, sliceSize = CREDITS_PER_DELIVERY, memory = new MemoryGuard()): Promise<boolean> {
   // an import running beside `serve` holds this until its one final delivery: the backlog waits for it
   using _lock = acquireDeliveryLock(lockPathFor(ledger.db.filename), "deliver");
-  // a backfill's slices leave their import text behind: collected when it adds up, not after every slice
+  const held = store.deliveredSeq?.();
+  const lost = held !== undefined && held < ledger.deliverySeq();
+  if (lost) ledger.db.transaction(() => ledger.markAllPending())();
+  // numbers only grow on both sides, whichever of the two lost its last commits
+  const nextSeq = () => Math.max(ledger.deliverySeq(), store.deliveredSeq?.() ?? 0) + 1;
   for (const { user, since } of ledger.pending()) {
     for (const rewrite of ledger.zoneRewrites(user, since, sliceSize)) {
       await store.writeZones(rewrite, () => ledger.zoneRewrites(user, ledger.firstTs(user) ?? since, sliceSize));
       memory.check(rewrite.credits.length);
     }
-    await store.finishDelivery?.(user, ledger.firstTs(user));
-    ledger.delivered(user, since);
+    const seq = nextSeq();
+    await store.finishDelivery?.(user, ledger.firstTs(user), seq);
+    ledger.delivered(user, since, seq);
   }
   for (const user of ledger.records.pendingUsers()) {
     // a family of 100 k workouts is read a few thousand rows at a time, with turns of the event loop between
@@ -79,9 +88,14 @@ export async function deliverPending(ledger: Ledger, store: Store, sliceSize = C
     for (; !step.done; step = steps.next()) await nextTurn();
     const update = step.value;
     await store.writeRecords(update);
-    await store.finishDelivery?.(user, ledger.firstTs(user));
-    ledger.records.delivered(update);
+    const seq = nextSeq();
+    await store.finishDelivery?.(user, ledger.firstTs(user), seq);
+    ledger.db.transaction(() => {
+      ledger.records.delivered(update);
+      ledger.setDeliverySeq(seq);
+    })();
   }
+  return lost;
 }
 
 /** Heart-rate samples gathered from a body's pieces before they are merged into the ledger. */
@@ -310,7 +324,9 @@ export class Pipeline {
     const { ledger, store, log, metrics } = this.deps;
     metrics?.deliveryAttempts.inc({ store: store.kind });
     try {
-      await deliverPending(ledger, store);
+      if (await deliverPending(ledger, store)) {
+        log.warn("the store had lost deliveries (a power cut, or another store than before): delivered everything again", { store: store.kind });
+      }
       this.noteFailing(false);
       this.retryDelay = RETRY_MIN_MS;
       this.storeDown = false;

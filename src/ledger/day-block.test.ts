@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { appendSamples, DAY_S, decodeSamples, emptySamples, encodeSamples, mergeDay, timelineFrom, timelineOf, type DaySamples } from "./day-block";
+import { appendSamples, DAY_S, decodeMark, decodeSamples, emptySamples, encodeMark, encodeSamples, mergeDay, timelineFrom, timelineOf, type DaySamples } from "./day-block";
 
 const DAY = 20_454; // 2026-01-01
 const block = (rows: [number, number, number][]): DaySamples => {
@@ -47,7 +47,16 @@ describe("day block", () => {
       if (cut && cut < all.length && all[cut]![0] === all[cut - 1]![0]) continue; // an append starts after the last instant
       const held = encodeSamples(DAY, block(all.slice(0, cut)));
       const lastTs = cut ? DAY * DAY_S + all[cut - 1]![0] : DAY * DAY_S;
-      expect(appendSamples(held, lastTs, block(all.slice(cut)))).toEqual(encodeSamples(DAY, block(all)));
+      const heldInstants = timelineOf(block(all.slice(0, cut))).length;
+      const { bytes, mark } = appendSamples(held, lastTs, heldInstants, block(all.slice(cut)));
+      expect(bytes).toEqual(encodeSamples(DAY, block(all)));
+      // a walk from the mark gives what a walk from midnight gives, for every instant after the held ones
+      const zones = Uint8Array.from({ length: timelineOf(block(all)).length }, (_, i) => i % 5);
+      for (let since = lastTs + 1; since <= DAY * DAY_S + 86_400; since += since < lastTs + 100 ? 1 : 997) {
+        expect(timelineFrom(DAY, bytes, zones, since, decodeMark(DAY, encodeMark(DAY, mark)))).toEqual(timelineFrom(DAY, bytes, zones, since));
+      }
+      // and one at or before the mark's instant walks from midnight
+      expect(timelineFrom(DAY, bytes, zones, lastTs, mark)).toEqual(timelineFrom(DAY, bytes, zones, lastTs));
     }
   });
 

@@ -46,30 +46,64 @@ function writeSamples(out: ByteWriter, samples: DaySamples, previous: number) {
 }
 
 /**
- * The block of `held` (whose last instant is `heldLastTs`) followed by `later`, all after that instant: the same
- * bytes encodeSamples gives for the two together, without decoding the held samples.
+ * A place in a day's block a walk may start from: the byte offset of sample `index`, the instant before it
+ * (`ts`) and that instant's place in the timeline (`instant`).
  */
-export function appendSamples(held: Uint8Array, heldLastTs: number, later: DaySamples): Uint8Array {
+export interface BlockMark {
+  at: number;
+  index: number;
+  ts: number;
+  instant: number;
+}
+
+/**
+ * The block of `held` (whose last instant is `heldLastTs`, its `heldInstants`-th) followed by `later`, all after
+ * that instant: the same bytes encodeSamples gives for the two together, without decoding the held samples, and
+ * the mark where `later` starts.
+ */
+export function appendSamples(held: Uint8Array, heldLastTs: number, heldInstants: number, later: DaySamples): { bytes: Uint8Array; mark: BlockMark } {
   const reader = new ByteReader(held);
   const count = reader.uint();
   const out = new ByteWriter(held.length + 16 * later.length + 8);
   out.uint(count + later.length);
   out.raw(held.subarray(reader.offset));
+  const mark = { at: out.length, index: count, ts: heldLastTs, instant: heldInstants - 1 };
   writeSamples(out, later, heldLastTs);
+  return { bytes: out.bytes(), mark };
+}
+
+export function encodeMark(day: number, mark: BlockMark): Uint8Array {
+  const out = new ByteWriter(24);
+  for (const n of [mark.at, mark.index, mark.ts - day * DAY_S, mark.instant + 1]) out.uint(n);
   return out.bytes();
+}
+
+export function decodeMark(day: number, bytes: Uint8Array | null): BlockMark | null {
+  if (!bytes) return null;
+  const reader = new ByteReader(bytes);
+  return { at: reader.uint(), index: reader.uint(), ts: day * DAY_S + reader.uint(), instant: reader.uint() - 1 };
 }
 
 /**
  * The day's timeline from `since` on (its instants at or after it, with the zone each was credited) and the
- * timeline instant before it on that day (null when none), walking the block without decoding what comes before.
+ * timeline instant before it on that day (null when none), walking the block without decoding what comes before
+ * (from `mark` on when `since` comes after it: a sync of the latest minutes is not walked from midnight).
  */
-export function timelineFrom(day: number, bytes: Uint8Array, zones: Uint8Array, since: number): { before: number | null; stretch: Stretch } {
+export function timelineFrom(day: number, bytes: Uint8Array, zones: Uint8Array, since: number, mark: BlockMark | null = null): { before: number | null; stretch: Stretch } {
   const reader = new ByteReader(bytes);
   const count = reader.uint();
   let ts = day * DAY_S;
   let before: number | null = null;
   let instant = -1;
-  for (let i = 0; i < count; i++) {
+  let first = 0;
+  if (mark && since > mark.ts) {
+    reader.offset = mark.at;
+    first = mark.index;
+    ts = mark.ts;
+    before = mark.instant < 0 ? null : mark.ts;
+    instant = mark.instant;
+  }
+  for (let i = first; i < count; i++) {
     const next = ts + reader.uint();
     if (next >= since) {
       // the rest, from sample i (its delta is read), is decoded; every instant before it is < since

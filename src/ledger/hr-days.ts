@@ -6,7 +6,7 @@ import { UserIds } from "./user-ids";
 import type { HeartRateSample } from "../normalize/model";
 import { compareOrigins, creditSeconds, creditTimeline, zoneIndex, type Credit, type Origin } from "../transform/zones";
 import type { ZoneBounds } from "./ledger";
-import { appendSamples, DAY_S, dayOf, decodeSamples, emptySamples, encodeSamples, mergeDay, timelineFrom, timelineOf, type DaySamples, type DayTimeline } from "./day-block";
+import { appendSamples, DAY_S, dayOf, decodeMark, decodeSamples, emptySamples, encodeMark, encodeSamples, mergeDay, timelineFrom, timelineOf, type DaySamples, type DayTimeline } from "./day-block";
 
 /** A row's key is user id × 2^20 + UTC day number (day 2^20 falls in the year 4840). */
 const USER_SPAN = 2 ** 20;
@@ -22,6 +22,8 @@ interface DayRow {
   s4: number;
   samples: Uint8Array;
   zones: Uint8Array;
+  /** Where the last append started (day-block's BlockMark), or null: a rewritten day is walked from its start. */
+  mark: Uint8Array | null;
 }
 
 interface HeldDay {
@@ -55,8 +57,9 @@ export class HeartRateDays {
       CREATE TABLE IF NOT EXISTS hr_origin (id INTEGER PRIMARY KEY, source TEXT NOT NULL, device TEXT NOT NULL, UNIQUE (source, device));
       CREATE TABLE IF NOT EXISTS hr_day (key INTEGER PRIMARY KEY, first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL,
         s0 REAL NOT NULL, s1 REAL NOT NULL, s2 REAL NOT NULL, s3 REAL NOT NULL, s4 REAL NOT NULL,
-        samples BLOB NOT NULL, zones BLOB NOT NULL);
+        samples BLOB NOT NULL, zones BLOB NOT NULL, mark BLOB);
     `);
+    if (!db.query<{ name: string }, []>("PRAGMA table_info(hr_day)").all().some((c) => c.name === "mark")) db.exec("ALTER TABLE hr_day ADD COLUMN mark BLOB");
     this.loadIds();
   }
 
@@ -145,9 +148,10 @@ export class HeartRateDays {
       added[zone]! += seconds;
       previous = ts;
     }
+    const { bytes, mark } = appendSamples(row.samples, row.last_ts, row.zones.length, later);
     this.db
-      .query("UPDATE hr_day SET last_ts = ?, s0 = ?, s1 = ?, s2 = ?, s3 = ?, s4 = ?, samples = ?, zones = ? WHERE key = ?")
-      .run(previous, ...(totals as [number, number, number, number, number]), appendSamples(row.samples, row.last_ts, later), zones, uid * USER_SPAN + day);
+      .query("UPDATE hr_day SET last_ts = ?, s0 = ?, s1 = ?, s2 = ?, s3 = ?, s4 = ?, samples = ?, zones = ?, mark = ? WHERE key = ?")
+      .run(previous, ...(totals as [number, number, number, number, number]), bytes, zones, encodeMark(day, mark), uid * USER_SPAN + day);
     return previous;
   }
 
@@ -279,13 +283,14 @@ export class HeartRateDays {
    */
   creditsFrom(user: string, since: number): { previousTs: number | null; days: Generator<Credit[]> } {
     const uid = this.userId(user, false);
-    const next = this.db.query<DayRow, [number, number]>("SELECT key, last_ts, samples, zones FROM hr_day WHERE key >= ? AND key < ? ORDER BY key LIMIT 1");
+    const next = this.db.query<DayRow, [number, number]>("SELECT key, last_ts, samples, zones, mark FROM hr_day WHERE key >= ? AND key < ? ORDER BY key LIMIT 1");
     if (uid === null) return { previousTs: null, days: (function* () {})() };
     const end = (uid + 1) * USER_SPAN;
     const earlierDays = this.lastBefore(uid, dayOf(since));
     const row = next.get(uid * USER_SPAN + dayOf(since), end);
     if (!row) return { previousTs: earlierDays, days: (function* () {})() };
-    const first = timelineFrom(row.key - uid * USER_SPAN, row.samples, row.zones, since);
+    const day = row.key - uid * USER_SPAN;
+    const first = timelineFrom(day, row.samples, row.zones, since, decodeMark(day, row.mark));
     const previousTs = first.before ?? earlierDays;
     const days = function* (): Generator<Credit[]> {
       yield creditTimeline(first.stretch, previousTs);

@@ -47,6 +47,9 @@ export interface RecordsInput {
   workouts: readonly Workout[];
 }
 
+/** Meta key: the number of the last delivery (deliverPending). */
+const DELIVERY_SEQ = "delivery_seq";
+
 const dayStartOf = (ts: number) => Math.floor(ts / DAY_S) * DAY_S;
 
 export class Ledger {
@@ -147,12 +150,24 @@ export class Ledger {
     return { users: users.size, oldestPending: row.oldest };
   }
 
-  /** Clears a user's backlog once delivered, unless newer data moved it meanwhile. */
-  delivered(user: string, since: number) {
-    this.db.query("DELETE FROM pending WHERE user = ? AND since >= ?").run(user, since);
+  /** Clears a user's backlog once delivered as `seq`, unless newer data moved it meanwhile. */
+  delivered(user: string, since: number, seq: number) {
+    this.db.transaction(() => {
+      this.db.query("DELETE FROM pending WHERE user = ? AND since >= ?").run(user, since);
+      this.setDeliverySeq(seq);
+    })();
   }
 
-  /** Marks every user's whole history for delivery (after a replay, or switching stores). */
+  /** The number of the last delivery the store acknowledged (Store.deliveredSeq); 0 before any. */
+  deliverySeq(): number {
+    return Number(this.getMeta(DELIVERY_SEQ) ?? 0);
+  }
+
+  setDeliverySeq(seq: number) {
+    this.setMeta(DELIVERY_SEQ, String(seq));
+  }
+
+  /** Marks every user's whole history for delivery (a store that lost deliveries, or another store than before). */
   markAllPending() {
     const upsert = this.db.query("INSERT OR REPLACE INTO pending (user, since) VALUES (?, ?)");
     for (const { user, since } of this.days.firsts()) upsert.run(user, since);

@@ -56,8 +56,10 @@ export class HeartRateDayStore {
     db.exec(`
       CREATE TABLE IF NOT EXISTS hr_user (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
       CREATE TABLE IF NOT EXISTS hr_day (key INTEGER PRIMARY KEY,
-        s0 REAL NOT NULL, s1 REAL NOT NULL, s2 REAL NOT NULL, s3 REAL NOT NULL, s4 REAL NOT NULL, block BLOB NOT NULL);
+        s0 REAL NOT NULL, s1 REAL NOT NULL, s2 REAL NOT NULL, s3 REAL NOT NULL, s4 REAL NOT NULL, block BLOB NOT NULL, last_ts INTEGER);
     `);
+    // the day's last credit, so a rewrite after it keeps the block without walking it (null in a store written before)
+    if (!db.query<{ name: string }, []>("PRAGMA table_info(hr_day)").all().some((c) => c.name === "last_ts")) db.exec("ALTER TABLE hr_day ADD COLUMN last_ts INTEGER");
     this.loadIds();
   }
 
@@ -85,18 +87,23 @@ export class HeartRateDayStore {
     }
   }
 
-  /** The held day's credits before `since` (kept as encoded, not decoded), then `later`. */
+  /**
+   * The held day's credits before `since` (kept as encoded, not decoded), then `later`. A sync of the latest minutes
+   * keeps them all: the block is not walked, its totals are the row's.
+   */
   private spliceDay(uid: number, day: number, since: number, later: readonly Credit[]) {
     const key = uid * USER_SPAN + day;
-    const row = this.db.query<{ block: Uint8Array }, [number]>("SELECT block FROM hr_day WHERE key = ?").get(key);
+    type Row = { block: Uint8Array; last_ts: number | null; s0: number; s1: number; s2: number; s3: number; s4: number };
+    const row = this.db.query<Row, [number]>("SELECT block, last_ts, s0, s1, s2, s3, s4 FROM hr_day WHERE key = ?").get(key);
     const held = row?.block ?? new Uint8Array([0]);
     const reader = new ByteReader(held);
     const count = reader.uint();
     const start = reader.offset;
-    const totals = [0, 0, 0, 0, 0] as [number, number, number, number, number];
-    let ts = day * DAY_S;
-    let kept = 0;
-    let keptEnd = start;
+    const after = row !== null && row.last_ts !== null && since > row.last_ts;
+    const totals = (after ? [row.s0, row.s1, row.s2, row.s3, row.s4] : [0, 0, 0, 0, 0]) as [number, number, number, number, number];
+    let ts = after ? row.last_ts! : day * DAY_S;
+    let kept = after ? count : 0;
+    let keptEnd = after ? held.length : start;
     for (; kept < count; kept++) {
       const next = ts + reader.uint();
       if (next >= since) break;
@@ -116,7 +123,11 @@ export class HeartRateDayStore {
     out.raw(held.subarray(start, keptEnd));
     for (const c of later) totals[c.zone]! += c.seconds;
     writeCredits(out, later, ts);
-    this.db.query("INSERT OR REPLACE INTO hr_day (key, s0, s1, s2, s3, s4, block) VALUES (?, ?, ?, ?, ?, ?, ?)").run(key, ...totals, out.bytes());
+    this.put(key, totals, out.bytes(), later.length ? later.at(-1)!.ts : ts);
+  }
+
+  private put(key: number, totals: [number, number, number, number, number], block: Uint8Array, lastTs: number) {
+    this.db.query("INSERT OR REPLACE INTO hr_day (key, s0, s1, s2, s3, s4, block, last_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").run(key, ...totals, block, lastTs);
   }
 
   /** Rewrites one day as it stood in an earlier layout (upgrade). */
@@ -131,7 +142,7 @@ export class HeartRateDayStore {
     }
     const totals = [0, 0, 0, 0, 0] as [number, number, number, number, number];
     for (const c of credits) totals[c.zone]! += c.seconds;
-    this.db.query("INSERT OR REPLACE INTO hr_day (key, s0, s1, s2, s3, s4, block) VALUES (?, ?, ?, ?, ?, ?, ?)").run(uid * USER_SPAN + day, ...totals, encodeDay(day, credits));
+    this.put(uid * USER_SPAN + day, totals, encodeDay(day, credits), credits.at(-1)!.ts);
   }
 
   private day(uid: number, day: number): Credit[] {

@@ -92,4 +92,25 @@ describe("embedded store: a rewrite splices the day it starts in", () => {
     days.replaceFrom("me", T - 86_400, []);
     expect(rows(spliced)).toEqual([]);
   });
+
+  test("syncs of the latest minutes, appended without walking the day, leave the rows one whole write leaves", () => {
+    const T = 1_767_225_600 - 3000;
+    const credits: Credit[] = Array.from({ length: 1200 }, (_, i) => ({ ts: T + 7 * i, bpm: 60 + ((i * 7) % 120), zone: (i * 3) % 5, seconds: i % 11 === 0 ? 0.1 + 0.2 : 7 }));
+    const rows = (db: Database) => db.query("SELECT * FROM hr_day ORDER BY key").all();
+    const whole = new Database(":memory:");
+    new HeartRateDayStore(whole).replaceFrom("me", T, credits);
+    const synced = new Database(":memory:");
+    const days = new HeartRateDayStore(synced);
+    for (let i = 0; i < credits.length; i += 60) {
+      // a store written before the day's last instant was kept: its rows are walked as before
+      if (i === 600) synced.exec("UPDATE hr_day SET last_ts = NULL WHERE key = (SELECT MAX(key) FROM hr_day)");
+      days.replaceFrom("me", credits[i]!.ts, credits.slice(i, i + 60));
+    }
+    expect(rows(synced)).toEqual(rows(whole));
+    // a rewrite from the last instant itself replaces it
+    const last = { ...credits.at(-1)!, bpm: 181, zone: 4 };
+    days.replaceFrom("me", last.ts, [last]);
+    new HeartRateDayStore(whole).replaceFrom("me", T, [...credits.slice(0, -1), last]);
+    expect(rows(synced)).toEqual(rows(whole));
+  });
 });

@@ -92,7 +92,14 @@ export interface Store {
    * After a user's delivery (zones or records) is complete: a store keeping daily series derived from them
    * (VM's training_*) rewrites those from the earliest day the delivery changed. `firstTs` = the user's first instant.
    */
-  finishDelivery?(user: string, firstTs: number | null): Promise<void>;
+  finishDelivery?(user: string, firstTs: number | null, seq: number): Promise<void>;
+  /**
+   * A store that commits without waiting for the disk (the embedded one) keeps the `seq` of the last
+   * `finishDelivery` in the same order as its writes: after a power cut that took its last commits it answers an
+   * older number than the ledger's, and the caller delivers everything again (deliverPending). Absent: a store
+   * durable at acknowledgement, or one answering `lostWrites` itself (VM).
+   */
+  deliveredSeq?(): number;
   /** Heart rate for from < ts <= to, at most one point per `stepS` (the last of each step). */
   heartRateSeries(user: string, from: number, to: number, stepS: number): Promise<HeartRatePoint[]>;
   health(): Promise<StoreHealth>;

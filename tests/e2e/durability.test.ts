@@ -8,7 +8,7 @@
 // earns 10 + 600 = 610 s; a 13-sample block after a gap earns 10 + 12·5 = 70 s.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -264,6 +264,47 @@ describe("crash between the raw append and the merge", () => {
       expect(replay.stdout).toContain(`1 files, 4 entries`);
       expect(replay.stdout).toContain(`skipped ${today}.ndjson:3: invalid JSON`);
       await h.start();
+      expect(await h.client.zones(T0 - 60, T0 + 3700)).toEqual(expected);
+    } finally {
+      await h.stop();
+    }
+  }, 60_000);
+});
+
+describe("a power cut takes the embedded store's last commits (it does not wait for the disk)", () => {
+  test("the store's older delivery number is noticed at the next start and everything is delivered again; so is a deleted store", async () => {
+    const dir = dataDir();
+    const h = harness({ DATA_DIR: dir });
+    const storeFiles = () => readdirSync(dir).filter((name) => name.startsWith("metrics.sqlite"));
+    const snapshot = join(dataDir(), "store");
+    await h.start();
+    try {
+      expect((await h.client.post(fixtureBlock(T0, 130, 121))).status).toBe(200);
+      await h.stop();
+      // the store as the disk held it before the next delivery's commits reached it
+      mkdirSync(snapshot);
+      for (const name of storeFiles()) copyFileSync(join(dir, name), join(snapshot, name));
+      await h.start();
+      // 13 samples at 150 bpm (z3) 600 s after A ended: 10 + 60 = 70 s
+      expect((await h.client.post(fixtureBlock(T0 + 1200, 150, 13))).status).toBe(200);
+      const expected = zones({ z2: 600, z3: 70 });
+      expect(await h.client.zones(T0 - 60, T0 + 3700)).toEqual(expected);
+      await h.stop();
+
+      for (const name of storeFiles()) unlinkSync(join(dir, name));
+      for (const name of readdirSync(snapshot)) copyFileSync(join(snapshot, name), join(dir, name));
+      await h.start();
+      expect(await h.client.zones(T0 - 60, T0 + 3700)).toEqual(expected);
+      expect(h.server.output()).toContain("the store had lost deliveries");
+      await h.stop();
+
+      for (const name of storeFiles()) unlinkSync(join(dir, name));
+      await h.start();
+      expect(await h.client.zones(T0 - 60, T0 + 3700)).toEqual(expected);
+      // once caught up, a restart delivers nothing again
+      await h.stop();
+      await h.start();
+      expect(h.server.output()).not.toContain("the store had lost deliveries");
       expect(await h.client.zones(T0 - 60, T0 + 3700)).toEqual(expected);
     } finally {
       await h.stop();
