@@ -37,9 +37,10 @@
 //                       "unknownMetrics":{"count","names":{name: points}}
 //                       "unexpectedKeys":{"count","keys":{pattern: n}}   members the normalizer does not expect
 //                       "outOfBounds":{"count","reasons":{reason: n}}}  dropped by normalize/bounds.ts (added in 1)
-//                      unreadablePoints: items the webhook refuses (its message, with the JSON path), left out
-//   problems           [{"at","message"}] (first 20), problemCount: unreadable JSON, truncation, the first item
-//                      the webhook refuses in each document
+//                      unreadablePoints: points the webhook refuses (a metric's point, a sample, a workout's heart-rate
+//                      point: its message, with the JSON path), left out
+//   problems           [{"at","message"}] (first 20), problemCount: one per refused document, the webhook's own words:
+//                      not JSON, cut short, not a payload, or its first refused item
 import type { ZoneProfile } from "../transform/zones";
 import { zoneBoundsBpm, ZONES } from "../transform/zones";
 import { histogramMedian } from "./heartRate";
