@@ -620,9 +620,9 @@ function* metricPieces(src: ByteSource, metric: Plan, index: number, maxItemByte
   const points = keyOf(metric, "data");
   const to = `data.metrics[${index}]`;
   // the metric's other fields, parsed once (each is small); its points a piece at a time
-  const fields: Record<string, unknown> = {};
-  if (metric.kind === "object") for (const [key, value] of lastValues(src, metric)) if (key !== "data") fields[key] = valueOf(src, value);
   const observer = lenient?.observer;
+  const fields: Record<string, unknown> = {};
+  if (metric.kind === "object" && (points || observer)) for (const [key, value] of lastValues(src, metric)) if (key !== "data") fields[key] = valueOf(src, value);
   if (observer && metric.kind === "object") {
     for (const [key] of metric.keys) observer.member("data.metrics[]", key);
     observer.metric(`${to}.data`, typeof fields.name === "string" ? metricName(fields.name) : null, fields.units);
