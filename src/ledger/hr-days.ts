@@ -1,7 +1,7 @@
 // The ledger's heart-rate timeline on disk: one row per user-day with every distinct sample of that day
 // as a packed block, the zone each timeline instant was credited, and the day's zone seconds. A batch
 // rewrites the days it touches and, when a day's last instant moves, the first credit of the next day.
-import type { Database } from "bun:sqlite";
+import type { Database, Statement } from "bun:sqlite";
 import { UserIds } from "./user-ids";
 import type { HeartRateSample } from "../normalize/model";
 import { compareOrigins, creditSeconds, creditTimeline, zoneIndex, type Credit, type Origin } from "../transform/zones";
@@ -43,11 +43,25 @@ export interface DaysMerge {
   changedFrom: number | null;
 }
 
+/**
+ * The row this connection wrote last, and the credits of the instants a sync appended to it: the delivery right
+ * after, and the next sync, read them from here instead of reading the day again. Valid while no other write to
+ * hr_day was made (`writes`), none was rolled back (loadIds) and no other connection committed (`data_version`).
+ */
+interface HotRow {
+  row: DayRow;
+  writes: number;
+  dataVersion: number;
+  appended: { since: number; previousTs: number; credits: Credit[] } | null;
+}
+
 export class HeartRateDays {
   private readonly userIds: UserIds;
   private originIds = new Map<string, number>();
   /** Origin id → its (source, device), for compareOrigins. */
   private originOf: Origin[] = [];
+  private writes = 0;
+  private hot: HotRow | null = null;
 
   constructor(private readonly db: Database) {
     this.userIds = new UserIds(db);
@@ -63,8 +77,9 @@ export class HeartRateDays {
     this.loadIds();
   }
 
-  /** Re-reads the id caches: a rolled-back transaction may have taken back ids handed out in it. */
+  /** Re-reads the id caches: a rolled-back transaction may have taken back ids handed out in it (and rows). */
   loadIds() {
+    this.hot = null;
     this.userIds.reload();
     this.originIds.clear();
     this.originOf = [];
@@ -149,9 +164,12 @@ export class HeartRateDays {
       previous = ts;
     }
     const { bytes, mark } = appendSamples(row.samples, row.last_ts, row.zones.length, later);
+    const written: DayRow = { ...row, last_ts: previous, s0: totals[0]!, s1: totals[1]!, s2: totals[2]!, s3: totals[3]!, s4: totals[4]!, samples: bytes, zones, mark: encodeMark(day, mark) };
     this.db
       .query("UPDATE hr_day SET last_ts = ?, s0 = ?, s1 = ?, s2 = ?, s3 = ?, s4 = ?, samples = ?, zones = ?, mark = ? WHERE key = ?")
-      .run(previous, ...(totals as [number, number, number, number, number]), bytes, zones, encodeMark(day, mark), uid * USER_SPAN + day);
+      .run(written.last_ts, written.s0, written.s1, written.s2, written.s3, written.s4, bytes, zones, written.mark, written.key);
+    const credits = creditTimeline({ ...timeline, zones: zones.subarray(row.zones.length) }, row.last_ts);
+    this.wrote(written, { since: timeline.ts[0]!, previousTs: row.last_ts, credits });
     return previous;
   }
 
@@ -246,14 +264,32 @@ export class HeartRateDays {
     }
     for (let z = 0; z < 5; z++) added[z]! += totals[z]! - (held?.totals[z] ?? 0);
     const lastTs = timeline.ts[timeline.length - 1]!;
+    const [s0, s1, s2, s3, s4] = totals as [number, number, number, number, number];
+    const written: DayRow = { key: uid * USER_SPAN + day, first_ts: timeline.ts[0]!, last_ts: lastTs, s0, s1, s2, s3, s4, samples: encodeSamples(day, samples), zones, mark: null };
     this.db
       .query("INSERT OR REPLACE INTO hr_day (key, first_ts, last_ts, s0, s1, s2, s3, s4, samples, zones) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-      .run(uid * USER_SPAN + day, timeline.ts[0]!, lastTs, ...(totals as [number, number, number, number, number]), encodeSamples(day, samples), zones);
+      .run(written.key, written.first_ts, lastTs, s0, s1, s2, s3, s4, written.samples, zones);
+    this.wrote(written, null);
     return lastTs;
   }
 
+  private wrote(row: DayRow, appended: HotRow["appended"]) {
+    this.hot = { row, writes: ++this.writes, dataVersion: this.dataVersion(), appended };
+  }
+
+  private dataVersion(): number {
+    return this.db.query<{ data_version: number }, []>("PRAGMA data_version").get()!.data_version;
+  }
+
+  /** The hot row when it is still what the table holds. */
+  private fresh(key: number): HotRow | null {
+    const hot = this.hot;
+    return hot && hot.row.key === key && hot.writes === this.writes && hot.dataVersion === this.dataVersion() ? hot : null;
+  }
+
   private row(uid: number, day: number): DayRow | null {
-    return this.db.query<DayRow, [number]>("SELECT * FROM hr_day WHERE key = ?").get(uid * USER_SPAN + day);
+    const key = uid * USER_SPAN + day;
+    return this.fresh(key)?.row ?? this.db.query<DayRow, [number]>("SELECT * FROM hr_day WHERE key = ?").get(key);
   }
 
   private decode(day: number, row: DayRow): HeldDay {
@@ -286,21 +322,29 @@ export class HeartRateDays {
     const next = this.db.query<DayRow, [number, number]>("SELECT key, last_ts, samples, zones, mark FROM hr_day WHERE key >= ? AND key < ? ORDER BY key LIMIT 1");
     if (uid === null) return { previousTs: null, days: (function* () {})() };
     const end = (uid + 1) * USER_SPAN;
+    const appended = this.fresh(uid * USER_SPAN + dayOf(since));
+    if (appended?.appended?.since === since) {
+      // the delivery right after a sync of the latest minutes: its credits as the append made them
+      const { row, appended: sync } = appended;
+      return { previousTs: sync.previousTs, days: this.daysAfter(row, uid, next, end, sync.credits) };
+    }
     const earlierDays = this.lastBefore(uid, dayOf(since));
     const row = next.get(uid * USER_SPAN + dayOf(since), end);
     if (!row) return { previousTs: earlierDays, days: (function* () {})() };
     const day = row.key - uid * USER_SPAN;
     const first = timelineFrom(day, row.samples, row.zones, since, decodeMark(day, row.mark));
     const previousTs = first.before ?? earlierDays;
-    const days = function* (): Generator<Credit[]> {
-      yield creditTimeline(first.stretch, previousTs);
-      let previous = row.last_ts;
-      for (let held = next.get(row.key + 1, end); held; held = next.get(held.key + 1, end)) {
-        yield creditTimeline({ ...timelineOf(decodeSamples(held.key - uid * USER_SPAN, held.samples)), zones: held.zones }, previous);
-        previous = held.last_ts;
-      }
-    };
-    return { previousTs, days: days() };
+    return { previousTs, days: this.daysAfter(row, uid, next, end, creditTimeline(first.stretch, previousTs)) };
+  }
+
+  /** `first` (the credits of `row`'s day from the rewrite's start), then every later day's credits. */
+  private *daysAfter(row: DayRow, uid: number, next: Statement<DayRow, [number, number]>, end: number, first: Credit[]): Generator<Credit[]> {
+    yield first;
+    let previous = row.last_ts;
+    for (let held = next.get(row.key + 1, end); held; held = next.get(held.key + 1, end)) {
+      yield creditTimeline({ ...timelineOf(decodeSamples(held.key - uid * USER_SPAN, held.samples)), zones: held.zones }, previous);
+      previous = held.last_ts;
+    }
   }
 
   firstTs(user: string): number | null {
@@ -326,5 +370,6 @@ export class HeartRateDays {
 
   reset() {
     this.db.exec("DELETE FROM hr_day;");
+    this.writes++;
   }
 }

@@ -174,3 +174,32 @@ test("syncs of the latest minutes (appended to the day) leave the rows one batch
   expect(rewrite.previousTs).toBe(all.filter((c) => c.ts < mid).at(-1)!.ts);
   expect(rewrite.earlier).toEqual(all.filter((c) => c.ts < mid && Math.floor(c.ts / 86400) === Math.floor(mid / 86400)));
 });
+
+test("what a sync just appended is read back from memory only while the table still holds it", async () => {
+  using dir = tempDir();
+  const [server, importer] = [new Ledger(dir.path), new Ledger(dir.path)];
+  const sync = (from: number, bpm: number) => Array.from({ length: 12 }, (_, i) => hr(from + 5 * i, bpm));
+  const fresh = (samples: HeartRateSample[], since: number) => {
+    const ledger = new Ledger(":memory:");
+    ledger.ingest("me", samples, bounds);
+    return ledger.zoneRewrite("me", since);
+  };
+  server.ingest("me", sync(T0, 130), bounds);
+  server.ingest("me", sync(T0 + 60, 130), bounds);
+  // another process (import) revises those instants meanwhile: the delivery reads its commit, not the memory
+  importer.ingest("me", sync(T0 + 60, 185).map((s) => ({ ...s, source: "a strap" })), bounds);
+  const union = [...sync(T0, 130), ...sync(T0 + 60, 130), ...sync(T0 + 60, 185).map((s) => ({ ...s, source: "a strap" }))];
+  expect(server.zoneRewrite("me", T0 + 60).credits).toEqual(fresh(union, T0 + 60).credits);
+  // a sync whose transaction is rolled back (its raw append failed) leaves nothing behind, in memory either
+  await expect(
+    server.atomically(async () => {
+      server.ingest("me", sync(T0 + 120, 150), bounds);
+      throw new Error("disk full");
+    }),
+  ).rejects.toThrow("disk full");
+  expect(server.zoneRewrite("me", T0 + 120).credits).toEqual([]);
+  server.ingest("me", sync(T0 + 120, 150), bounds);
+  expect(server.zoneRewrite("me", T0 + 120)).toMatchObject(fresh([...union, ...sync(T0 + 120, 150)], T0 + 120));
+  server.close();
+  importer.close();
+});

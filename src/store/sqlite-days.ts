@@ -48,8 +48,24 @@ function decodeDay(day: number, bytes: Uint8Array): Credit[] {
   return credits;
 }
 
+/** A day row as spliceDay reads it. */
+interface DayRow {
+  block: Uint8Array;
+  last_ts: number | null;
+  s0: number;
+  s1: number;
+  s2: number;
+  s3: number;
+  s4: number;
+}
+
 export class HeartRateDayStore {
   private readonly userIds: UserIds;
+  /**
+   * The row this connection wrote last, so the next sync splices it without reading it again: valid while this
+   * connection wrote nothing else to that key, rolled nothing back (loadIds) and no other one committed (`data_version`).
+   */
+  private hot: { key: number; row: DayRow; dataVersion: number } | null = null;
 
   constructor(private readonly db: Database) {
     this.userIds = new UserIds(db);
@@ -65,7 +81,18 @@ export class HeartRateDayStore {
 
   /** Re-reads the user ids: a rolled-back transaction may have taken back one handed out in it. */
   loadIds() {
+    this.hot = null;
     this.userIds.reload();
+  }
+
+  private dataVersion(): number {
+    return this.db.query<{ data_version: number }, []>("PRAGMA data_version").get()!.data_version;
+  }
+
+  /** Deletes the rows from <= key < to. */
+  private remove(from: number, to: number) {
+    this.db.query("DELETE FROM hr_day WHERE key >= ? AND key < ?").run(from, to);
+    if (this.hot && this.hot.key >= from && this.hot.key < to) this.hot = null;
   }
 
   private userId(name: string, create: boolean): number | null {
@@ -76,7 +103,7 @@ export class HeartRateDayStore {
   replaceFrom(user: string, since: number, credits: readonly Credit[]) {
     const uid = this.userId(user, true)!;
     const first = dayOf(since);
-    this.db.query("DELETE FROM hr_day WHERE key > ? AND key < ?").run(uid * USER_SPAN + first, (uid + 1) * USER_SPAN);
+    this.remove(uid * USER_SPAN + first + 1, (uid + 1) * USER_SPAN);
     let end = 0;
     while (end < credits.length && dayOf(credits[end]!.ts) === first) end++;
     this.spliceDay(uid, first, since, credits.slice(0, end));
@@ -93,8 +120,8 @@ export class HeartRateDayStore {
    */
   private spliceDay(uid: number, day: number, since: number, later: readonly Credit[]) {
     const key = uid * USER_SPAN + day;
-    type Row = { block: Uint8Array; last_ts: number | null; s0: number; s1: number; s2: number; s3: number; s4: number };
-    const row = this.db.query<Row, [number]>("SELECT block, last_ts, s0, s1, s2, s3, s4 FROM hr_day WHERE key = ?").get(key);
+    const hot = this.hot?.key === key && this.hot.dataVersion === this.dataVersion() ? this.hot.row : null;
+    const row = hot ?? this.db.query<DayRow, [number]>("SELECT block, last_ts, s0, s1, s2, s3, s4 FROM hr_day WHERE key = ?").get(key);
     const held = row?.block ?? new Uint8Array([0]);
     const reader = new ByteReader(held);
     const count = reader.uint();
@@ -114,10 +141,7 @@ export class HeartRateDayStore {
       else totals[code >> 4]! += code & 15;
       keptEnd = reader.offset;
     }
-    if (!kept && !later.length) {
-      this.db.query("DELETE FROM hr_day WHERE key = ?").run(key);
-      return;
-    }
+    if (!kept && !later.length) return this.remove(key, key + 1);
     const out = new ByteWriter(keptEnd + 20 * later.length + 8);
     out.uint(kept + later.length);
     out.raw(held.subarray(start, keptEnd));
@@ -128,6 +152,8 @@ export class HeartRateDayStore {
 
   private put(key: number, totals: [number, number, number, number, number], block: Uint8Array, lastTs: number) {
     this.db.query("INSERT OR REPLACE INTO hr_day (key, s0, s1, s2, s3, s4, block, last_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").run(key, ...totals, block, lastTs);
+    const [s0, s1, s2, s3, s4] = totals;
+    this.hot = { key, row: { block, last_ts: lastTs, s0, s1, s2, s3, s4 }, dataVersion: this.dataVersion() };
   }
 
   /** Rewrites one day as it stood in an earlier layout (upgrade). */
@@ -136,10 +162,7 @@ export class HeartRateDayStore {
   }
 
   private write(uid: number, day: number, credits: readonly Credit[]) {
-    if (!credits.length) {
-      this.db.query("DELETE FROM hr_day WHERE key = ?").run(uid * USER_SPAN + day);
-      return;
-    }
+    if (!credits.length) return this.remove(uid * USER_SPAN + day, uid * USER_SPAN + day + 1);
     const totals = [0, 0, 0, 0, 0] as [number, number, number, number, number];
     for (const c of credits) totals[c.zone]! += c.seconds;
     this.put(uid * USER_SPAN + day, totals, encodeDay(day, credits), credits.at(-1)!.ts);
@@ -214,6 +237,6 @@ export class HeartRateDayStore {
 
   clear(user: string) {
     const uid = this.userId(user, false);
-    if (uid !== null) this.db.query("DELETE FROM hr_day WHERE key >= ? AND key < ?").run(uid * USER_SPAN, (uid + 1) * USER_SPAN);
+    if (uid !== null) this.remove(uid * USER_SPAN, (uid + 1) * USER_SPAN);
   }
 }

@@ -107,6 +107,19 @@ describe("embedded store: a rewrite splices the day it starts in", () => {
       days.replaceFrom("me", credits[i]!.ts, credits.slice(i, i + 60));
     }
     expect(rows(synced)).toEqual(rows(whole));
+    // another connection (an import) rewrites the day meanwhile: the next sync splices what it committed
+    const file = join(mkdtempSync(join(tmpdir(), "fitstack-days-")), "metrics.sqlite");
+    const [mine, theirs] = [new Database(file), new Database(file)];
+    const [ours, other] = [new HeartRateDayStore(mine), new HeartRateDayStore(theirs)];
+    ours.replaceFrom("me", T, credits.slice(0, 600));
+    other.replaceFrom("me", T, credits.slice(0, 300));
+    ours.replaceFrom("me", credits[600]!.ts, credits.slice(600));
+    const expected = new Database(":memory:");
+    new HeartRateDayStore(expected).replaceFrom("me", T, [...credits.slice(0, 300), ...credits.slice(600)]);
+    expect(rows(mine)).toEqual(rows(expected));
+    mine.close();
+    theirs.close();
+    rmSync(join(file, ".."), { recursive: true, force: true });
     // a rewrite from the last instant itself replaces it
     const last = { ...credits.at(-1)!, bpm: 181, zone: 4 };
     days.replaceFrom("me", last.ts, [last]);
