@@ -88,7 +88,7 @@ if (process.argv[2] === "--child") {
       await writeExport(path, size);
     }
     rows.push(await measure("fitstack summarize (streamed)", "summarize", path));
-    if (before) rows.push(await measure("before: summarize with its own scanner", "summarize", path, before));
+    if (before) rows.push(await measure("before (BENCH_BEFORE)", "summarize", path, before));
     rows.push(await measure("JSON.parse + normalizePayload", "json-parse", path));
   }
   console.log(`Medians of ${RUNS} runs.\n`);

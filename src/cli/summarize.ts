@@ -18,7 +18,7 @@ records per type, date ranges, what would be skipped and why, and the time in ea
 Otherwise reads every .json, .ndjson and .jsonl file under DIR (default data_samples/), recursively: Health Auto
 Export exports, fixture-shape payloads and the server's raw log (DATA_DIR/raw/*.ndjson). Reports per file
 and in total: records by metric, time range (UTC and the file's own offset), cadence, time in each
-heart-rate zone (HR_MAX, RHR, ZONES_MODE, ZONE_BOUNDS from the environment) and anomalies, read as the
+heart-rate zone (HR_MAX, RHR, ZONES_MODE, ZONE_BOUNDS from the environment), anomalies and member names, read as the
 webhook reads them: a refused point is reported and left out. A broken file is reported (what can be read
 of it counts); the run goes on. Other files are listed as skipped, with the reason.`,
   options: {

@@ -1,8 +1,9 @@
 // Each date of a body is parsed once, whichever path reads it (a whole body as the hook and replay read a small
-// one, or a piece at a time as they read a big one), and a bad date is still named as the schema names it.
+// one, or a piece at a time as they read a big one, or summarize), and a bad date is still named as the schema names it.
 import { afterEach, describe, expect, spyOn, test } from "bun:test";
 import { HttpError } from "../errors";
 import * as dates from "./dates";
+import { FileAnalyzer } from "../summarize/analyzer";
 import { normalizePayload } from "./index";
 import { memorySource, normalizedPieces } from "./stream";
 
@@ -91,6 +92,18 @@ describe("each date is parsed once", () => {
   test("a body read a piece at a time (the hook's and replay's big bodies), at three piece sizes", () => {
     for (const sizes of [{ pieceBytes: 1, windowBytes: 7 }, { pieceBytes: 300 }, {}]) {
       expect(parsedWhile(() => [...normalizedPieces(memorySource(bytes), sizes)]).sort()).toEqual(DATES.toSorted());
+    }
+  });
+
+  test("summarize (the reader's lenient, observed mode), whole and a piece at a time: each date once, its offset told from that parse", () => {
+    for (const sizes of [{ pieceBytes: 1, windowBytes: 7 }, {}]) {
+      const analyzer = new FileAnalyzer(2_000_000_000, sizes);
+      expect(parsedWhile(() => analyzer.document(memorySource(bytes), "")).sort()).toEqual(DATES.toSorted());
+      // the dates summarize counts, as before it read by this reader: a point's date (else a segment's or night's
+      // start; a bare day is none), a workout's start and end and its heart rate's (a recovery series' not):
+      // heart rate 3 +01:00, 2 Z; resting and blood pressure 1 each; sleep 1 (the second segment's date); workouts 4 + 2
+      expect(Object.fromEntries([...analyzer.stats.offsets].sort(([a], [b]) => a - b))).toEqual({ 0: 2, 3600: 12 });
+      expect(analyzer.stats.strict).toEqual({ accepted: 1, rejected: 0, skipped: 0 });
     }
   });
 

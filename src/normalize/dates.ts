@@ -31,14 +31,38 @@ export function parseHaeDate(value: string): number {
 
 /** parseHaeDate within this file: each exported parse is one parse of one date (normalize/dates-once.test.ts counts them). */
 function timestamp(value: string): number {
-  return (typeof value === "string" ? parseCommonHaeDate(value) : undefined) ?? parseHaeInstant(value).ts;
+  const common = typeof value === "string" ? parseCommonHaeDate(value) : undefined;
+  if (common !== undefined) {
+    if (watcher) watcher(value, common, lastDay.offset);
+    return common;
+  }
+  const { ts, offsetSeconds } = parseHaeInstant(value);
+  if (watcher) watcher(value, ts, offsetSeconds);
+  return ts;
+}
+
+/** Told of each timestamp parsed: as written, its instant and the UTC offset it was written with (seconds east). */
+export type DateWatcher = (written: string, ts: number, offsetSeconds: number) => void;
+
+/** Set only while watchDates runs (summarize's observed reading); the hook's parses pay one null check. */
+let watcher: DateWatcher | null = null;
+
+/** Runs `run` with every timestamp it parses told to `watch` (a bare day is no timestamp: it is not told). */
+export function watchDates<T>(watch: DateWatcher, run: () => T): T {
+  const outer = watcher;
+  watcher = watch;
+  try {
+    return run();
+  } finally {
+    watcher = outer;
+  }
 }
 
 /**
  * A memo, not state: the last common-form date's day and offset (consecutive points nearly always share
  * them). Any input gives the same result with or without it.
  */
-let lastDay = { prefix: "\u0000never", suffix: "\u0000never", base: 0 };
+let lastDay = { prefix: "\u0000never", suffix: "\u0000never", base: 0, offset: 0 };
 
 /**
  * Fast path for the form nearly every point uses, `yyyy-MM-dd HH:mm:ss ±HHMM`, read by char
@@ -63,7 +87,7 @@ export function parseCommonHaeDate(v: string): number | undefined {
   if (!(sign !== 0 && year >= 0 && month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59)) return undefined;
   if (!(second <= 59 && offsetMinutes <= 59 && offset <= MAX_OFFSET_SECONDS && day <= daysInMonth(year, month))) return undefined;
   const base = civilDays(v, year, month, day) * 86400 - sign * offset;
-  lastDay = { prefix: v.slice(0, 11), suffix: v.slice(19), base };
+  lastDay = { prefix: v.slice(0, 11), suffix: v.slice(19), base, offset: sign * offset };
   return base + hour * 3600 + minute * 60 + second;
 }
 

@@ -11,6 +11,9 @@ const checkEnvelope = compileShape(HaeEnvelope);
 const checkHeartRatePoint = compileShape(HaeHeartRatePoint);
 const checkGaugePoint = compileShape(HaeGaugePoint);
 
+/** The `ignored` key of a workout's recovery series (HAE bug #60), counted in points. */
+export const RECOVERY = "workouts.heartRateData:recovery";
+
 export const HAE_KEYS = ["metrics", "workouts", "stateOfMind", "medications", "symptoms", "cycleTracking", "ecg", "heartRateNotifications"];
 
 /** An object whose `data` is an object holding any HAE key, or an empty `data` object. */
@@ -174,7 +177,7 @@ function addWorkout(out: Normalized, w: HaeWorkout, times: WorkoutTimes, path: s
 
   const points = w.heartRateData ?? [];
   const samples = points.map((point, i) => heartRateSample(point, `${path}.heartRateData[${i}]`, times.heartRate[i]));
-  if (isRecoverySeries(points, end, times.heartRate)) countIgnored(out.ignored, "workouts.heartRateData:recovery", samples.length);
+  if (isRecoverySeries(points, end, times.heartRate)) countIgnored(out.ignored, RECOVERY, samples.length);
   else out.heartRate.push(...samples);
 }
 

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { HttpError } from "../errors";
 import { normalizePayload } from "./index";
 import type { Normalized } from "./model";
+import type { Observer } from "./observe";
 import { FileSource, MAX_ITEM_BYTES, memorySource, normalizedPieces, rawEntryFields, warmUp, type ByteSource, type PieceSizes } from "./stream";
 
 const REALCASES = join(import.meta.dir, "../../../shared/realcases/hae");
@@ -250,6 +251,22 @@ describe("rawEntryFields", () => {
     expect(new TextDecoder().decode(source!.read(0, source!.size))).toBe(body);
     expect(joined(normalizedPieces(source!))).toEqual(whole(body));
   });
+
+  test("a line cut inside its body: refused, or with keepCut (summarize) the body up to the cut, which its reader reads to the cut", () => {
+    const points = Array.from({ length: 5 }, (_, i) => point(1_700_000_000 + 60 * i, 70 + i));
+    const body = JSON.stringify({ data: { metrics: [{ name: "heart_rate", data: points }] } });
+    const line = `{"id":"abc","receivedAt":"2026-11-30T10:00:00.000Z","user":"me","body":${body}}`;
+    const cut = memorySource(new TextEncoder().encode(line.slice(0, line.indexOf(JSON.stringify(points[3])) + 10)));
+    expect(caught(() => rawEntryFields(cut)).message).toBe("body is not valid JSON: unexpected end of body");
+    const { fields, body: source, keys } = rawEntryFields(cut, true);
+    expect([fields, keys]).toEqual([{ id: "abc", receivedAt: "2026-11-30T10:00:00.000Z", user: "me" }, ["id", "receivedAt", "user", "body"]]);
+    const pieces: (Normalized | null)[] = [];
+    const error = caught(() => {
+      for (const piece of normalizedPieces(source!, {}, { onBadItem: () => {} })) pieces.push(piece);
+    });
+    // the three whole points before the cut inside the fourth
+    expect([error.message, joined(pieces).heartRate.map((s) => s.bpm)]).toEqual(["body is not valid JSON: unexpected end of body", [70, 71, 72]]);
+  });
 });
 
 describe("warmUp", () => {
@@ -263,7 +280,10 @@ describe("warmUp", () => {
 describe("lenient (summarize): bad items left out and reported, a cut body read up to the cut", () => {
   const lenient = () => {
     const bad: HttpError[] = [];
-    return { bad, offsets: new Map<number, number>(), onBadItem: (err: HttpError) => void bad.push(err) };
+    // the UTC offsets of the dates the normalizer parsed, as told to summarize
+    const offsets = new Map<number, number>();
+    const observer: Observer = { shape() {}, member() {}, metric() {}, item() {}, instant: (_field, _written, _ts, offset) => void (offset !== null && offsets.set(offset, (offsets.get(offset) ?? 0) + 1)) };
+    return { bad, offsets, observer, onBadItem: (err: HttpError) => void bad.push(err) };
   };
   const encode = (text: string) => memorySource(new TextEncoder().encode(text));
   const points = Array.from({ length: 40 }, (_, i) => point(1_700_000_000 + 60 * i, 60 + i)) as Record<string, unknown>[];

@@ -8,10 +8,10 @@ import { HttpError, invalidPayload } from "../errors";
 import { MAX_JSON_DEPTH } from "../body";
 import type { FixturePayload } from "./fixture";
 import { normalizeFixtureBody } from "./index";
-import { HAE_KEYS, heartRatePoint, metricName, normalizeHaeData } from "./hae";
+import { HAE_KEYS, heartRatePoint, metricName, normalizeHaeData, RECOVERY } from "./hae";
 import { heartRateSamples } from "./hae-points";
 import type { HeartRateSample, Normalized } from "./model";
-import { countOffsets, type DatedItems } from "./offsets";
+import { isPointFault, observeItem, SeenDates, type DatedItems, type Observer } from "./observe";
 
 /** Bytes addressed from 0 to `size`: a body in memory, or a spooled body or raw-log line on disk. */
 export interface ByteSource {
@@ -89,11 +89,12 @@ export interface PieceSizes {
 /**
  * What summarize asks of the reader beyond the hook's all or nothing: a bad item (point, workout, sample) is
  * reported and left out instead of ending the body; a body cut short yields the items before the cut, then
- * throws; the UTC offsets the dates were written with are counted (seconds east of UTC → dates).
+ * throws; with an observer, what the reader sees is told as it reads (normalize/observe.ts).
  */
 export interface Lenient {
-  onBadItem(err: HttpError): void;
-  offsets: Map<number, number>;
+  /** `point`: the fault is a point's (a metric's point, a fixture's sample, a workout's heart rate), not a record's or around the items. */
+  onBadItem(err: HttpError, point: boolean): void;
+  observer?: Observer;
 }
 
 const invalidJson = (reason: string) => new HttpError(400, "invalid_json", `body is not valid JSON: ${reason}`);
@@ -254,7 +255,15 @@ class Scanner {
     if (b === 91 && rule?.pieces) return yield* this.pieces(depth);
     if (b === 91 && rule?.elements) return yield* this.elements(rule.elements, depth);
     const start = this.pos;
-    const end = this.skipValue(depth);
+    let end: number;
+    try {
+      end = this.skipValue(depth);
+    } catch (err) {
+      // a raw line cut inside its body: the body up to the cut, read on by its own reader (summarize)
+      if (!rule?.whole || !this.keepCut || !this.atEnd || !(err instanceof HttpError)) throw err;
+      this.cut = err;
+      return { kind: "value", start, end: this.src.size };
+    }
     if (end - start > this.maxItemBytes && !rule?.whole) throw tooBig(`a value at byte ${start}`, this.maxItemBytes);
     return { kind: "value", start, end };
   }
@@ -522,11 +531,16 @@ export function* normalizedPieces(src: ByteSource, sizes: PieceSizes = {}, lenie
   for (; !step.done; step = planning.next()) yield null;
   const { plan, cut } = step.value;
   const data = keyOf(plan, "data");
+  const observer = lenient?.observer;
+  if (observer && plan.kind === "object") for (const [key] of plan.keys) observer.member("", key);
+  if (observer && data?.kind === "object") for (const [key] of data.keys) observer.member("data", key);
   // summarize (lenient) takes each run as it comes: its items are named one by one
   const pieceBytes = lenient ? 0 : (sizes.pieceBytes ?? PIECE_BYTES);
   if (data?.kind === "object" && (data.keys.length === 0 || data.keys.some(([key]) => HAE_KEYS.includes(key)))) {
+    observer?.shape("hae");
     yield* joined(haePieces(src, data, sizes.maxItemBytes ?? MAX_ITEM_BYTES, lenient), pieceBytes);
   } else if (plan.kind === "object" && plan.keys.some(([key]) => key === "samples" || key === "type")) {
+    observer?.shape("fixture");
     yield* joined(fixturePieces(src, plan, lenient), pieceBytes);
   } else {
     // the same answer as for a small body of this kind (valid JSON is not checked further: it is refused anyway)
@@ -545,26 +559,45 @@ interface RunOf {
 
 /**
  * One run normalized, placed and marked with where it sits. With `lenient`, a run that fails is normalized again
- * an item at a time: each bad item is reported and left out (a fault outside the items ends the run).
+ * an item at a time: each bad item is reported and left out (a fault outside the items ends the run). An observer
+ * is told of each item after it was normalized, with the dates the normalizer parsed.
  */
 function* normalizedRun(run: RunOf, items: unknown, first: number, bytes: number, lenient?: Lenient): Generator<Part> {
-  if (lenient && run.dated) countOffsets(items, run.dated, lenient.offsets);
-  try {
-    yield { out: { ...placed(() => run.normalize(items as unknown[]), ...run.moves(first)), at: { items: run.path, first } }, bytes };
-    return;
-  } catch (err) {
-    if (!lenient || !(err instanceof HttpError) || !Array.isArray(items)) throw err;
+  const observer = run.dated && lenient?.observer;
+  const seen = observer ? new SeenDates() : null;
+  const normalize = (some: unknown[], at: number) => {
+    const go = () => placed(() => run.normalize(some), ...run.moves(at));
+    return seen ? seen.watching(go) : go();
+  };
+  const observe = (item: unknown, at: number, recovery?: boolean) => observer && observeItem(observer, run.dated!, run.path, at, item, seen!, recovery);
+  // observed, each workout is normalized on its own: its heart rate is a series of its own, its recovery series told
+  if (!(observer && run.dated === "workouts" && Array.isArray(items))) {
+    try {
+      const out = normalize(items as unknown[], first);
+      if (observer && Array.isArray(items)) items.forEach((item, i) => observe(item, first + i));
+      yield { out: { ...out, at: { items: run.path, first } }, bytes };
+      return;
+    } catch (err) {
+      if (!lenient || !(err instanceof HttpError) || !Array.isArray(items)) throw err;
+      // no item to blame: the fault is around them (a fixture's type), reported once
+      if (!items.length) return lenient.onBadItem(err, false);
+    }
   }
-  for (const [i, item] of items.entries()) {
+  for (const [i, item] of (items as unknown[]).entries()) {
     let one: Normalized;
     try {
-      one = placed(() => run.normalize([item]), ...run.moves(first + i));
+      one = normalize([item], first + i);
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
-      lenient.onBadItem(err);
-      if (err.field?.startsWith(`${run.path}[${first + i}]`)) continue;
+      const own = !!err.field?.startsWith(`${run.path}[${first + i}]`);
+      lenient!.onBadItem(err, own && isPointFault(run.dated, err.field!));
+      observe(item, first + i);
+      if (own) continue;
+      // the rest are still counted as written (the normalizer read none of their dates)
+      (items as unknown[]).slice(i + 1).forEach((rest, k) => observe(rest, first + i + 1 + k));
       return;
     }
+    observe(item, first + i, Object.hasOwn(one.ignored, RECOVERY));
     yield { out: { ...one, at: { items: run.path, first: first + i } }, bytes: 0 };
   }
 }
@@ -586,14 +619,19 @@ function* haePieces(src: ByteSource, data: Plan & { kind: "object" }, maxItemByt
 function* metricPieces(src: ByteSource, metric: Plan, index: number, maxItemBytes: number, lenient?: Lenient): Generator<Part> {
   const points = keyOf(metric, "data");
   const to = `data.metrics[${index}]`;
+  // the metric's other fields, parsed once (each is small); its points a piece at a time
+  const observer = lenient?.observer;
+  const fields: Record<string, unknown> = {};
+  if (metric.kind === "object" && (points || observer)) for (const [key, value] of lastValues(src, metric)) if (key !== "data") fields[key] = valueOf(src, value);
+  if (observer && metric.kind === "object") {
+    for (const [key] of metric.keys) observer.member("data.metrics[]", key);
+    observer.metric(`${to}.data`, typeof fields.name === "string" ? metricName(fields.name) : null, fields.units);
+  }
   if (metric.kind !== "object" || !points) {
     const run: RunOf = { path: "data.metrics", normalize: (metrics) => normalizeHaeData({ metrics }), moves: (first) => [["data.metrics[", "data.metrics[", first]] };
     yield* normalizedRun(run, [valueOf(src, metric)], index, bytesOf(metric), lenient);
     return;
   }
-  // the metric's other fields, parsed once (each is small); its points a piece at a time
-  const fields: Record<string, unknown> = {};
-  for (const [key, value] of lastValues(src, metric)) if (key !== "data") fields[key] = valueOf(src, value);
   // a night is built from all of its segments, so sleep's points stay together (a few MB for years of nights)
   const whole = typeof fields.name === "string" && metricName(fields.name) === "sleep_analysis";
   if (whole && points.kind === "pieces" && points.pieces.length && points.pieces.at(-1)!.end - points.pieces[0]!.start > maxItemBytes) {
@@ -653,7 +691,8 @@ function* fixturePieces(src: ByteSource, plan: Plan & { kind: "object" }, lenien
     yield { out: normalizeFixtureBody(fields as FixturePayload), bytes: 0 };
     return;
   }
-  const run: RunOf = { path: "samples", normalize: (items) => normalizeFixtureBody({ ...fields, samples: items } as FixturePayload), moves: (first) => [["samples[", "samples[", first]] };
+  const run: RunOf = { path: "samples", normalize: (items) => normalizeFixtureBody({ ...fields, samples: items } as FixturePayload), moves: (first) => [["samples[", "samples[", first]], dated: "samples" };
+  lenient?.observer?.metric("samples", "heart_rate", undefined);
   for (const { items, first, bytes } of runs(src, samples)) yield* normalizedRun(run, items, first, bytes, lenient);
 }
 
@@ -663,16 +702,17 @@ export function sliceSource(src: ByteSource, start: number, end: number): ByteSo
 }
 
 /**
- * A raw-log line too big to hold: its small fields parsed, its body left as a source for normalizedPieces.
- * Throws (400) when the line is not a JSON object.
+ * A raw-log line too big to hold: its small fields parsed, its body left as a source for normalizedPieces; `keys`
+ * its member names as written. Throws (400) when the line is not a JSON object. With `keepCut` (summarize), a line
+ * cut inside its body gives the body up to the cut (its reader then says where it ends).
  */
-export function rawEntryFields(src: ByteSource): { fields: Record<string, unknown>; body: ByteSource | null } {
-  const scanner = new Scanner(src);
+export function rawEntryFields(src: ByteSource, keepCut = false): { fields: Record<string, unknown>; body: ByteSource | null; keys: string[] } {
+  const scanner = new Scanner(src, {}, keepCut);
   const planning = scanner.plan({ keys: { body: { whole: true } } }, 0);
   let step = planning.next();
   while (!step.done) step = planning.next();
   const plan = step.value;
-  if (scanner.next() !== -1) throw invalidJson(`unexpected data after the entry at byte ${scanner.pos}`);
+  if (!scanner.cut && scanner.next() !== -1) throw invalidJson(`unexpected data after the entry at byte ${scanner.pos}`);
   if (plan.kind !== "object") throw invalidJson("not an object");
   const fields: Record<string, unknown> = {};
   let body: ByteSource | null = null;
@@ -680,7 +720,7 @@ export function rawEntryFields(src: ByteSource): { fields: Record<string, unknow
     if (key === "body" && value.kind === "value") body = sliceSource(src, value.start, value.end);
     else fields[key] = valueOf(src, value);
   }
-  return { fields, body };
+  return { fields, body, keys: plan.keys.map(([key]) => key) };
 }
 
 /**

@@ -80,17 +80,20 @@ export async function readFile(path: string, format: FileFormat, options: ReadOp
 function readLine(analyzer: FileAnalyzer, line: ByteSource, where: string, complete: boolean): void {
   let entry: ReturnType<typeof rawEntryFields>;
   try {
-    entry = rawEntryFields(line);
+    entry = rawEntryFields(line, !complete);
   } catch (err) {
     if (!(err instanceof HttpError)) throw err;
-    // a raw log's last line without a newline is the entry a crash cut: replay skips it too
-    return analyzer.failed(where, `${complete ? "" : "incomplete last line (no newline): "}${err.message}`);
+    // a last line without a newline, cut before any raw entry's body: what it holds up to the cut
+    if (!complete) return analyzer.document(line, where, { incomplete: true });
+    return analyzer.failed(where, err.message);
   }
-  const { fields, body } = entry;
+  const { fields, body, keys } = entry;
   if (body && isRawEntry({ ...fields, body })) {
+    // a raw log's last line cut by a crash: replay skips it, summarize reads it up to the cut
     analyzer.stats.rawEntries++;
-    analyzer.document(body, where);
-  } else analyzer.document(line, where);
+    for (const key of keys) analyzer.member("", key);
+    analyzer.document(body, where, { path: "body.", incomplete: !complete });
+  } else analyzer.document(line, where, { incomplete: !complete });
 }
 
 /** The file as a source that tells how far reading has got: the reader goes over it twice (plan, then pieces). */

@@ -1,7 +1,7 @@
 // The `summarize --json` document. Keys are stable; add new ones, never rename (bump `version` if so).
 //
 // {
-//   "version": 2,                          2: keys/unexpectedKeys and strict.skipped gone (read by the hook's reader now)
+//   "version": 1,
 //   "dir": "data_samples",                 the DIR argument as given
 //   "now": "2026-01-12T10:00:00Z",         the instant "future" is measured against
 //   "zones": {"mode","hrMax","rhr","bounds","boundsBpm"}   the zone model (HR_MAX, RHR, ZONES_MODE, ZONE_BOUNDS);
@@ -13,18 +13,20 @@
 // }
 // Summary:
 //   entries            documents read (1 per .json file, 1 per NDJSON line)
-//   rawEntries         of those, NDJSON lines that are raw-log entries {"id","user","body",…} (the body is summarized)
+//   rawEntries         of those, raw-log entries {"id","receivedAt","user","body"} (the body is what is summarized)
 //   shapes             {"hae","fixture","unknown"}: documents by payload shape
-//   strict             {"accepted","rejected"}: what the webhook's normalisation says of each document
+//   strict             {"accepted","rejected","skipped"}: what the webhook's normalisation says of each document
+//                      (skipped: always 0 since the hook's streamed reader checks every document; kept for version 1)
 //   records            {"metrics": {name: {"points","units":[…],"firstUtc","lastUtc","medianIntervalS"}},
-//                       "workouts", "workoutHeartRatePoints", "sections": {name: entries}}  (by the normalized
-//                       model: fixture samples count as "heart_rate", gauges by stored name without "hae_" and
-//                       with their stored unit, sleep_analysis by nights; medianIntervalS: positive steps in
-//                       file order; sections: what the hook keeps in the raw log only, e.g. stateOfMind entries,
-//                       the points of a workout's recovery series "workouts.heartRateData:recovery")
+//                       "workouts", "workoutHeartRatePoints", "sections": {name: entries}}  (fixture samples
+//                       count as metric "heart_rate"; points: a metric's data[] entries; units as written;
+//                       medianIntervalS: positive steps in file order; sections: entries of data's arrays, and
+//                       "workouts.heartRateData:recovery" the workouts whose heart rate is HAE bug #60's)
+//   keys               {"data.metrics[].data[].Avg": n, …}: every member name seen, as a path pattern, with counts
+//                      (workouts: their own members only)
 //   time               {"firstUtc","lastUtc","offset","firstLocal","lastLocal","offsets":{"+01:00": n}}: over every
-//                      record with a usable timestamp; offset = the most used one, local = "yyyy-MM-dd HH:mm:ss +HH:MM";
-//                      offsets: the dates as written (a metric's points, workouts' start, end and heart rate)
+//                      point with a usable timestamp (a point's date, else a sleep segment's or night's start; workouts'
+//                      start, end and heart rate); offset = the most used one, local = "yyyy-MM-dd HH:mm:ss +HH:MM"
 //   heartRate          null, or {"samples","credited","minBpm","maxBpm","firstUtc","lastUtc","medianIntervalS",
 //                       "zoneSeconds":{"z1".."z5"},"creditedSeconds"}: samples = readings with a usable timestamp;
 //                       credited = kept by the transform (valid, first at its instant); cadence on sorted instants
@@ -33,10 +35,12 @@
 //                       "futureTimestamps","beforeYear2000","unreadablePoints": {"count","first"} (first: where)
 //                       "mixedOffsets":{"count","offsets":[…]}       count = distinct offsets when more than one
 //                       "unknownMetrics":{"count","names":{name: points}}
-//                       "outOfBounds":{"count","reasons":{reason: n}}}  dropped by normalize/bounds.ts
-//                      unreadablePoints: items the webhook refuses (its message, with the JSON path), left out
-//   problems           [{"at","message"}] (first 20), problemCount: unreadable JSON, truncation, the first item
-//                      the webhook refuses in each document
+//                       "unexpectedKeys":{"count","keys":{pattern: n}}   members the normalizer does not expect
+//                       "outOfBounds":{"count","reasons":{reason: n}}}  dropped by normalize/bounds.ts (added in 1)
+//                      unreadablePoints: points the webhook refuses (a metric's point, a sample, a workout's heart-rate
+//                      point: its message, with the JSON path), left out
+//   problems           [{"at","message"}] (first 20), problemCount: one per refused document, the webhook's own words:
+//                      not JSON, cut short, not a payload, or its first refused item
 import type { ZoneProfile } from "../transform/zones";
 import { zoneBoundsBpm, ZONES } from "../transform/zones";
 import { histogramMedian } from "./heartRate";
@@ -44,7 +48,7 @@ import type { SkippedFile } from "./readFile";
 import type { Occurrence, Stats } from "./stats";
 
 export interface SummaryReport {
-  version: 2;
+  version: 1;
   dir: string;
   now: string;
   zones: ZoneProfile & { boundsBpm: number[] };
@@ -89,6 +93,7 @@ export function statsReport(stats: Stats) {
       workoutHeartRatePoints: stats.workoutHeartRatePoints,
       sections: sortedObject(stats.sections),
     },
+    keys: sortedObject(stats.keys),
     time: {
       firstUtc: utc(stats.firstTs),
       lastUtc: utc(stats.lastTs),
@@ -119,6 +124,7 @@ export function statsReport(stats: Stats) {
       unreadablePoints: occurrence(stats.unreadablePoints),
       mixedOffsets: { count: stats.offsets.size > 1 ? stats.offsets.size : 0, offsets: [...stats.offsets.keys()].sort((a, b) => a - b).map(offsetLabel) },
       unknownMetrics: { count: sum(stats.unknownMetrics), names: sortedObject(stats.unknownMetrics) },
+      unexpectedKeys: { count: sum(stats.unexpectedKeys), keys: sortedObject(stats.unexpectedKeys) },
       outOfBounds: { count: sum(stats.outOfBounds), reasons: sortedObject(stats.outOfBounds) },
     },
     problems: stats.problems.map((p) => ({ ...p })),

@@ -25,8 +25,8 @@ export interface Problem {
 export interface Stats {
   /** Documents read: 1 for a .json file, one per line for NDJSON. */
   entries: number;
-  /** What the webhook's normalisation says of each document (the same reader, streamed). */
-  strict: { accepted: number; rejected: number };
+  /** What the webhook's normalisation says of each document (the same reader, streamed: none is skipped now). */
+  strict: { accepted: number; rejected: number; skipped: number };
   shapes: Record<"hae" | "fixture" | "unknown", number>;
   rawEntries: number;
   workouts: number;
@@ -34,6 +34,9 @@ export interface Stats {
   /** Entries of other HAE arrays (stateOfMind, ecg, …), by name. */
   sections: Map<string, number>;
   metrics: Map<string, MetricStats>;
+  /** Member names by path pattern ("data.metrics[].data[].Avg"), and those the normalizer does not expect. */
+  keys: Map<string, number>;
+  unexpectedKeys: Map<string, number>;
   /** UTC offsets of the date strings, in seconds east of UTC, with how many dates carried each. */
   offsets: Map<number, number>;
   firstTs: number | null;
@@ -57,13 +60,15 @@ export const MAX_PROBLEMS_LISTED = 20;
 export function emptyStats(): Stats {
   return {
     entries: 0,
-    strict: { accepted: 0, rejected: 0 },
+    strict: { accepted: 0, rejected: 0, skipped: 0 },
     shapes: { hae: 0, fixture: 0, unknown: 0 },
     rawEntries: 0,
     workouts: 0,
     workoutHeartRatePoints: 0,
     sections: new Map(),
     metrics: new Map(),
+    keys: new Map(),
+    unexpectedKeys: new Map(),
     offsets: new Map(),
     firstTs: null,
     lastTs: null,
@@ -143,6 +148,7 @@ export function mergeStats(into: Stats, from: Stats, label: string): void {
   into.entries += from.entries;
   into.strict.accepted += from.strict.accepted;
   into.strict.rejected += from.strict.rejected;
+  into.strict.skipped += from.strict.skipped;
   for (const shape of ["hae", "fixture", "unknown"] as const) into.shapes[shape] += from.shapes[shape];
   into.rawEntries += from.rawEntries;
   into.workouts += from.workouts;
@@ -163,6 +169,8 @@ export function mergeStats(into: Stats, from: Stats, label: string): void {
   mergeOccurrence(into.beforeYear2000, from.beforeYear2000, label);
   mergeOccurrence(into.unreadablePoints, from.unreadablePoints, label);
   for (const [name, n] of from.unknownMetrics) bump(into.unknownMetrics, name, n);
+  for (const [key, n] of from.keys) bump(into.keys, key, n);
+  for (const [key, n] of from.unexpectedKeys) bump(into.unexpectedKeys, key, n);
   for (const [reason, n] of from.outOfBounds) bump(into.outOfBounds, reason, n);
   into.problemCount += from.problemCount;
   for (const problem of from.problems) {

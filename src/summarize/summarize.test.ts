@@ -45,16 +45,18 @@ test("each anomaly class is found on a tiny file", async () => {
   const ms = await anomaliesOf(fixture([[T0 * 1000, 100], [T0, 100]]));
   expect(ms.millisecondTimestamps).toEqual({ count: 1, first: `samples[0]: ${T0 * 1000}` });
 
-  // where, as the normalizer names a point, and the instant it read (10:00:01 +0100 is 09:00:01 UTC)
   const future = await anomaliesOf(hae([hr("2026-01-02 10:00:01 +0100", 90)]));
-  expect(future.futureTimestamps).toEqual({ count: 1, first: "data.metrics[0].data[0]: 2026-01-02T09:00:01Z" });
+  expect(future.futureTimestamps).toEqual({ count: 1, first: 'data.metrics[0].data[0]: "2026-01-02 10:00:01 +0100"' });
 
   const mixed = await anomaliesOf(hae([hr("2026-01-01 10:00:00 +0100", 90), hr("2026-01-01 04:00:05 -0500", 90)]));
   expect(mixed.mixedOffsets).toEqual({ count: 2, offsets: ["-05:00", "+01:00"] });
   expect(mixed.gaps.count).toBe(0); // the same instant written in two zones is 5 s later, not 6 h
 
   const unknown = await anomaliesOf(hae([{ date: "2026-01-01 10:00:00 +0100", qty: 1, colour: "red" }], "hr_zones"));
-  expect(unknown.unknownMetrics).toEqual({ count: 1, names: { hr_zones: 1 } });
+  expect([unknown.unknownMetrics, unknown.unexpectedKeys]).toEqual([
+    { count: 1, names: { hr_zones: 1 } },
+    { count: 1, keys: { "data.metrics[].data[].colour": 1 } },
+  ]);
 
   // the normalizer's bounds (normalize/bounds.ts): a gauge beyond ±1e9 and a 1e6 km run are dropped, and said so
   const bounds = await anomaliesOf(
@@ -110,10 +112,49 @@ ${hae(points)}
   ]);
 });
 
+test("a document of any size is checked by the webhook's reader (strict.skipped stays 0, once for what was too big to hold)", async () => {
+  // 55 k points of ~84 bytes: 4.6 MB, over the 4 Mi characters the old scanner held for its strict check
+  const points = Array.from({ length: 55_000 }, (_, i) => ({ ...hr("2026-01-01 10:00:00 +0100", 100), date: new Date((T0 + i + 3600) * 1000).toISOString().replace("T", " ").replace(".000Z", " +0100") }));
+  const file = (await summarize({ dir: folder({ "big.json": hae(points) }), profile, now: NOW })).report.files[0]!;
+  expect(file.bytes).toBeGreaterThan(4 * 1024 * 1024);
+  expect([file.strict, file.heartRate?.samples, file.records.metrics.heart_rate!.points]).toEqual([{ accepted: 1, rejected: 0, skipped: 0 }, 55_000, 55_000]);
+});
+
+test("records as written: a metric's points and units, a sleep metric's entries at the date each stands for, the members by path", async () => {
+  const text = JSON.stringify({
+    data: {
+      metrics: [
+        { name: "walking_running_distance", units: "mi", data: [{ date: "2026-01-01 10:00:00 +0100", qty: 1.5, source: "Phone" }] },
+        {
+          name: "sleep_analysis",
+          units: "hr",
+          data: [
+            // a point stands for its date, else its start: the first segment's bare day is no instant, the second
+            // segment stands for its start, the night for its date
+            { startDate: "2026-01-01 00:00:00 +0100", endDate: "2026-01-01 01:00:00 +0100", value: "Core", date: "2026-01-01" },
+            { startDate: "2026-01-01 01:00:00 +0100", endDate: "2026-01-01 02:00:00 +0100", value: "Deep" },
+            { date: "2026-01-01 07:00:00 +0100", asleep: 6, sleepStart: "2026-01-01 00:00:00 +0100", sleepEnd: "2026-01-01 07:00:00 +0100", mood: "fine" },
+          ],
+        },
+      ],
+    },
+  });
+  const file = (await summarize({ dir: folder({ "x.json": text }), profile, now: NOW })).report.files[0]!;
+  expect(file.records.metrics).toEqual({
+    // stored as km by the hook; summarize says what the file holds
+    walking_running_distance: { points: 1, units: ["mi"], firstUtc: "2026-01-01T09:00:00Z", lastUtc: "2026-01-01T09:00:00Z", medianIntervalS: null },
+    // three entries (the hook makes two nights of them), at 00:00Z and 06:00Z
+    sleep_analysis: { points: 3, units: ["hr"], firstUtc: "2026-01-01T00:00:00Z", lastUtc: "2026-01-01T06:00:00Z", medianIntervalS: 21600 },
+  });
+  // 1 + 2 dates counted, all +01:00; from 00:00Z to the distance's 09:00Z
+  expect(file.time).toMatchObject({ firstUtc: "2026-01-01T00:00:00Z", lastUtc: "2026-01-01T09:00:00Z", offsets: { "+01:00": 3 } });
+  expect([file.keys["data.metrics[].data[].startDate"], file.keys["data.metrics[].units"], file.anomalies.unexpectedKeys]).toEqual([2, 2, { count: 1, keys: { "data.metrics[].data[].mood": 1 } }]);
+});
+
 test("a file the webhook rejects is still summarized leniently, with the webhook's error", async () => {
   // Avg missing on one point: the webhook answers 422; summarize counts the other point
   const file = (await summarize({ dir: folder({ "x.json": hae([hr("2026-01-01 10:00:00 +0100", 90), { date: "2026-01-01 10:00:05 +0100" }]) }), profile, now: NOW })).report.files[0]!;
-  expect([file.status, file.strict, file.heartRate?.samples, file.anomalies.unreadablePoints.count]).toEqual(["partial", { accepted: 0, rejected: 1 }, 1, 1]);
+  expect([file.status, file.strict, file.heartRate?.samples, file.anomalies.unreadablePoints.count]).toEqual(["partial", { accepted: 0, rejected: 1, skipped: 0 }, 1, 1]);
   expect(file.problems[0]!.message).toStartWith("rejected by the webhook: data.metrics[0].data[1] has neither Avg nor qty");
 });
 
@@ -128,7 +169,7 @@ test("each reading carries its sender: a fixture's source (even after its sample
   // +0: Zepp 100 (first, 0 s); +5: "Polar" < "Watch" < "Zepp" → 130 z2 5 s; +10: Polar 170 z4 5 s.
   // A lost sender would read as "" and win instead: Watch's 150/110 or Zepp's 190.
   expect([report.total.strict, report.total.heartRate?.credited, report.total.heartRate?.zoneSeconds]).toEqual([
-    { accepted: 3, rejected: 0 },
+    { accepted: 3, rejected: 0, skipped: 0 },
     3,
     { z1: 0, z2: 5, z3: 0, z4: 5, z5: 0 },
   ]);
@@ -145,8 +186,7 @@ test("a workout's recovery series (HAE bug #60) is not counted, as the hook does
   const ledger = new Ledger(":memory:");
   ledger.ingest("me", normalizePayload(JSON.parse(text)).heartRate, zoneBoundsBpm(profile));
   expect(report.total.heartRate.zoneSeconds).toEqual(sumZones(ledger.zoneRewrite("me", 0).credits));
-  // the strength workout's three recovery points, kept in the raw log only
-  expect(report.total.records.sections["workouts.heartRateData:recovery"]).toBe(3);
+  expect(report.total.records.sections["workouts.heartRateData:recovery"]).toBe(1);
 });
 
 test("files it does not read are listed as skipped with the reason, in the report and in the text", async () => {

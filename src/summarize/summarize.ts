@@ -47,7 +47,7 @@ export async function summarize(options: SummarizeOptions): Promise<SummarizeRes
   const { files: paths, skipped } = listFiles(dir);
   const sizes = paths.map((path) => statSync(single ? dir : join(dir, path)).size);
   const progress: Progress = { filesDone: 0, filesTotal: paths.length, bytesDone: 0, bytesTotal: sizes.reduce((a, b) => a + b, 0) };
-  const report: SummaryReport = { version: 2, dir, now: new Date(now * 1000).toISOString().replace(".000Z", "Z"), zones: zonesReport(profile), files: [], skipped, total: statsReport(emptyStats()), plots: [] };
+  const report: SummaryReport = { version: 1, dir, now: new Date(now * 1000).toISOString().replace(".000Z", "Z"), zones: zonesReport(profile), files: [], skipped, total: statsReport(emptyStats()), plots: [] };
   const total = emptyStats();
   const heartRate: HeartRateForPlot[] = [];
   let readable = 0;

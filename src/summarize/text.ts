@@ -2,6 +2,7 @@
 import { duration } from "../render/format";
 import type { FileReport, StatsReport, SummaryReport } from "./report";
 
+const KEYS_SHOWN = 14;
 const PROBLEMS_SHOWN = 8;
 const SKIPPED_SHOWN = 20;
 
@@ -59,6 +60,11 @@ function statsLines(s: StatsReport, total: boolean): string[] {
     out.push(row("zones", `${zones.join(" · ")}  (credited ${duration(hr.creditedSeconds)}${total ? ", each file on its own" : ""})`));
   }
   out.push(row("anomalies", anomalyText(s).join("\n" + " ".repeat(15)) || "none"));
+  const keys = Object.entries(s.keys);
+  if (!total && keys.length) {
+    const shown = keys.slice(0, KEYS_SHOWN).map(([k, n]) => `${k} ${count(n)}`).join(" · ");
+    out.push(row("keys", shown + (keys.length > KEYS_SHOWN ? ` · … ${keys.length - KEYS_SHOWN} more (--json)` : "")));
+  }
   for (const p of s.problems.slice(0, total ? 0 : PROBLEMS_SHOWN)) out.push(row("problem", `${p.at ? `${p.at}: ` : ""}${p.message}`));
   if (!total && s.problemCount > PROBLEMS_SHOWN) out.push(row("", `… ${s.problemCount - PROBLEMS_SHOWN} more problems (--json lists 20)`));
   if (total && s.problemCount) out.push(row("problems", `${s.problemCount} (see the files above)`));
@@ -79,6 +85,7 @@ function anomalyText(s: StatsReport): string[] {
   if (a.unreadablePoints.count) out.push(`${count(a.unreadablePoints.count)} unreadable points${first(a.unreadablePoints)}`);
   if (a.mixedOffsets.count) out.push(`mixed UTC offsets: ${Object.entries(s.time.offsets).map(([o, n]) => `${o} ×${count(n)}`).join(", ")}`);
   if (a.unknownMetrics.count) out.push(`unknown metrics: ${Object.entries(a.unknownMetrics.names).map(([n, c]) => `${n} (${count(c)})`).join(", ")}`);
+  if (a.unexpectedKeys.count) out.push(`unexpected keys: ${Object.entries(a.unexpectedKeys.keys).map(([k, c]) => `${k} ×${count(c)}`).join(", ")}`);
   if (a.outOfBounds.count) out.push(`out of bounds, dropped: ${Object.entries(a.outOfBounds.reasons).map(([r, c]) => `${r} ×${count(c)}`).join(", ")}`);
   return out;
 }

@@ -56,7 +56,7 @@ test("the JSON report's totals match the numbers worked out by hand", async () =
   expect({ entries: total.entries, shapes: total.shapes, strict: total.strict, metrics: total.records.metrics, time: total.time, heartRate: total.heartRate }).toEqual({
     entries: 3,
     shapes: { hae: 1, fixture: 1, unknown: 1 },
-    strict: { accepted: 2, rejected: 1 },
+    strict: { accepted: 2, rejected: 1, skipped: 0 },
     metrics: {
       // a: 5 points, intervals 5,5,20,5 in file order; b: 3 points, one positive interval (5) → [5,5,5,5,20] → 5
       heart_rate: { points: 8, units: ["count/min"], firstUtc: "2026-01-01T09:00:00Z", lastUtc: "2026-01-01T09:00:35Z", medianIntervalS: 5 },
@@ -140,4 +140,15 @@ test("files it does not read are listed as skipped, with the reason, in the text
     { path: "notes.txt", reason: "not .json, .ndjson or .jsonl" },
     { path: "old/export.csv", reason: "not .json, .ndjson or .jsonl" },
   ]);
+}, 30_000);
+
+test("summarize --json data_samples is the version-1 report, field for field (tests/fixtures/summarize/data_samples.v1.json)", async () => {
+  // The expectation is the report of summarize before it read by the hook's reader (commit aedcf5d^), with two kinds
+  // of change only: anomalies.outOfBounds added, and a problem's message the webhook's own refusal of the document.
+  const expected = JSON.parse(readFileSync(join(ROOT, "tests/fixtures/summarize/data_samples.v1.json"), "utf8"));
+  const { stdout, code } = await run(["data_samples", "--json"]);
+  expect(code).toBe(0);
+  const { now, ...report } = JSON.parse(stdout);
+  expect(now).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  expect(report).toEqual(expected);
 }, 30_000);
