@@ -53,6 +53,8 @@ export interface PipelineDeps {
 export const FAILING_SINCE = "delivery_failing_since";
 
 const RETRY_MIN_MS = 1000;
+/** Quiet this long after the last job, the pipeline checkpoints (serial). */
+const IDLE_MS = 1000;
 /** A rewrite is handed to the store in slices of this many timeline instants (bounded memory for backfills). */
 const CREDITS_PER_DELIVERY = 50_000;
 const RETRY_MAX_MS = 60_000;
@@ -183,6 +185,7 @@ export class Pipeline {
   private tail: Promise<unknown> = Promise.resolve();
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private watchTimer: ReturnType<typeof setTimeout> | null = null;
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
   private lastRecheck = 0;
   private retryDelay = RETRY_MIN_MS;
   private stopped = false;
@@ -204,11 +207,31 @@ export class Pipeline {
     return this.deps.boundsFor?.(user) ?? zoneBoundsBpm(this.deps.profileFor(user));
   }
 
-  /** Runs jobs one after another: raw appends, ledger merges and store writes never interleave. */
+  /**
+   * Runs jobs one after another: raw appends, ledger merges and store writes never interleave. After the last
+   * one, once nothing came for IDLE_MS, the ledger's and the store's write-ahead logs are copied into their files
+   * (src/wal.ts): no sync waits for that.
+   */
   private serial<T>(job: () => Promise<T> | T): Promise<T> {
     const run = this.tail.then(job, job);
     this.tail = run.catch(() => {});
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      this.tail = this.tail.then(() => this.checkpoint());
+    }, IDLE_MS);
+    this.idleTimer.unref?.();
     return run;
+  }
+
+  private checkpoint() {
+    if (this.stopped) return;
+    try {
+      this.deps.ledger.checkpoint();
+      this.deps.store.checkpoint?.();
+    } catch (err) {
+      this.deps.log.warn("checkpoint failed; SQLite does it at a later commit", { error: (err as Error).message });
+    }
   }
 
   /**
@@ -495,6 +518,7 @@ export class Pipeline {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.watchTimer) clearTimeout(this.watchTimer);
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     this.retryTimer = null;
     await this.tail;
   }

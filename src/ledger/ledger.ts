@@ -6,6 +6,7 @@ import type { GaugeSample, HeartRateSample, SleepNight, Workout } from "../norma
 import { RecordLedger } from "./records";
 import { emptyZoneSeconds, ZONES, type Credit, type ZoneSeconds } from "../transform/zones";
 import { DAY_S } from "./day-block";
+import { checkpoint, useWal } from "../wal";
 import { HeartRateDays } from "./hr-days";
 import { migrateSampleRows } from "./migrate";
 import type { RawPosition } from "../raw/rawlog";
@@ -59,7 +60,7 @@ export class Ledger {
 
   constructor(dataDir: string | ":memory:") {
     this.db = new Database(dataDir === ":memory:" ? ":memory:" : join(dataDir, "ledger.sqlite"), { create: true, strict: true });
-    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+    useWal(this.db);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS pending (user TEXT PRIMARY KEY, since INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS raw_cursor (file TEXT PRIMARY KEY, offset INTEGER NOT NULL);
@@ -256,6 +257,11 @@ export class Ledger {
     this.db.exec("DELETE FROM pending; DELETE FROM raw_cursor;");
     this.days.reset();
     this.records.reset();
+  }
+
+  /** Copies the WAL into the database file (the pipeline calls it when idle). */
+  checkpoint() {
+    checkpoint(this.db);
   }
 
   close() {

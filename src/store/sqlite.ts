@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { ZoneRewrite } from "../ledger/ledger";
 import { SLEEP_STAGES, type RecordsUpdate } from "../ledger/records";
 import { HeartRateDayStore } from "./sqlite-days";
+import { checkpoint, useWal } from "../wal";
 import { migrateCreditRows } from "./sqlite-migrate";
 import { DAILY_GAUGES, type DayValues, type DeviceReading, type HeartRatePoint, type LocalDay, type LostWrite, type Store, type StoreHealth, type Summary } from "./store";
 
@@ -22,9 +23,9 @@ export class SqliteStore implements Store {
 
   constructor(dataDir: string | ":memory:") {
     this.db = new Database(dataDir === ":memory:" ? ":memory:" : join(dataDir, "metrics.sqlite"), { create: true, strict: true });
-    // NORMAL: a commit does not wait for the disk. A power cut may take the last ones, delivery numbers among them
-    // (finishDelivery): the next delivery sees an older number than the ledger's and delivers everything again
-    this.db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;");
+    // a commit does not wait for the disk: a power cut may take the last ones, delivery numbers among them
+    // (finishDelivery), and the next delivery, seeing an older number than the ledger's, delivers everything again
+    useWal(this.db);
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS gauge (
         user TEXT NOT NULL, name TEXT NOT NULL, ts INTEGER NOT NULL, unit TEXT NOT NULL, value REAL NOT NULL,
@@ -62,6 +63,10 @@ export class SqliteStore implements Store {
   /** Written after the delivery's own commits: when it survives a power cut, so did they (WAL keeps a prefix). */
   async finishDelivery(_user: string, _firstTs: number | null, seq: number): Promise<void> {
     this.db.query("INSERT OR REPLACE INTO delivery (one, seq) VALUES (1, ?)").run(seq);
+  }
+
+  checkpoint() {
+    if (this.db.filename !== ":memory:") checkpoint(this.db);
   }
 
   deliveredSeq(): number {

@@ -100,6 +100,8 @@ export interface Store {
    * durable at acknowledgement, or one answering `lostWrites` itself (VM).
    */
   deliveredSeq?(): number;
+  /** Work a store with a write-ahead log leaves for when the server is idle (Pipeline): copying the log into its file. */
+  checkpoint?(): void;
   /** Heart rate for from < ts <= to, at most one point per `stepS` (the last of each step). */
   heartRateSeries(user: string, from: number, to: number, stepS: number): Promise<HeartRatePoint[]>;
   health(): Promise<StoreHealth>;
