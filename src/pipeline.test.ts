@@ -1,13 +1,16 @@
 // deliverPending and the delivery numbers: a store that lost deliveries the ledger holds as done (a power cut took
 // the embedded store's last commits, or the store delivered to is another one) is given everything again.
 import { afterAll, expect, test } from "bun:test";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, unlinkSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ledger } from "./ledger/ledger";
-import { deliverPending } from "./pipeline";
+import { silentLogger } from "./log";
+import { deliverPending, Pipeline } from "./pipeline";
+import { RawLog } from "./raw/rawlog";
 import { SqliteStore } from "./store/sqlite";
 import { zoneBoundsBpm } from "./transform/zones";
+import { waitFor } from "../tests/support/process";
 
 const bounds = zoneBoundsBpm({ mode: "max", hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] });
 const T0 = 1_767_225_600;
@@ -62,5 +65,24 @@ test("records are numbered too: a store that lost a workout's delivery gets it a
   const summary = await store.summary("me", T0 - 86_400, T0 + 3600);
   expect([summary.workouts.count, summary.zone_seconds.z2]).toEqual([1, 600]);
   await store.close();
+  ledger.close();
+});
+
+test("the write-ahead logs are copied into the ledger's and the store's files once the pipeline is idle, not by a sync", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "fitstack-idle-"));
+  dirs.push(dir);
+  const [ledger, store] = [new Ledger(dir), new SqliteStore(dir)];
+  const profile = { mode: "max" as const, hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] };
+  const pipeline = new Pipeline({ ledger, store, rawLog: new RawLog(dir), profileFor: () => profile, clock: () => new Date((T0 + 3600) * 1000), log: silentLogger });
+  const size = (name: string) => statSync(join(dir, name)).size;
+  const before = [size("ledger.sqlite"), size("metrics.sqlite")];
+  const body = { shape: "fixture" as const, heartRate: block(T0, 130, 121), gauges: [], sleep: [], workouts: [], ignored: {} };
+  const result = await pipeline.accept(new TextEncoder().encode("{}"), body, "me");
+  expect([result.delivered, result.zone_seconds_added.z2]).toEqual([true, 600]);
+  // the sync committed to the logs only
+  expect([size("ledger.sqlite"), size("metrics.sqlite")]).toEqual(before);
+  await waitFor(() => size("ledger.sqlite") > before[0]! && size("metrics.sqlite") > before[1]!, 10_000, "checkpoints once idle");
+  await pipeline.stop();
+  store.close();
   ledger.close();
 });
