@@ -7,6 +7,7 @@
 //   bun run bench/scale.ts                          # 1 M and 10 M samples
 //   BENCH_SCALE=200000 bun run bench/scale.ts
 //   BENCH_VM=0 …                                   # the embedded store only
+//   BENCH_BEFORE=../old-checkout …                 # also the syncs to that checkout's server, on a copy of the data
 import { Database } from "bun:sqlite";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -23,6 +24,7 @@ const USER = "me";
 const SCALES = (process.env.BENCH_SCALE ?? "1000000,10000000").split(",").map(Number);
 const MAIN = join(import.meta.dir, "../src/main.ts");
 const PER_DAY = 1440 + 1300;
+const BEFORE = process.env.BENCH_BEFORE;
 const env = (dataDir: string) => ({ AUTH_TOKEN: TOKEN, SECRET_PATH: SECRET, USER_LABEL: USER, DATA_DIR: dataDir, HR_MAX: "190" });
 
 function rng(seed: number) {
@@ -202,6 +204,19 @@ async function latency(start: () => Promise<ServerProcess>, lastDay: number): Pr
   }
 }
 
+/**
+ * The same syncs to another checkout's server (BENCH_BEFORE=DIR, e.g. a worktree of an earlier commit) holding the
+ * same samples: `copy`, the data dir as this build's replay left it, taken before any sync (an earlier build opens
+ * it: the columns this one added are left alone or emptied).
+ */
+async function latencyBefore(checkout: string, copy: string, lastDay: number): Promise<Latency> {
+  try {
+    return await latency(() => startServer(env(copy), ["bun", "run", join(checkout, "src/main.ts"), "serve"]), lastDay);
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
+}
+
 /** `fitstack replay` from scratch: wall, CPU and peak RSS. */
 async function replay(extraEnv: Record<string, string>) {
   const started = performance.now();
@@ -240,12 +255,15 @@ async function scale(samples: number) {
   const rowBytesPerSample = samples <= 2_000_000 ? perRowLayoutBytes(dataDir) / held : null;
   const emptyDir = mkdtempSync(join(tmpdir(), "fitstack-scale-empty-"));
   const tmpfsDir = mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "fitstack-scale-tmpfs-"));
+  const beforeDir = BEFORE ? mkdtempSync(join(tmpdir(), "fitstack-scale-before-")) : null;
+  if (beforeDir) cpSync(dataDir, beforeDir, { recursive: true });
   const full = await latency(() => startServer(env(dataDir)), lastDay);
   const empty = await latency(() => startServer(env(emptyDir)), lastDay);
   const tmpfs = await latency(() => startServer(env(tmpfsDir)), lastDay);
+  const before = BEFORE ? await latencyBefore(BEFORE, beforeDir!, lastDay) : null;
   const vm = vmUnavailable() || process.env.BENCH_VM === "0" ? null : await onVm(dataDir, lastDay);
   for (const dir of [dataDir, emptyDir, tmpfsDir]) rmSync(dir, { recursive: true, force: true });
-  return { samples: held, replay: replayed, bytesPerSample, rowBytesPerSample, full, empty, tmpfs, vm };
+  return { samples: held, replay: replayed, bytesPerSample, rowBytesPerSample, full, empty, tmpfs, before, vm };
 }
 
 const rows = [];
@@ -265,8 +283,9 @@ console.log("|---|---|---|---|---|---|---|---|---|");
 const f = (n: number) => n.toFixed(2);
 const line = (samples: number, server: string, l: Latency) =>
   console.log(`| ${(samples / 1e6).toFixed(2)} M | ${server} | ${l.load[0].toFixed(1)} → ${l.load[1].toFixed(1)} | ${f(l.syncP50)} / ${f(l.syncP99)} | ${f(l.syncCpu)} | ${f(l.earlyCpu)} / ${f(l.lateCpu)} | ${f(l.hookMean)} | ${f(l.fsyncMean)} | ${f(l.week)} / ${f(l.year)} |`);
-for (const { samples, full, empty, tmpfs } of rows) {
+for (const { samples, full, empty, tmpfs, before } of rows) {
   line(samples, "embedded, holding them", full);
+  if (before) line(samples, `embedded, holding them: ${BEFORE} (BENCH_BEFORE)`, before);
   line(samples, "embedded, holding nothing", empty);
   line(samples, "embedded, holding nothing, DATA_DIR on tmpfs", tmpfs);
 }

@@ -134,7 +134,7 @@ export class HeartRateDays {
       if (merge.firstChanged === null) continue;
       result.changedFrom ??= merge.firstChanged;
       const lastTs = appended
-        ? this.append(uid, day, row, merge.merged, boundsBpm, result.added)
+        ? this.append(day, row, merge.merged, boundsBpm, result.added)
         : this.save(uid, day, merge.merged, held, [merge.firstChanged, Infinity], boundsBpm, result.added);
       // the next held day's first credit is earned since this day's last instant
       if (row && row.last_ts === lastTs) continue;
@@ -147,7 +147,7 @@ export class HeartRateDays {
   }
 
   /** Adds `later` (all after the held day's last instant) to its end: only their own credits are new. */
-  private append(uid: number, day: number, row: DayRow, later: DaySamples, boundsBpm: ZoneBounds, added: number[]) {
+  private append(day: number, row: DayRow, later: DaySamples, boundsBpm: ZoneBounds, added: number[]) {
     const boundsAt = typeof boundsBpm === "function" ? boundsBpm : () => boundsBpm;
     const timeline = timelineOf(later);
     const zones = new Uint8Array(row.zones.length + timeline.length);
