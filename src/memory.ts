@@ -3,7 +3,7 @@
 // the JS heap, which the collector does not weigh, so without this the resident size grows with the input.
 
 /** Growth of the resident size (bytes) allowed between collections: ~20 collections for a 150 MB body, ~0.2 s in all. */
-const HEADROOM = 32 * 1024 * 1024;
+const HEADROOM = 24 * 1024 * 1024;
 
 /** Items handled (samples, records, credits) between looks at the resident size: a small sync never looks. */
 const LOOK_EVERY = 10_000;
