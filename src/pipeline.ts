@@ -2,6 +2,7 @@
 // timeline, zone credits, records) and appended to the raw log (fsynced) in one ledger transaction, before any 2xx;
 // then delivered to the store, with retries. Replay: raw log → normalize → ledger → store.
 import type { Ledger, ZoneBounds } from "./ledger/ledger";
+import type { RecordsUpdate } from "./ledger/records";
 import { normalizePayload } from "./normalize/index";
 import type { HeartRateSample, Normalized } from "./normalize/model";
 import { isRawEntry, RAW_ENTRY_NEEDS, readRawLines, type RawLine, type RawLog, type Spool } from "./raw/rawlog";
@@ -74,26 +75,31 @@ export async function deliverPending(ledger: Ledger, store: Store, sliceSize = C
   if (lost) ledger.db.transaction(() => ledger.markAllPending())();
   // numbers only grow on both sides, whichever of the two lost its last commits
   const nextSeq = () => Math.max(ledger.deliverySeq(), store.deliveredSeq?.() ?? 0) + 1;
-  for (const { user, since } of ledger.pending()) {
-    for (const rewrite of ledger.zoneRewrites(user, since, sliceSize)) {
-      await store.writeZones(rewrite, () => ledger.zoneRewrites(user, ledger.firstTs(user) ?? since, sliceSize));
-      memory.check(rewrite.credits.length);
+  const zonesSince = new Map(ledger.pending().map(({ user, since }) => [user, since]));
+  const withRecords = new Set(ledger.records.pendingUsers());
+  for (const user of [...new Set([...zonesSince.keys(), ...withRecords])].sort()) {
+    const since = zonesSince.get(user);
+    if (since !== undefined) {
+      for (const rewrite of ledger.zoneRewrites(user, since, sliceSize)) {
+        await store.writeZones(rewrite, () => ledger.zoneRewrites(user, ledger.firstTs(user) ?? since, sliceSize));
+        memory.check(rewrite.credits.length);
+      }
     }
-    const seq = nextSeq();
-    await store.finishDelivery?.(user, ledger.firstTs(user), seq);
-    ledger.delivered(user, since, seq);
-  }
-  for (const user of ledger.records.pendingUsers()) {
-    // a family of 100 k workouts is read a few thousand rows at a time, with turns of the event loop between
-    const steps = ledger.records.updateSteps(user);
-    let step = steps.next();
-    for (; !step.done; step = steps.next()) await nextTurn();
-    const update = step.value;
-    await store.writeRecords(update);
+    let update: RecordsUpdate | null = null;
+    if (withRecords.has(user)) {
+      // a family of 100 k workouts is read a few thousand rows at a time, with turns of the event loop between
+      const steps = ledger.records.updateSteps(user);
+      let step = steps.next();
+      for (; !step.done; step = steps.next()) await nextTurn();
+      update = step.value;
+      await store.writeRecords(update);
+    }
+    // one finish for both: VM's training series are rebuilt once, from the zones and the gauges just written
     const seq = nextSeq();
     await store.finishDelivery?.(user, ledger.firstTs(user), seq);
     ledger.db.transaction(() => {
-      ledger.records.delivered(update);
+      if (since !== undefined) ledger.delivered(user, since, seq);
+      if (update) ledger.records.delivered(update);
       ledger.setDeliverySeq(seq);
     })();
   }
