@@ -98,7 +98,7 @@ export async function deliverPending(ledger: Ledger, store: Store, sliceSize = C
     const seq = nextSeq();
     await store.finishDelivery?.(user, ledger.firstTs(user), seq);
     ledger.db.transaction(() => {
-      if (since !== undefined) ledger.delivered(user, since, seq);
+      if (since !== undefined) ledger.delivered(user, since);
       if (update) ledger.records.delivered(update);
       ledger.setDeliverySeq(seq);
     })();

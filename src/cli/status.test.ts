@@ -32,7 +32,7 @@ function dataDir(lastSyncAgoS: number) {
   const start = at("2026-01-29T06:00:00Z");
   ledger.ingest("me", Array.from({ length: 13 }, (_, i) => ({ ts: start + 3600 * i, bpm: 70, source: "w", device: "d" })), [120, 140, 160, 180]);
   ledger.setMeta("last_sync:me", String(NOW - lastSyncAgoS));
-  for (const { user, since } of ledger.pending()) ledger.delivered(user, since, 1); // the server delivered it
+  for (const { user, since } of ledger.pending()) ledger.delivered(user, since); // the server delivered it
   ledger.close();
   return { dir, start };
 }

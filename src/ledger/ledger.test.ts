@@ -120,7 +120,7 @@ describe("ledger", () => {
     ledger.ingest("me", [hr(T0 + 100, 130)], bounds);
     ledger.ingest("me", [hr(T0 + 50, 130)], bounds);
     expect(ledger.pending()).toEqual([{ user: "me", since: T0 + 50 }]);
-    ledger.delivered("me", T0 + 50, 1);
+    ledger.delivered("me", T0 + 50);
     expect(ledger.backlog()).toEqual({ users: 0, oldestPending: null });
   });
 });

@@ -151,12 +151,9 @@ export class Ledger {
     return { users: users.size, oldestPending: row.oldest };
   }
 
-  /** Clears a user's backlog once delivered as `seq`, unless newer data moved it meanwhile. */
-  delivered(user: string, since: number, seq: number) {
-    this.db.transaction(() => {
-      this.db.query("DELETE FROM pending WHERE user = ? AND since >= ?").run(user, since);
-      this.setDeliverySeq(seq);
-    })();
+  /** Clears a user's backlog once delivered, unless newer data moved it meanwhile. */
+  delivered(user: string, since: number) {
+    this.db.query("DELETE FROM pending WHERE user = ? AND since >= ?").run(user, since);
   }
 
   /** The number of the last delivery the store acknowledged (Store.deliveredSeq); 0 before any. */

@@ -66,7 +66,7 @@ export class SqliteStore implements Store {
   }
 
   checkpoint() {
-    if (this.db.filename !== ":memory:") checkpoint(this.db);
+    checkpoint(this.db);
   }
 
   deliveredSeq(): number {

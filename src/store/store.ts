@@ -89,8 +89,9 @@ export interface Store {
   /** One entry per day asked for, in the same order (days are contiguous and ascending). */
   daily(user: string, days: readonly LocalDay[]): Promise<DayValues[]>;
   /**
-   * After a user's delivery (zones or records) is complete: a store keeping daily series derived from them
-   * (VM's training_*) rewrites those from the earliest day the delivery changed. `firstTs` = the user's first instant.
+   * After a user's delivery (zones and records) is complete: a store keeping daily series derived from them
+   * (VM's training_*) rewrites those from the earliest day the delivery changed. `firstTs` = the user's first instant;
+   * `seq` = the delivery's number (see deliveredSeq).
    */
   finishDelivery?(user: string, firstTs: number | null, seq: number): Promise<void>;
   /**
