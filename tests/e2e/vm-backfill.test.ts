@@ -6,18 +6,11 @@ import type { HeartRateSample } from "../../src/normalize/model";
 import { deliverPending } from "../../src/pipeline";
 import { expectedRange, hr, rng } from "../../src/store/store.contract";
 import { VmStore } from "../../src/store/vm";
-import { transformBatch, zoneBoundsBpm, type ZoneProfile } from "../../src/transform/zones";
-import { openVmStore, vmForFile, vmProxy, weekAgoMidnight } from "../support/vm";
+import { transformBatch } from "../../src/transform/zones";
+import { vmProxy, vmStoreFile } from "../support/vm";
 
-const shared = vmForFile();
-const skip = shared.skip;
-
-const profile: ZoneProfile = { mode: "max", hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] };
-const bounds = zoneBoundsBpm(profile);
+const { shared, skip, profile, bounds, midnight: MIDNIGHT, openStore } = vmStoreFile();
 const DAY = 86400;
-const MIDNIGHT = weekAgoMidnight();
-
-const openStore = (url = shared.vm.url) => openVmStore(url);
 
 /**
  * Three UTC days at 1 Hz (86,400 instants each: every day closes a 50 k slice, so each midnight is a slice boundary

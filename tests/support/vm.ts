@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, waitFor } from "./process";
 import { VmStore } from "../../src/store/vm";
+import { zoneBoundsBpm, type ZoneProfile } from "../../src/transform/zones";
 
 const BINARY = process.env.VM_BIN ?? "/usr/bin/victoria-metrics";
 
@@ -47,6 +48,13 @@ export function vmForFile(): { readonly skip: string | null; vm: VmProcess } {
     await shared.vm?.stop();
   });
   return shared;
+}
+
+/** A VM store test file's setting: one VM for the file, the zone profile and its bounds, a midnight a week ago, a store opener. */
+export function vmStoreFile() {
+  const shared = vmForFile();
+  const profile: ZoneProfile = { mode: "max", hrMax: 200, rhr: 60, bounds: [0.6, 0.7, 0.8, 0.9] };
+  return { shared, skip: shared.skip, profile, bounds: zoneBoundsBpm(profile), midnight: weekAgoMidnight(), openStore: (url = shared.vm.url) => openVmStore(url) };
 }
 
 /** VM's rows inserted and its own CPU seconds, from its /metrics (it updates them about a second late: waited for). */
